@@ -1,0 +1,86 @@
+"""Stand-off gold annotations over ../shared/data, resolved to export-format records.
+
+A stand-off line is ``{"id", "file", "line", "text_sha256", "entities", "cats", "split"}``:
+``file`` is relative to the data directory, ``line`` is 1-based, and the text is that line with
+spaces and the bracket marks ``[`` ``]`` of compound entities removed. No corpus text is stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from pipeline.util import UserError, sha256_text
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
+DEFAULT_STANDOFF = PROJECT_ROOT / "corpus" / "gold" / "peoples_daily.standoff.jsonl"
+LABELS = ("PROGRAM", "PLATFORM", "ORG", "LOC", "PERSON", "HONOR", "POLICY", "EVENT")
+
+
+def resolve_line(raw: str) -> str:
+    """Turn a segmented corpus line into plain text: drop spaces, bracket marks and the line end."""
+    return raw.rstrip("\r\n").replace(" ", "").replace("[", "").replace("]", "")
+
+
+@lru_cache(maxsize=16)
+def _file_lines(path: Path) -> tuple[str, ...]:
+    """The lines of one corpus file, read once."""
+    return tuple(path.read_text(encoding="utf-8").split("\n"))
+
+
+def source_text(data_dir: Path, file: str, line: int) -> str:
+    """The resolved text of ``file`` line ``line`` (1-based) under ``data_dir``."""
+    path = Path(data_dir) / file
+    if not path.is_file():
+        raise UserError(f"stand-off source missing: {path} (is ../shared/data present?)")
+    lines = _file_lines(path.resolve())
+    if not 1 <= line <= len(lines):
+        raise UserError(f"stand-off source {file} has no line {line}")
+    return resolve_line(lines[line - 1])
+
+
+def read_standoff(path: Path) -> Iterator[dict]:
+    """Parse the stand-off JSONL file, one record per non-empty line."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"stand-off file not found: {path}")
+    with path.open(encoding="utf-8") as handle:
+        for number, raw in enumerate(handle, 1):
+            if raw.strip():
+                try:
+                    yield json.loads(raw)
+                except json.JSONDecodeError as err:
+                    raise UserError(f"{path}:{number}: invalid JSON ({err.msg})") from None
+
+
+def resolve_record(record: dict, data_dir: Path) -> dict:
+    """Attach the source text to one stand-off record, checking its hash."""
+    text = source_text(data_dir, record["file"], record["line"])
+    if sha256_text(text) != record["text_sha256"]:
+        raise UserError(
+            f"stand-off record {record['id']}: text hash mismatch for {record['file']} line {record['line']}"
+        )
+    return {
+        "id": record["id"],
+        "text": text,
+        "entities": [list(span) for span in record["entities"]],
+        "cats": list(record["cats"]),
+        "split": record.get("split", "train"),
+        "source": {"file": record["file"], "line": record["line"], "sha256": record["text_sha256"]},
+    }
+
+
+def resolve_standoff(path: Path = DEFAULT_STANDOFF, data_dir: Path | None = None) -> Iterator[dict]:
+    """Yield export-format records (``id``, ``text``, ``entities``, ``cats``, ``split``, ``source``)."""
+    data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    for record in read_standoff(path):
+        yield resolve_record(record, data_dir)
+
+
+def split_for(record_id: str, heldout_share: float = 0.375) -> str:
+    """Stable train/heldout assignment from a hash of the record id."""
+    bucket = int(hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "heldout" if bucket < heldout_share else "train"

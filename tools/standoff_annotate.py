@@ -1,0 +1,125 @@
+"""Helper for stand-off annotation of People's Daily 1998 paragraphs (run ``python -m tools.standoff_annotate``).
+
+``candidates``: list governance paragraphs (file:line and resolved text) for reading.
+``build``: turn a working file of surface annotations into stand-off JSONL lines with offsets.
+
+Working file (keep it outside the repository: it quotes corpus text), one block per paragraph::
+
+    @ cv-1:1234 public_security,rule_of_law
+    ORG 公安部; LOC 北京; POLICY 刑法#2
+
+A surface is annotated at every occurrence not inside a longer annotated span, or only at the
+listed 1-based occurrences after ``#`` (``中国#1,3``). Every surface must be found.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from pipeline.standoff import DEFAULT_DATA_DIR, LABELS, resolve_line, split_for
+from pipeline.util import dumps_line, sha256_text
+
+PD_DIR = "segmentation/peoples_daily_1998"
+KEYWORDS = re.compile(
+    "公安|警|法院|检察|法制|法治|司法|犯罪|治安|严打|调解|综合治理|安全|消防|禁毒|毒品|走私|扫黄|打非|"
+    "律师|审判|违法|案件|村民委员会|派出所|监狱|纠纷|信访|火灾|假冒|伪劣|执法|立法|法律|腐败|纪检|监察|"
+    "政法|盗|抢劫|诈骗|拐卖|赌博|黑社会|判处|刑"
+)
+TOPICS = (
+    "public_security rule_of_law business_environment dispute_resolution grassroots_governance "
+    "digital_governance public_safety youth_protection foreign_affairs political_security other"
+).split()
+
+
+def candidates(data_dir: Path, file: str, start: int, count: int, lo: int, hi: int) -> None:
+    """Print up to ``count`` keyword-matching paragraphs of ``file`` from line ``start`` on."""
+    lines = (data_dir / PD_DIR / f"{file}.txt").read_text(encoding="utf-8").split("\n")
+    shown = 0
+    for number in range(start, len(lines) + 1):
+        text = resolve_line(lines[number - 1])
+        if lo <= len(text) <= hi and len(KEYWORDS.findall(text)) >= 2:
+            print(f"{file}:{number} {text}\n")
+            shown += 1
+            if shown == count:
+                return
+
+
+def parse_work(path: Path) -> list[tuple[str, list[str], list[tuple[str, str]]]]:
+    """Blocks of (``cv-N:line``, topics, [(label, surface-spec)])."""
+    blocks = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        raw = raw.strip()
+        if raw.startswith("@"):
+            ref, _, cats = raw[1:].strip().partition(" ")
+            blocks.append((ref, cats.strip().split(","), []))
+        elif raw and not raw.startswith("%"):
+            for item in filter(None, (part.strip() for part in raw.split(";"))):
+                label, _, surface = item.partition(" ")
+                blocks[-1][2].append((label, surface.strip()))
+    return blocks
+
+
+def locate(text: str, items: list[tuple[str, str]], ref: str) -> list[list]:
+    """Character spans for the surface specs, longest surfaces first, never overlapping."""
+    taken: list[list] = []
+    specs = sorted(items, key=lambda item: -len(item[1].partition("#")[0]))
+    for label, spec in specs:
+        surface, _, occ = spec.partition("#")
+        if label not in LABELS:
+            sys.exit(f"{ref}: unknown label {label}")
+        starts = [m.start() for m in re.finditer(re.escape(surface), text)]
+        if occ:
+            starts = [starts[int(n) - 1] for n in occ.split(",") if int(n) <= len(starts)]
+        free = [s for s in starts if all(s + len(surface) <= a or s >= b for a, b, _ in taken)]
+        if not free:
+            sys.exit(f"{ref}: surface not found (or nested): {label} {spec}")
+        taken += [[s, s + len(surface), label] for s in free]
+    return sorted(taken)
+
+
+def build(works: list[Path], data_dir: Path) -> None:
+    """Print stand-off JSONL lines for every block of the working files."""
+    files: dict[str, list[str]] = {}
+    blocks = [block for work in works for block in parse_work(work)]
+    refs = [ref for ref, _, _ in blocks]
+    if len(set(refs)) != len(refs):
+        sys.exit(f"duplicate paragraphs: {sorted({r for r in refs if refs.count(r) > 1})}")
+    for ref, cats, items in blocks:
+        file, _, line = ref.partition(":")
+        if file not in files:
+            files[file] = (data_dir / PD_DIR / f"{file}.txt").read_text(encoding="utf-8").split("\n")
+        text = resolve_line(files[file][int(line) - 1])
+        bad = [cat for cat in cats if cat not in TOPICS]
+        if bad or not cats:
+            sys.exit(f"{ref}: bad topics {cats}")
+        record_id = f"pd98:{file}:{line}"
+        sys.stdout.write(dumps_line({
+            "id": record_id, "file": f"{PD_DIR}/{file}.txt", "line": int(line),
+            "text_sha256": sha256_text(text), "entities": locate(text, items, ref),
+            "cats": cats, "split": split_for(record_id),
+        }))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    sub = parser.add_subparsers(dest="command", required=True)
+    cand = sub.add_parser("candidates")
+    cand.add_argument("file")
+    cand.add_argument("--start", type=int, default=1)
+    cand.add_argument("--count", type=int, default=50)
+    cand.add_argument("--min", type=int, default=40)
+    cand.add_argument("--max", type=int, default=300)
+    bld = sub.add_parser("build")
+    bld.add_argument("work", type=Path, nargs="+")
+    args = parser.parse_args()
+    if args.command == "candidates":
+        candidates(args.data_dir, args.file, args.start, args.count, args.min, args.max)
+    else:
+        build(args.work, args.data_dir)
+
+
+if __name__ == "__main__":
+    main()
