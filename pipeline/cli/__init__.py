@@ -1,0 +1,5 @@
+"""Command-line interface: each command module registers itself on the apps of ``_app``."""
+from ._app import app
+
+# One import per command module (keep sorted).
+from . import gold  # noqa: F401

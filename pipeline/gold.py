@@ -1,0 +1,174 @@
+"""The gold corpus: label and topic sets, validation of gold records, span helpers for annotating.
+
+A gold record is an export record (``id``, ``text``, ``entities``, ``cats``, ...). A stand-off record
+(``file``, ``line``, ``text_sha256`` instead of ``text``) is checked against its resolved source text
+when the source is present, and on everything that needs no text otherwise.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from pipeline.util import UserError
+
+LABELS = ("PROGRAM", "PLATFORM", "ORG", "LOC", "PERSON", "HONOR", "POLICY", "EVENT")
+TOPICS = (
+    "public_security", "rule_of_law", "business_environment", "dispute_resolution",
+    "grassroots_governance", "digital_governance", "public_safety", "youth_protection",
+    "foreign_affairs", "political_security", "other",
+)
+QUOTES = "“”‘’「」『』\"'"
+GOLD_DIR = Path(__file__).resolve().parent.parent / "corpus" / "gold"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation problem, located by file, line and field."""
+
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.message}"
+
+
+def record_text(record: dict) -> str | None:
+    """The record's text, resolving a stand-off record when its source is present; None if unavailable."""
+    if isinstance(record.get("text"), str):
+        return record["text"]
+    if "file" in record and "line" in record:
+        from pipeline.standoff import DEFAULT_DATA_DIR, source_text
+
+        try:
+            return source_text(DEFAULT_DATA_DIR, record["file"], record["line"])
+        except UserError:
+            return None
+    return None
+
+
+def entity_problems(entities: object, text: str | None) -> Iterator[tuple[str, str]]:
+    """Yield (field, message) for malformed, out-of-range, quoted or overlapping entity spans."""
+    if not isinstance(entities, list):
+        yield "entities", "must be a list of [start, end, label]"
+        return
+    spans = []
+    for i, item in enumerate(entities):
+        field = f"entities[{i}]"
+        if not (isinstance(item, list) and len(item) >= 3 and all(isinstance(x, int) for x in item[:2])):
+            yield field, f"must be [start, end, label], got {item!r}"
+            continue
+        start, end, label = item[:3]
+        if label not in LABELS:
+            yield field, f"unknown label {label!r}"
+        if not 0 <= start < end or (text is not None and end > len(text)):
+            limit = "" if text is None else f" (text length {len(text)})"
+            yield field, f"offsets [{start}, {end}] outside the text{limit}"
+            continue
+        if text is not None:
+            surface = text[start:end]
+            if any(q in surface for q in QUOTES):
+                yield field, f"quotation mark inside span {surface!r}"
+            if surface != surface.strip():
+                yield field, f"whitespace at the edge of span {surface!r}"
+        spans.append((start, end, field))
+    spans.sort()
+    for (s1, e1, f1), (s2, e2, f2) in zip(spans, spans[1:]):
+        if s2 < e1:
+            yield f2, f"overlaps {f1} ([{s1}, {e1}] and [{s2}, {e2}])"
+
+
+def cats_problems(cats: object) -> Iterator[tuple[str, str]]:
+    """Yield (field, message) unless ``cats`` is a non-empty list of known, distinct topics."""
+    if not isinstance(cats, list) or not cats:
+        yield "cats", "every paragraph needs at least one topic"
+        return
+    for topic in cats:
+        if topic not in TOPICS:
+            yield "cats", f"unknown topic {topic!r}"
+    if len(set(map(str, cats))) != len(cats):
+        yield "cats", "repeated topic"
+    if "other" in cats and len(cats) > 1:
+        yield "cats", "'other' cannot be combined with another topic"
+
+
+def record_problems(record: dict) -> Iterator[tuple[str, str]]:
+    """Yield (field, message) for every problem of one gold record."""
+    if not isinstance(record.get("id"), str) or not record.get("id"):
+        yield "id", "missing or not a string"
+    text = record_text(record)
+    if "text" in record and not isinstance(record["text"], str):
+        yield "text", "must be a string"
+    elif "text" not in record and "text_sha256" not in record:
+        yield "text", "missing"
+    yield from entity_problems(record.get("entities"), text)
+    yield from cats_problems(record.get("cats"))
+
+
+def read_records(path: Path) -> Iterator[tuple[int, dict | None, str]]:
+    """Yield (line number, record or None, JSON error message) for each non-empty line."""
+    with Path(path).open(encoding="utf-8") as handle:
+        for number, raw in enumerate(handle, 1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except json.JSONDecodeError as err:
+                yield number, None, f"invalid JSON ({err.msg})"
+                continue
+            if not isinstance(record, dict):
+                yield number, None, "a line must be a JSON object"
+                continue
+            yield number, record, ""
+
+
+def validate_files(paths: Iterable[Path]) -> tuple[list[Problem], int]:
+    """Check gold files; return the problems and the number of records read. Ids must be unique across files."""
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    count = 0
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            raise UserError(f"gold file not found: {path}")
+        for number, record, error in read_records(path):
+            if record is None:
+                problems.append(Problem(str(path), number, "line", error))
+                continue
+            count += 1
+            problems.extend(Problem(str(path), number, f, m) for f, m in record_problems(record))
+            rid = record.get("id")
+            if isinstance(rid, str) and rid:
+                if rid in seen:
+                    problems.append(Problem(str(path), number, "id", f"duplicate id {rid!r} (first at {seen[rid]})"))
+                else:
+                    seen[rid] = f"{path}:{number}"
+    return problems, count
+
+
+def find_span(text: str, surface: str, occurrence: int = 1, after: int = 0) -> tuple[int, int]:
+    """Offsets of the ``occurrence``-th match of ``surface`` in ``text`` at or after ``after``."""
+    start = after - 1
+    for _ in range(occurrence):
+        start = text.find(surface, start + 1)
+        if start < 0:
+            raise UserError(f"{surface!r} (occurrence {occurrence}) not found in {text[:40]!r}...")
+    return start, start + len(surface)
+
+
+def spans_from_surfaces(text: str, items: Iterable[tuple[str, str]]) -> list[list]:
+    """Turn (surface, label) pairs, in reading order, into [start, end, label] spans.
+
+    Each surface is searched from the end of the previous one, so a repeated name is listed once per
+    mention and lands on successive occurrences.
+    """
+    spans: list[list] = []
+    cursor = 0
+    for surface, label in items:
+        start, end = find_span(text, surface, after=cursor)
+        spans.append([start, end, label])
+        cursor = end
+    return spans
