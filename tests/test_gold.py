@@ -1,0 +1,134 @@
+"""The seed gold corpus and the gold validator."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.gold import LABELS, TOPICS, spans_from_surfaces, validate_files
+from pipeline.util import UserError
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS_GOLD = ROOT / "corpus" / "gold" / "seeds.jsonl"
+LEXICON = ROOT / "corpus" / "lexicon"
+GOOD = {"id": "d:a1:p1", "text": "金华市委政法委在“小切口”上发力。", "entities": [[0, 7, "ORG"], [9, 12, "PROGRAM"]],
+        "cats": ["public_security"]}
+
+
+def gold_records() -> list[dict]:
+    return [json.loads(line) for line in SEEDS_GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write(tmp_path: Path, name: str, records: list) -> Path:
+    path = tmp_path / name
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in records),
+                    encoding="utf-8")
+    return path
+
+
+def test_gold_texts_match_the_current_cleaner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cleaner change that alters any seed paragraph must be followed by a re-sync of the gold."""
+    from pipeline.clean import clean_document
+    from pipeline.read import documents
+
+    monkeypatch.chdir(ROOT)
+    units = [u for doc in documents(Path("seeds"))() for u in clean_document(doc)]
+    gold = gold_records()
+    assert [u["id"] for u in units] == [g["id"] for g in gold]
+    for unit, record in zip(units, gold):
+        for key in ("doc_id", "article_id", "kind", "text", "source"):
+            assert unit[key] == record[key], f"{record['id']}: {key} differs from the cleaner's output"
+
+
+def test_gold_covers_all_five_seeds_and_every_label() -> None:
+    gold = gold_records()
+    assert {r["doc_id"] for r in gold} == {p.stem for p in (ROOT / "seeds").glob("*.txt")}
+    assert {span[2] for r in gold for span in r["entities"]} == set(LABELS)
+
+
+def test_committed_gold_files_are_valid() -> None:
+    problems, count = validate_files(sorted((ROOT / "corpus" / "gold").glob("*.jsonl")))
+    assert [str(p) for p in problems] == []
+    assert count > 0
+
+
+def test_lexicon_surfaces_are_unique_and_unquoted() -> None:
+    seen: dict[str, str] = {}
+    for path in sorted(LEXICON.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            assert entry["label"] in LABELS
+            for surface in [entry["canonical"], *entry["aliases"]]:
+                assert not any(q in surface for q in "“”‘’「」\""), surface
+                assert surface not in seen, f"{surface} listed twice"
+                seen[surface] = entry["label"]
+    assert seen["新时代枫桥经验"] == seen["枫桥经验"] == "PROGRAM"
+
+
+def test_a_good_file_passes(tmp_path: Path) -> None:
+    problems, count = validate_files([write(tmp_path, "good.jsonl", [GOOD])])
+    assert problems == [] and count == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"entities": [[0, 99, "ORG"]]}, "entities[0]", "outside the text"),
+        ({"entities": [[5, 3, "ORG"]]}, "entities[0]", "outside the text"),
+        ({"entities": [[0, 7, "ORG"], [3, 8, "LOC"]]}, "entities[1]", "overlaps entities[0]"),
+        ({"entities": [[0, 7, "ORGANISATION"]]}, "entities[0]", "unknown label"),
+        ({"entities": [[8, 13, "PROGRAM"]]}, "entities[0]", "quotation mark"),
+        ({"entities": [[0, 7]]}, "entities[0]", "must be [start, end, label]"),
+        ({"cats": []}, "cats", "at least one topic"),
+        ({"cats": ["security"]}, "cats", "unknown topic"),
+        ({"cats": ["other", "rule_of_law"]}, "cats", "cannot be combined"),
+    ],
+)
+def test_each_problem_is_reported_with_its_field(tmp_path: Path, change: dict, field: str, words: str) -> None:
+    path = write(tmp_path, "bad.jsonl", [GOOD, {**GOOD, "id": "d:a1:p2", **change}])
+    problems, _ = validate_files([path])
+    assert len(problems) == 1
+    assert (problems[0].line, problems[0].field) == (2, field)
+    assert words in problems[0].message
+
+
+def test_duplicate_ids_are_found_across_files(tmp_path: Path) -> None:
+    first = write(tmp_path, "a.jsonl", [GOOD])
+    second = write(tmp_path, "b.jsonl", [GOOD])
+    problems, _ = validate_files([first, second])
+    assert [(Path(p.file).name, p.line, p.field) for p in problems] == [("b.jsonl", 1, "id")]
+    assert "a.jsonl:1" in problems[0].message
+
+
+def test_cli_prints_one_line_per_problem_and_exits_1(tmp_path: Path) -> None:
+    path = write(tmp_path, "bad.jsonl", ["{not json", {**GOOD, "cats": []}])
+    result = CliRunner().invoke(app, ["gold", "validate", str(path)])
+    assert result.exit_code == 1
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert lines[0].startswith(f"{path}:1: line: invalid JSON")
+    assert lines[1] == f"{path}:2: cats: every paragraph needs at least one topic"
+
+
+def test_cli_accepts_a_valid_file(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["gold", "validate", str(write(tmp_path, "good.jsonl", [GOOD]))])
+    assert result.exit_code == 0, result.stdout
+
+
+def test_spans_from_surfaces_walks_repeated_names_in_order() -> None:
+    text = "金华在“小切口”上发力,金华的“小切口”项目"
+    spans = spans_from_surfaces(text, [("金华", "LOC"), ("小切口", "PROGRAM"), ("金华", "LOC"), ("小切口", "PROGRAM")])
+    assert spans == [[0, 2, "LOC"], [4, 7, "PROGRAM"], [12, 14, "LOC"], [16, 19, "PROGRAM"]]
+
+
+def test_spans_from_surfaces_rejects_a_missing_surface() -> None:
+    with pytest.raises(UserError):
+        spans_from_surfaces("金华在发力", [("丽水", "LOC")])
+
+
+def test_topic_set_is_the_eleven_of_the_architecture() -> None:
+    architecture = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    listed = architecture.split("Topics:", 1)[1].split("\n\n", 1)[0]
+    assert sorted(t.strip(" .,\n") for t in listed.split(",")) == sorted(TOPICS)
