@@ -1,0 +1,238 @@
+"""A small typed REST client for doccano 1.8.x.
+
+Why not doccano-client: version 1.2.8 pins pydantic<2 (and through it an older spaCy) onto the
+whole stack, and its pydantic-2 fork is broken. This client covers only what push, pull and
+status need, on httpx, and turns every failure into one line that never shows the password.
+"""
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import httpx
+
+from ..util import UserError
+
+PROJECT_TYPE = "IntentDetectionAndSlotFilling"
+# HTTP statuses worth another try: the server is starting, overloaded or restarting.
+_TRANSIENT = {502, 503, 504}
+_IDEMPOTENT = {"GET", "HEAD", "PUT", "DELETE"}
+
+
+class DoccanoError(UserError):
+    """A doccano request failed; the message is one line and never holds the password."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    url: str
+    username: str
+    password: str = field(repr=False)
+
+
+class DoccanoClient:
+    """Token-authenticated access to one doccano server."""
+
+    def __init__(
+        self,
+        creds: Credentials,
+        *,
+        timeout: float = 60.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.url = creds.url.rstrip("/")
+        self.retries = retries
+        self.backoff = backoff
+        self._http = httpx.Client(base_url=self.url, timeout=timeout, transport=transport)
+        self._login(creds)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> DoccanoClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport ----------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201, 204), **kwargs: Any) -> httpx.Response:
+        """Send a request, retrying transient failures with exponential backoff.
+
+        Connection failures are retried for every method (nothing reached the server); timeouts
+        and 502/503/504 only for idempotent methods, so that an upload is never sent twice.
+        """
+        what = f"{method} {path}"
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                resp = self._http.request(method, path, **kwargs)
+            except httpx.ConnectError:
+                if last:
+                    raise DoccanoError(f"cannot reach doccano at {self.url} (is it running?)") from None
+            except httpx.TimeoutException:
+                if last or method not in _IDEMPOTENT:
+                    raise DoccanoError(f"doccano at {self.url} timed out on {what}") from None
+            except httpx.HTTPError as e:
+                raise DoccanoError(f"doccano {what} failed: {type(e).__name__}") from None
+            else:
+                if resp.status_code in ok:
+                    return resp
+                if last or resp.status_code not in _TRANSIENT or method not in _IDEMPOTENT:
+                    raise DoccanoError(_describe(what, resp))
+            time.sleep(self.backoff * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.request("GET", path, params=params).json()
+
+    def post(self, path: str, payload: Any) -> Any:
+        return self.request("POST", path, json=payload).json()
+
+    def delete(self, path: str, payload: Any = None) -> None:
+        self.request("DELETE", path, json=payload)
+
+    def _login(self, creds: Credentials) -> None:
+        payload = {"username": creds.username, "password": creds.password}
+        resp = self.request("POST", "/v1/auth/login/", ok=(200, 400, 401, 403), json=payload)
+        if resp.status_code != 200:
+            raise DoccanoError(f"doccano at {self.url} refused the login of {creds.username!r}: wrong username or password")
+        self._http.headers["Authorization"] = f"Token {resp.json()['key']}"
+        # Login also opens a session; with its cookie, DRF would demand a CSRF token on every POST.
+        self._http.cookies.clear()
+
+    def paged(self, path: str, page_size: int = 500, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a limit/offset paged list."""
+        offset = 0
+        while True:
+            page = self.get(path, limit=page_size, offset=offset, **params)
+            yield from page["results"]
+            offset += len(page["results"])
+            if not page.get("next") or not page["results"]:
+                return
+
+    # -- projects and label types -----------------------------------------------------------------
+
+    def find_project(self, name: str) -> dict[str, Any] | None:
+        """The project called exactly ``name`` that this user is a member of, if any."""
+        matches = [p for p in self.paged("/v1/projects", q=name) if p["name"] == name]
+        return min(matches, key=lambda p: p["id"]) if matches else None
+
+    def project(self, name: str) -> dict[str, Any]:
+        found = self.find_project(name)
+        if found is None:
+            raise DoccanoError(f"no doccano project named {name!r} at {self.url}")
+        return found
+
+    def create_project(self, name: str, description: str) -> dict[str, Any]:
+        payload = {
+            "name": name,
+            "description": description,
+            "project_type": PROJECT_TYPE,
+            "resourcetype": f"{PROJECT_TYPE}Project",
+            "collaborative_annotation": True,
+            "allow_member_to_create_label_type": False,
+            "random_order": False,
+        }
+        return self.post("/v1/projects", payload)
+
+    def label_types(self, project_id: int, kind: str) -> list[dict[str, Any]]:
+        """``kind`` is ``span`` or ``category``."""
+        return self.get(f"/v1/projects/{project_id}/{kind}-types")
+
+    def create_label_type(self, project_id: int, kind: str, text: str, color: str) -> dict[str, Any]:
+        payload = {"text": text, "background_color": color, "text_color": _text_color(color)}
+        return self.post(f"/v1/projects/{project_id}/{kind}-types", payload)
+
+    def members(self, project_id: int) -> list[dict[str, Any]]:
+        return self.get(f"/v1/projects/{project_id}/members")
+
+    # -- examples -----------------------------------------------------------------------------------
+
+    def examples(self, project_id: int, **filters: Any) -> Iterator[dict[str, Any]]:
+        return self.paged(f"/v1/projects/{project_id}/examples", **filters)
+
+    def delete_examples(self, project_id: int, ids: list[int]) -> None:
+        if ids:  # an empty list would delete every example of the project
+            self.delete(f"/v1/projects/{project_id}/examples", {"ids": ids})
+
+    def states(self, project_id: int, example_id: int) -> list[dict[str, Any]]:
+        """Confirmations of an example: ``confirmed_by`` (user id) and ``confirmed_at``."""
+        return self.get(f"/v1/projects/{project_id}/examples/{example_id}/states")
+
+    # -- import and export ------------------------------------------------------------------------
+
+    def upload(self, project_id: int, filename: str, data: bytes, *, timeout: float = 600.0) -> list[dict[str, Any]]:
+        """Import a JSONL file in two steps (filepond upload, then import); return per-line errors."""
+        upload_id = self.request("POST", "/v1/fp/process/", files={"filepond": (filename, data)}).text
+        payload = {"uploadIds": [upload_id], "task": PROJECT_TYPE, "format": "JSONL"}
+        task_id = self.post(f"/v1/projects/{project_id}/upload", payload)["task_id"]
+        result = self.wait_task(task_id, timeout=timeout, what="import")
+        return list((result or {}).get("error") or [])
+
+    def export(self, project_id: int, *, confirmed_only: bool = False, timeout: float = 600.0) -> list[dict[str, Any]]:
+        """Export the project as JSONL records (the server builds a zip; read in memory)."""
+        payload = {"format": "JSONL", "exportApproved": confirmed_only}
+        task_id = self.post(f"/v1/projects/{project_id}/download", payload)["task_id"]
+        self.wait_task(task_id, timeout=timeout, what="export")
+        resp = self.request("GET", f"/v1/projects/{project_id}/download", params={"taskId": task_id})
+        return read_jsonl_zip(resp.content)
+
+    def wait_task(self, task_id: str, *, timeout: float, what: str) -> Any:
+        """Poll a celery task until it is ready; its result, or a DoccanoError."""
+        deadline = time.monotonic() + timeout
+        delay = 0.2
+        while time.monotonic() < deadline:
+            status = self.get(f"/v1/tasks/status/{task_id}")
+            if status["ready"]:
+                if status.get("error"):
+                    raise DoccanoError(f"doccano {what} task failed: {_one_line(status['error'].get('text', ''))}")
+                return status["result"]
+            time.sleep(delay)
+            delay = min(delay * 1.5, 2.0)
+        raise DoccanoError(f"doccano {what} task not done after {timeout:.0f}s (is the `doccano task` worker running?)")
+
+
+def read_jsonl_zip(data: bytes) -> list[dict[str, Any]]:
+    """The records of the JSONL files in an export zip.
+
+    Entries are read in memory and nothing is extracted, so no entry can land outside a folder.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise DoccanoError("doccano export is not a zip file") from None
+    records = []
+    with archive:
+        for name in sorted(n for n in archive.namelist() if n.endswith(".jsonl")):
+            for line in archive.read(name).decode("utf-8").splitlines():
+                if line.strip():
+                    records.append(json.loads(line))
+    return records
+
+
+def _describe(what: str, resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+        detail = body.get("detail", body) if isinstance(body, dict) else body
+    except ValueError:
+        detail = resp.reason_phrase
+    return f"doccano {what} failed: HTTP {resp.status_code}: {_one_line(str(detail))}"
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text_color(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (#rrggbb)."""
+    r, g, b = (int(background[i : i + 2], 16) for i in (1, 3, 5))
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
