@@ -3,3 +3,4 @@ from ._app import app
 
 # One import per command module (keep sorted).
 from . import gold  # noqa: F401
+from . import run  # noqa: F401

@@ -1,0 +1,300 @@
+"""Stage 2: repair newspaper layout and split a page into articles and paragraphs.
+
+Cleaning only deletes characters (line breaks, page-jump markers, bullets, markup) and never
+invents any, so every character of a unit maps back to one character of its source file. The map
+is kept as runs ``[text_start, source_start, length]`` in ``unit["source"]["offsets"]``.
+
+The rules follow what the seed pages show: narrow columns break lines mid-sentence (and sometimes
+across a blank line), page-jump markers such as （下转4-5版） end an article on this page, bylines
+(本报记者 …, 通讯员 …) and photo credits (… 摄) stand on lines of their own, data boxes (数说五年, ■
+items, bare figures) sit beside the articles, and a new article starts where a headline is followed
+by a byline or follows a jump marker or a photo credit.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from spacy.util import registry
+
+Run = list[int]  # [text_start, source_start, length]
+
+# Page-jump markers: （下转4-5版） (上接1版) （转第3版） (紧接第2版)
+MARKER = re.compile(r"[（(]\s*(?:下转|上接|接上|转|接|紧接|续)\s*第?\s*[\d０-９一二三四五六七八九十]+(?:\s*[-－—~～、,，]\s*[\d０-９一二三四五六七八九十]+)*\s*版\s*[)）]")
+# Bold/emphasis markup left by page extraction: **6.3**
+MARKUP = re.compile(r"\*\*")
+BULLET = re.compile(r"^[■□●○◆◇▲△▶►★☆•·]\s*")
+STAFF = r"(?:本报|本刊|[\u4e00-\u9fff]{2,6}(?:日报|晚报|时报|报|社|台|网))?\s*(?:首席|特约|见习|实习)?\s*(?:记者|通讯员|摄影记者|特约撰稿人)"
+BYLINE = re.compile(rf"^(?:{STAFF})(?:\s+[\u4e00-\u9fff·]{{2,5}})+(?:\s+(?:{STAFF})(?:\s+[\u4e00-\u9fff·]{{2,5}})+)*$")
+CREDIT = re.compile(rf"^(?:(?:{STAFF})\s*)?(?:[\u4e00-\u9fff·]{{2,5}}\s+)+摄$|^(?:(?:{STAFF})\s*)?[\u4e00-\u9fff·]{{2,5}}\s*摄$")
+SENTENCE_PUNCT = re.compile(r"[，,。；;：:！!？?]")
+TERMINAL = "。！？!?…；;"
+CLOSERS = "”’」』)）】》\"'"
+HEADLINE_MAX = 80
+
+
+@dataclass
+class Line:
+    """A non-blank line of the source, stripped, as (source start, text) pieces after deletions."""
+
+    pieces: list[tuple[int, str]]
+    blank_before: bool
+    kind: str = "text"  # text | headline | byline | credit | bullet | marker
+
+    @property
+    def text(self) -> str:
+        return "".join(t for _, t in self.pieces)
+
+
+@dataclass
+class Block:
+    kind: str
+    pieces: list[tuple[int, str]] = field(default_factory=list)
+    starts_article: bool = False
+
+    @property
+    def text(self) -> str:
+        return "".join(t for _, t in self.pieces)
+
+
+def _delete(pieces: list[tuple[int, str]], pattern: re.Pattern[str]) -> list[tuple[int, str]]:
+    """Remove every match of ``pattern`` from the pieces, keeping source offsets right."""
+    out: list[tuple[int, str]] = []
+    for start, text in pieces:
+        pos = 0
+        for m in pattern.finditer(text):
+            if m.start() > pos:
+                out.append((start + pos, text[pos : m.start()]))
+            pos = m.end()
+        if pos < len(text):
+            out.append((start + pos, text[pos:]))
+    return out
+
+
+def _strip(pieces: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Strip white space (including U+3000) at both ends of a piece list."""
+    while pieces and not pieces[0][1].strip():
+        pieces = pieces[1:]
+    while pieces and not pieces[-1][1].strip():
+        pieces = pieces[:-1]
+    if not pieces:
+        return []
+    start, text = pieces[0]
+    lead = len(text) - len(text.lstrip())
+    pieces = [(start + lead, text[lead:])] + pieces[1:]
+    start, text = pieces[-1]
+    pieces = pieces[:-1] + [(start, text.rstrip())]
+    return pieces
+
+
+def split_lines(text: str) -> Iterator[Line]:
+    """Yield the non-blank lines with their source offsets, markers and markup removed."""
+    blank = True
+    pos = 0
+    for raw in text.splitlines(keepends=True):
+        content = raw.rstrip("\r\n\u2028\u2029\x85\x0b\x0c\x1c\x1d\x1e")
+        pieces = _strip([(pos, content)])
+        pos += len(raw)
+        if not pieces:
+            blank = True
+            continue
+        if MARKER.fullmatch(content.strip()):
+            yield Line(pieces, blank, kind="marker")
+            blank = False
+            continue
+        pieces = _strip(_delete(_delete(pieces, MARKER), MARKUP))
+        if not pieces:
+            continue
+        line = Line(pieces, blank)
+        line.kind = _classify(line.text)
+        if line.kind == "bullet":
+            line.pieces = _strip(_delete(line.pieces, BULLET))
+        yield line
+        blank = False
+
+
+def _classify(text: str) -> str:
+    if BULLET.match(text):
+        return "bullet"
+    if len(text) <= 40 and CREDIT.match(text):
+        return "credit"
+    if len(text) <= 60 and BYLINE.match(text):
+        return "byline"
+    if len(text) <= HEADLINE_MAX and not SENTENCE_PUNCT.search(text) and not _is_closed(text):
+        return "headline"
+    return "text"
+
+
+def _is_closed(text: str) -> bool:
+    """Whether a paragraph ends a sentence (a closing quote after 。 also ends it)."""
+    text = text.rstrip()
+    while text and text[-1] in CLOSERS and len(text) > 1 and text[-2] in TERMINAL + CLOSERS:
+        text = text[:-1]
+    return bool(text) and text[-1] in TERMINAL
+
+
+def _column_width(lines: list[Line], i: int) -> int:
+    """Typical line length of the run of lines without blank lines around line ``i``."""
+    lo = i
+    while lo > 0 and not lines[lo].blank_before and lines[lo - 1].kind in ("text", "headline"):
+        lo -= 1
+    hi = i + 1
+    while hi < len(lines) and not lines[hi].blank_before and lines[hi].kind in ("text", "headline"):
+        hi += 1
+    return int(statistics.median(len(line.text) for line in lines[lo:hi]))
+
+
+def _unmark_column_headlines(lines: list[Line]) -> None:
+    """Three or more lines in a row without a blank line are a narrow column, not headlines."""
+    i = 0
+    while i < len(lines):
+        j = i + 1
+        while j < len(lines) and not lines[j].blank_before and lines[j].kind in ("text", "headline"):
+            j += 1
+        if lines[i].kind in ("text", "headline") and j - i >= 3:
+            for line in lines[i:j]:
+                line.kind = "text"
+        i = j
+
+
+def _blocks(lines: list[Line]) -> Iterator[Block]:
+    """Join broken lines into paragraphs and label each block with its kind."""
+    _unmark_column_headlines(lines)
+    current: Block | None = None
+    new_article = True
+    for i, line in enumerate(lines):
+        if line.kind == "marker":
+            if current:
+                yield current
+                current = None
+            new_article = not re.search(r"上接|接上|紧接|续", line.text)
+            continue
+        joinable = (
+            current is not None
+            and current.kind == "body"
+            and line.kind in ("text", "headline")
+            and not (line.kind == "headline" and line.blank_before)
+        )
+        if joinable and not _is_closed(current.text):
+            current.pieces.extend(line.pieces)
+            continue
+        if joinable and not line.blank_before and len(lines[i - 1].text) >= _column_width(lines, i - 1) > 8:
+            # a sentence that happens to end at the edge of a narrow column
+            current.pieces.extend(line.pieces)
+            continue
+        kind = {"text": "body", "bullet": "databox"}.get(line.kind, line.kind)
+        if kind == "headline" and current is not None and current.kind == "headline" and not line.blank_before:
+            current.pieces.extend(line.pieces)
+            continue
+        if current:
+            yield current
+        current = Block(kind, list(line.pieces), starts_article=new_article)
+        new_article = False
+    if current:
+        yield current
+
+
+def _mark_databoxes(blocks: list[Block]) -> None:
+    """Short headline-like blocks in a run of ■ items belong to the data box."""
+    for i, block in enumerate(blocks):
+        if block.kind != "databox":
+            continue
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < len(blocks) and blocks[j].kind in ("headline", "byline"):
+                blocks[j].kind = "databox"
+                j += step
+
+
+def _mark_captions(blocks: list[Block]) -> None:
+    """A photo credit (… 摄) closes a caption: the paragraphs just before it, and their headline
+    (which then starts an article of its own)."""
+    for i, block in enumerate(blocks):
+        if block.kind != "credit":
+            continue
+        j = i - 1
+        while j >= 0 and i - j <= 2 and blocks[j].kind == "body":
+            blocks[j].kind = "caption"
+            j -= 1
+        if j >= 0 and blocks[j].kind == "headline" and j < i - 1:
+            blocks[j].starts_article = True
+
+
+def _articles(blocks: list[Block]) -> list[list[Block]]:
+    """Group blocks into articles."""
+    _mark_captions(blocks)
+    articles: list[list[Block]] = []
+    for i, block in enumerate(blocks):
+        prev = blocks[i - 1] if i else None
+        nxt = next((b for b in blocks[i + 1 : i + 4] if b.kind != "headline"), None)
+        starts = (
+            not articles
+            or block.starts_article
+            or (prev is not None and prev.kind == "credit")
+            or (block.kind == "databox" and prev is not None and prev.kind != "databox")
+            or (block.kind != "databox" and prev is not None and prev.kind == "databox")
+            or (
+                block.kind == "headline"
+                and prev is not None
+                and prev.kind not in ("headline",)
+                and nxt is not None
+                and nxt.kind == "byline"
+            )
+        )
+        if starts:
+            articles.append([])
+            if block.kind == "body" and len(block.text) <= 40 and nxt is not None and nxt.kind == "byline":
+                block.kind = "headline"  # a headline that ends with ！ or ？
+        articles[-1].append(block)
+    return articles
+
+
+def _runs(pieces: list[tuple[int, str]]) -> list[Run]:
+    runs: list[Run] = []
+    t = 0
+    for start, text in pieces:
+        if runs and runs[-1][1] + runs[-1][2] == start and runs[-1][0] + runs[-1][2] == t:
+            runs[-1][2] += len(text)
+        else:
+            runs.append([t, start, len(text)])
+        t += len(text)
+    return runs
+
+
+def clean_text(text: str) -> list[list[dict[str, Any]]]:
+    """Clean one page: a list of articles, each a list of ``{"kind", "text", "offsets"}`` paragraphs."""
+    blocks = list(_blocks(list(split_lines(text))))
+    _mark_databoxes(blocks)
+    return [
+        [{"kind": b.kind, "text": b.text, "offsets": _runs(b.pieces)} for b in article]
+        for article in _articles(blocks)
+    ]
+
+
+def clean_document(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Yield the paragraph units of one document (see docs/architecture.md, "Unit")."""
+    doc_id = document["doc_id"]
+    for a, article in enumerate(clean_text(document["text"]), start=1):
+        article_id = f"{doc_id}:a{a}"
+        for p, para in enumerate(article, start=1):
+            yield {
+                "id": f"{article_id}:p{p}",
+                "doc_id": doc_id,
+                "article_id": article_id,
+                "kind": para["kind"],
+                "text": para["text"],
+                "source": {"file": document["path"], "sha256": document["sha256"], "offsets": para["offsets"]},
+            }
+
+
+@registry.misc("pipeline.newspaper_cleaner.v1")
+def newspaper_cleaner() -> Callable[[Iterable[dict[str, Any]]], Iterator[dict[str, Any]]]:
+    """The cleaning stage: documents in, paragraph units out."""
+
+    def clean(documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for document in documents:
+            yield from clean_document(document)
+
+    return clean

@@ -1,0 +1,105 @@
+"""Config files: spaCy's config system (confection) with one-line errors a user can act on.
+
+A run config holds spaCy's own ``[nlp]``, ``[components]`` and ``[initialize]`` sections plus the
+stages around them: ``[reader]``, ``[cleaner]``, ``[export]``, and ``[paths]`` / ``[system]``.
+"""
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+from confection import Config, ConfigValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from spacy.util import registry
+
+from .util import UserError
+
+SECTIONS = ("paths", "system", "reader", "cleaner", "nlp", "components", "initialize", "export")
+
+
+class SystemSettings(BaseModel):
+    """``[system]``: how the run executes."""
+
+    model_config = ConfigDict(extra="forbid")
+    seed: int = 0
+    n_process: int = Field(1, ge=1)
+    batch_size: int = Field(64, ge=1)
+    output: str = "runs/default"
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
+    """Read, override and interpolate a config; check its sections and ``[system]``."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: config file not found; give a .cfg file such as configs/default.cfg")
+    try:
+        config = Config().from_disk(path, overrides=overrides or {}, interpolate=True)
+    except ConfigValidationError as error:
+        raise UserError(one_line(error, path)) from None
+    except Exception as error:  # confection raises plain errors for syntax problems
+        raise UserError(f"{path}: {first_line(error)}") from None
+    missing = [s for s in SECTIONS if s not in config]
+    if missing:
+        raise UserError(f"{path}: missing section [{missing[0]}]; every run config needs [{'], ['.join(SECTIONS)}] (see configs/default.cfg)")
+    unknown = [s for s in config if s not in SECTIONS]
+    if unknown:
+        raise UserError(f"{path}: unknown section [{unknown[0]}]; valid sections: {', '.join(SECTIONS)}")
+    system_settings(config, path)
+    return config
+
+
+def system_settings(config: Config, path: str | Path) -> SystemSettings:
+    try:
+        return SystemSettings(**config["system"])
+    except ValidationError as error:
+        err = error.errors()[0]
+        key = ".".join(str(x) for x in err["loc"])
+        if err["type"] == "extra_forbidden":
+            valid = ", ".join(SystemSettings.model_fields)
+            raise UserError(f"{path}: [system] unknown key '{key}'; valid keys: {valid}") from None
+        raise UserError(f"{path}: [system] {key}: {err['msg']} (got {err.get('input')!r})") from None
+
+
+def resolve(config: Config, section: str, path: str | Path) -> Any:
+    """Resolve one registered section (``[reader]``, ``[cleaner]``, ``[export]``) to its object."""
+    try:
+        return registry.resolve({section: config[section]}, validate=True)[section]
+    except ConfigValidationError as error:
+        raise UserError(one_line(error, path, config)) from None
+    except Exception as error:  # e.g. catalogue.RegistryError for an unknown @function
+        raise UserError(f"{path}: [{section}] {first_line(error)}") from None
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return next((line.strip() for line in text.splitlines() if line.strip() and not set(line.strip()) <= set("=")), type(error).__name__)
+
+
+def one_line(error: ConfigValidationError, path: str | Path, config: Config | None = None) -> str:
+    """The first problem of a confection/spaCy validation error, naming the key and the valid ones."""
+    if not error.errors:
+        return f"{path}: {first_line(error)}"
+    err = error.errors[0]
+    loc = [str(x) for x in err.get("loc", [])]
+    if error.parent:
+        loc = error.parent.split(".") + loc
+    where = f"[{'.'.join(loc[:-1])}] {loc[-1]}" if len(loc) > 1 else f"[{loc[0]}]" if loc else ""
+    msg = str(err.get("msg", ""))
+    if "extra" in msg and config is not None and len(loc) > 1:
+        valid = valid_keys(config, loc[:-1])
+        if valid:
+            return f"{path}: {where}: unknown key; valid keys: {', '.join(valid)}"
+    return f"{path}: {where}: {msg}"
+
+
+def valid_keys(config: Config, section: list[str]) -> list[str]:
+    """The parameters of the registered function a section refers to."""
+    node: Any = config
+    for key in section:
+        node = node.get(key, {}) if isinstance(node, dict) else {}
+    ref = next((k for k in node if isinstance(k, str) and k.startswith("@")), None) if isinstance(node, dict) else None
+    if ref is None:
+        return []
+    func = registry.get(ref[1:], node[ref])
+    return [p for p in inspect.signature(func).parameters]
