@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -172,3 +173,84 @@ def spans_from_surfaces(text: str, items: Iterable[tuple[str, str]]) -> list[lis
         spans.append([start, end, label])
         cursor = end
     return spans
+
+
+def _char_map(old: str, new: str) -> list[int]:
+    """For each character of ``old``, its index in ``new`` where the two texts agree, else -1."""
+    mapping = [-1] * len(old)
+    for a, b, size in SequenceMatcher(None, old, new, autojunk=False).get_matching_blocks():
+        for k in range(size):
+            mapping[a + k] = b + k
+    return mapping
+
+
+def _starts(texts: list[str]) -> list[int]:
+    """Start offsets of paragraphs joined with one newline each."""
+    starts, pos = [], 0
+    for text in texts:
+        starts.append(pos)
+        pos += len(text) + 1
+    return starts
+
+
+def resync_document(gold: list[dict], units: list[dict]) -> tuple[list[dict], list[str]]:
+    """Carry one document's gold entities and topics over to its re-cleaned units.
+
+    An entity survives when its exact surface is found, unchanged, inside one new unit. A new unit takes
+    the topics of the old paragraph it shares most characters with. Returns the records and notes naming
+    what a person must re-read (changed paragraphs, lost entities, units without topics).
+    """
+    old_starts, new_starts = _starts([g["text"] for g in gold]), _starts([u["text"] for u in units])
+    new_text = "\n".join(u["text"] for u in units)
+    mapping = _char_map("\n".join(g["text"] for g in gold), new_text)
+    owner = [i for i, u in enumerate(units) for _ in range(len(u["text"]) + 1)]
+    records = [{**{k: u[k] for k in ("id", "doc_id", "article_id", "kind", "text")}, "entities": [], "cats": [],
+                "source": u["source"]} for u in units]
+    notes: list[str] = []
+    shares: list[dict[int, int]] = [{} for _ in units]
+    for g_index, (record, base) in enumerate(zip(gold, old_starts)):
+        for k in range(len(record["text"])):
+            if mapping[base + k] >= 0:
+                share = shares[owner[mapping[base + k]]]
+                share[g_index] = share.get(g_index, 0) + 1
+        for start, end, label in record["entities"]:
+            first, last = mapping[base + start], mapping[base + end - 1]
+            unit = owner[first] if first >= 0 else -1
+            if first < 0 or last < 0 or new_text[first : last + 1] != record["text"][start:end] or owner[last] != unit:
+                notes.append(f"{record['id']}: entity {record['text'][start:end]!r} ({label}) lost; re-annotate")
+                continue
+            records[unit]["entities"].append([first - new_starts[unit], last + 1 - new_starts[unit], label])
+    for record, share, unit in zip(records, shares, units):
+        if not share:
+            notes.append(f"{unit['id']}: new paragraph without gold; annotate it")
+            continue
+        best = max(share, key=share.get)
+        record["cats"] = list(gold[best]["cats"])
+        if len(share) > 1 or gold[best]["text"] != unit["text"]:
+            notes.append(f"{unit['id']}: text changed (was {gold[best]['id']}); re-read entities and topics")
+    return records, notes
+
+
+def read_gold(path: Path) -> list[dict]:
+    """The records of a gold JSONL file; a malformed line is a user error."""
+    records = []
+    for number, record, error in read_records(path):
+        if record is None:
+            raise UserError(f"{path}:{number}: {error}")
+        records.append(record)
+    return records
+
+
+def resync(gold: list[dict], units: list[dict]) -> tuple[list[dict], list[str]]:
+    """Resync every document of ``units`` (in their order) against the gold records of the same doc_id."""
+    records: list[dict] = []
+    notes: list[str] = []
+    for doc_id in dict.fromkeys(u["doc_id"] for u in units):
+        doc_gold = [g for g in gold if g["doc_id"] == doc_id]
+        doc_units = [u for u in units if u["doc_id"] == doc_id]
+        if not doc_gold:
+            notes.append(f"{doc_id}: no gold for this document; annotate its {len(doc_units)} paragraphs")
+        doc_records, doc_notes = resync_document(doc_gold, doc_units)
+        records += doc_records
+        notes += doc_notes
+    return records, notes

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.gold import LABELS, TOPICS, spans_from_surfaces, validate_files
+from pipeline.gold import LABELS, TOPICS, resync, spans_from_surfaces, validate_files
 from pipeline.util import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,3 +132,34 @@ def test_topic_set_is_the_eleven_of_the_architecture() -> None:
     architecture = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     listed = architecture.split("Topics:", 1)[1].split("\n\n", 1)[0]
     assert sorted(t.strip(" .,\n") for t in listed.split(",")) == sorted(TOPICS)
+
+
+def unit(uid: str, text: str) -> dict:
+    return {"id": uid, "doc_id": uid.split(":")[0], "article_id": uid.rsplit(":", 1)[0], "kind": "body", "text": text,
+            "source": {"file": "seeds/d.txt", "sha256": "0", "offsets": []}}
+
+
+OLD_TEXT = "金华市委政法委在“小切口”上发力。具体做法如下:从基层入手,金华市是样板。"
+OLD = {**unit("d:a1:p1", OLD_TEXT), "cats": ["public_security"],
+       "entities": [[0, 7, "ORG"], [9, 12, "PROGRAM"], [OLD_TEXT.index("金华市是"), OLD_TEXT.index("是样板"), "LOC"]]}
+
+
+def test_resync_follows_a_paragraph_split() -> None:
+    first, second = "金华市委政法委在“小切口”上发力。具体做法如下:", "从基层入手,金华市是样板。"
+    records, notes = resync([OLD], [unit("d:a1:p1", first), unit("d:a1:p2", second)])
+    assert [r["entities"] for r in records] == [[[0, 7, "ORG"], [9, 12, "PROGRAM"]], [[6, 9, "LOC"]]]
+    assert [r["cats"] for r in records] == [["public_security"], ["public_security"]]
+    assert [n.split(":")[0:3] for n in notes] == [["d", "a1", "p1"], ["d", "a1", "p2"]]
+
+
+def test_resync_keeps_an_unchanged_paragraph_silently() -> None:
+    records, notes = resync([OLD], [unit("d:a1:p1", OLD_TEXT)])
+    assert records[0]["entities"] == OLD["entities"] and notes == []
+
+
+def test_resync_reports_a_changed_entity_and_a_new_document() -> None:
+    changed = OLD_TEXT.replace("政法委", "政法办")
+    records, notes = resync([OLD], [unit("d:a1:p1", changed), unit("e:a1:p1", "丽水")])
+    assert [span[2] for span in records[0]["entities"]] == ["PROGRAM", "LOC"]
+    assert any("金华市委政法委" in n and "lost" in n for n in notes)
+    assert records[1]["cats"] == [] and any(n.startswith("e:") for n in notes)
