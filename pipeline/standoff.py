@@ -80,7 +80,7 @@ def resolve_standoff(path: Path = DEFAULT_STANDOFF, data_dir: Path | None = None
         yield resolve_record(record, data_dir)
 
 
-def split_for(record_id: str, heldout_share: float = 0.375) -> str:
+def split_for(record_id: str, heldout_share: float = 0.32) -> str:
     """Stable train/heldout assignment from a hash of the record id."""
     bucket = int(hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
     return "heldout" if bucket < heldout_share else "train"

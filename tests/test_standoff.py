@@ -68,6 +68,8 @@ def test_gold_records_are_well_formed():
         spans = sorted(r["entities"])
         assert all(label in LABELS and 0 <= s < e for s, e, label in spans), r["id"]
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), f"overlap in {r['id']}"
+    heldout = sum(r["split"] == "heldout" for r in records)
+    assert 0.25 <= heldout / len(records) <= 0.4, f"{heldout} of {len(records)} held out"
 
 
 @needs_data
