@@ -2,5 +2,6 @@
 from ._app import app
 
 # One import per command module (keep sorted).
+from . import doccano  # noqa: F401
 from . import gold  # noqa: F401
 from . import run  # noqa: F401
