@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from pipeline.standoff import DEFAULT_DATA_DIR, LABELS, resolve_line, split_for
+from pipeline.standoff import DEFAULT_DATA_DIR, DEFAULT_STANDOFF, LABELS, read_standoff, resolve_line, split_for
 from pipeline.util import dumps_line, sha256_text
 
 PD_DIR = "segmentation/peoples_daily_1998"
@@ -34,12 +34,13 @@ TOPICS = (
 
 
 def candidates(data_dir: Path, file: str, start: int, count: int, lo: int, hi: int) -> None:
-    """Print up to ``count`` keyword-matching paragraphs of ``file`` from line ``start`` on."""
+    """Print up to ``count`` keyword-matching, not yet annotated paragraphs of ``file`` from line ``start`` on."""
     lines = (data_dir / PD_DIR / f"{file}.txt").read_text(encoding="utf-8").split("\n")
+    done = {r["line"] for r in read_standoff(DEFAULT_STANDOFF) if r["file"] == f"{PD_DIR}/{file}.txt"}
     shown = 0
     for number in range(start, len(lines) + 1):
         text = resolve_line(lines[number - 1])
-        if lo <= len(text) <= hi and len(KEYWORDS.findall(text)) >= 2:
+        if number not in done and lo <= len(text) <= hi and len(KEYWORDS.findall(text)) >= 2:
             print(f"{file}:{number} {text}\n")
             shown += 1
             if shown == count:
