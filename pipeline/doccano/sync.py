@@ -35,6 +35,8 @@ TOPIC_COLOURS = {
 # Characters that join with their neighbour into one user-perceived character: doccano's editor counts
 # such a cluster as one position, Python (and this module) as several.
 _JOINERS = {"\u200d", "\ufe0e", "\ufe0f"}
+# Field order of pulled records: the export record's, then anything else, then who confirmed.
+_FIELD_ORDER = ["id", "doc_id", "article_id", "kind", "text", "entities", "entity_links", "cats", "cat_scores", "source"]
 
 
 @dataclass
@@ -262,14 +264,11 @@ def corpus_record(example: dict[str, Any], record: dict[str, Any], confirmed_by:
     rest = dict(pushed["record"])
     if "entity_links" in rest:
         rest["entity_links"] = [link for link in rest["entity_links"] if (link[0], link[1]) in kept]
-    return {
-        "id": meta["id"],
-        **rest,
-        "text": example["text"],
-        "entities": entities,
-        "cats": sorted(record.get("cats") or []),
-        "confirmed_by": confirmed_by,
-    }
+    fields = {**rest, "id": meta["id"], "text": example["text"], "entities": entities,
+              "cats": sorted(record.get("cats") or []), "confirmed_by": confirmed_by}
+    order = [k for k in _FIELD_ORDER if k in fields] + [k for k in fields if k not in _FIELD_ORDER and k != "confirmed_by"]
+    order.append("confirmed_by")
+    return {key: fields[key] for key in order}
 
 
 def status(client: DoccanoClient, project_name: str) -> Status:
