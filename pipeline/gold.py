@@ -1,6 +1,7 @@
 """The gold corpus: label and topic sets, validation of gold records, span helpers for annotating.
 
-A gold record is an export record (``id``, ``text``, ``entities``, ``cats``, ...). A stand-off record
+A gold record is an export record (``id``, ``text``, ``entities``, ``cats``, ``source``, ...); its text must
+trace back to the source file through ``source.offsets``. A stand-off record
 (``file``, ``line``, ``text_sha256`` instead of ``text``) is checked against its resolved source text
 when the source is present, and on everything that needs no text otherwise.
 """
@@ -9,10 +10,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from pipeline.util import UserError
+from pipeline.util import UserError, sha256_bytes
 
 LABELS = ("PROGRAM", "PLATFORM", "ORG", "LOC", "PERSON", "HONOR", "POLICY", "EVENT")
 TOPICS = (
@@ -21,7 +23,7 @@ TOPICS = (
     "foreign_affairs", "political_security", "other",
 )
 QUOTES = "“”‘’「」『』\"'"
-GOLD_DIR = Path(__file__).resolve().parent.parent / "corpus" / "gold"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,36 @@ def cats_problems(cats: object) -> Iterator[tuple[str, str]]:
         yield "cats", "'other' cannot be combined with another topic"
 
 
+@lru_cache(maxsize=32)
+def _source_file(file: str) -> tuple[str, str] | None:
+    """(sha256, decoded text) of a source file, relative to the working directory or the project; None if absent."""
+    from pipeline.read import decode
+
+    for path in (Path(file), PROJECT_ROOT / file):
+        if path.is_file():
+            data = path.read_bytes()
+            return sha256_bytes(data), decode(data, file)[0]
+    return None
+
+
+def source_problems(record: dict) -> Iterator[tuple[str, str]]:
+    """Yield (field, message) unless the record's text traces back to its source file run by run."""
+    source = record.get("source")
+    if not isinstance(source, dict) or "offsets" not in source or not isinstance(record.get("text"), str):
+        return
+    loaded = _source_file(str(source.get("file")))
+    if loaded is None:
+        yield "source.file", f"{source.get('file')} not found"
+        return
+    sha256, source_text = loaded
+    if source.get("sha256") != sha256:
+        yield "source.sha256", "the source file changed since annotation; run `gold resync`"
+        return
+    for i, (start, source_start, length) in enumerate(source["offsets"]):
+        if record["text"][start : start + length] != source_text[source_start : source_start + length]:
+            yield f"source.offsets[{i}]", "text does not match the source at this run"
+
+
 def record_problems(record: dict) -> Iterator[tuple[str, str]]:
     """Yield (field, message) for every problem of one gold record."""
     if not isinstance(record.get("id"), str) or not record.get("id"):
@@ -107,6 +139,7 @@ def record_problems(record: dict) -> Iterator[tuple[str, str]]:
         yield "text", "missing"
     yield from entity_problems(record.get("entities"), text)
     yield from cats_problems(record.get("cats"))
+    yield from source_problems(record)
 
 
 def read_records(path: Path) -> Iterator[tuple[int, dict | None, str]]:

@@ -1,6 +1,7 @@
 """The seed gold corpus and the gold validator."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -163,3 +164,29 @@ def test_resync_reports_a_changed_entity_and_a_new_document() -> None:
     assert [span[2] for span in records[0]["entities"]] == ["PROGRAM", "LOC"]
     assert any("金华市委政法委" in n and "lost" in n for n in notes)
     assert records[1]["cats"] == [] and any(n.startswith("e:") for n in notes)
+
+
+def traced(tmp_path: Path, text: str) -> dict:
+    """GOOD, with a source file in which its text starts at character 3."""
+    source = tmp_path / "page.txt"
+    source.write_text("标题\n" + GOOD["text"] + "\n", encoding="utf-8")
+    sha = hashlib.sha256(source.read_bytes()).hexdigest()
+    return {**GOOD, "text": text, "source": {"file": str(source), "sha256": sha, "offsets": [[0, 3, len(text)]]}}
+
+
+def test_text_that_traces_back_to_its_source_passes(tmp_path: Path) -> None:
+    problems, _ = validate_files([write(tmp_path, "g.jsonl", [traced(tmp_path, GOOD["text"])])])
+    assert problems == []
+
+
+def test_text_that_differs_from_its_source_is_reported(tmp_path: Path) -> None:
+    record = traced(tmp_path, GOOD["text"].replace("发力", "用力"))
+    problems, _ = validate_files([write(tmp_path, "g.jsonl", [record])])
+    assert [p.field for p in problems] == ["source.offsets[0]"]
+
+
+def test_a_changed_source_file_is_reported(tmp_path: Path) -> None:
+    record = traced(tmp_path, GOOD["text"])
+    record["source"]["sha256"] = "0" * 64
+    problems, _ = validate_files([write(tmp_path, "g.jsonl", [record])])
+    assert [p.field for p in problems] == ["source.sha256"]
