@@ -165,14 +165,19 @@ class DoccanoClient:
 
     def states(self, project_id: int, example_id: int) -> list[dict[str, Any]]:
         """Confirmations of an example: ``confirmed_by`` (user id) and ``confirmed_at``."""
-        return self.get(f"/v1/projects/{project_id}/examples/{example_id}/states")
+        return list(self.paged(f"/v1/projects/{project_id}/examples/{example_id}/states"))
+
+    def users(self) -> dict[int, str]:
+        """User id -> username, for every user of the server."""
+        return {u["id"]: u["username"] for u in self.get("/v1/users")}
 
     # -- import and export ------------------------------------------------------------------------
 
     def upload(self, project_id: int, filename: str, data: bytes, *, timeout: float = 600.0) -> list[dict[str, Any]]:
         """Import a JSONL file in two steps (filepond upload, then import); return per-line errors."""
         upload_id = self.request("POST", "/v1/fp/process/", files={"filepond": (filename, data)}).text
-        payload = {"uploadIds": [upload_id], "task": PROJECT_TYPE, "format": "JSONL"}
+        # The encoding is given: doccano's default guesses it with chardet, which misreads Chinese.
+        payload = {"uploadIds": [upload_id], "task": PROJECT_TYPE, "format": "JSONL", "encoding": "utf_8"}
         task_id = self.post(f"/v1/projects/{project_id}/upload", payload)["task_id"]
         result = self.wait_task(task_id, timeout=timeout, what="import")
         return list((result or {}).get("error") or [])
@@ -212,7 +217,8 @@ def read_jsonl_zip(data: bytes) -> list[dict[str, Any]]:
     records = []
     with archive:
         for name in sorted(n for n in archive.namelist() if n.endswith(".jsonl")):
-            for line in archive.read(name).decode("utf-8").splitlines():
+            # split on "\n" only: str.splitlines() would also cut at U+2028 and the like inside a text.
+            for line in archive.read(name).decode("utf-8").split("\n"):
                 if line.strip():
                     records.append(json.loads(line))
     return records

@@ -1,0 +1,129 @@
+"""One real doccano 1.8.4 server per test session, on a free loopback port.
+
+The server's venv is built on first use and cached (``~/.cache/govnlp/doccano-venv`` or
+``$GOVNLP_DOCCANO_VENV``); its data folder is new for every session.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from pipeline.doccano.client import Credentials, DoccanoClient
+from pipeline.doccano.server import running_server
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = "admin"
+ANNOTATOR = "annie"
+
+
+@pytest.fixture(scope="session")
+def admin_password() -> str:
+    return "pw-" + secrets.token_urlsafe(18)
+
+
+@pytest.fixture(scope="session")
+def doccano(tmp_path_factory: pytest.TempPathFactory, admin_password: str) -> Iterator[Any]:
+    """The running server (``.url``, ``.data_dir``)."""
+    with running_server(tmp_path_factory.mktemp("doccano-data"), ADMIN, admin_password) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def admin_creds(doccano: Any, admin_password: str) -> Credentials:
+    return Credentials(doccano.url, ADMIN, admin_password)
+
+
+@pytest.fixture
+def admin(admin_creds: Credentials) -> Iterator[DoccanoClient]:
+    with DoccanoClient(admin_creds) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def annotator_creds(doccano: Any, admin_creds: Credentials) -> Credentials:
+    """A second, non-admin user, the way a project admin would invite an annotator."""
+    password = "an-" + secrets.token_urlsafe(18)
+    with DoccanoClient(admin_creds) as client:
+        payload = {"username": ANNOTATOR, "email": "annie@example.com", "password1": password, "password2": password}
+        client.post("/v1/users/create", payload)
+    return Credentials(doccano.url, ANNOTATOR, password)
+
+
+@pytest.fixture
+def project_name() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+def doccano_env(creds: Credentials) -> dict[str, str]:
+    return {**os.environ, "DOCCANO_URL": creds.url, "DOCCANO_USERNAME": creds.username, "DOCCANO_PASSWORD": creds.password}
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``python -m pipeline ARGS`` in a fresh process, from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+class Annotator:
+    """Acts on a project through the REST API the way a person in doccano's editor would."""
+
+    def __init__(self, client: DoccanoClient, project_id: int):
+        self.client = client
+        self.pid = project_id
+        self.examples = {ex["meta"]["id"]: ex["id"] for ex in client.examples(project_id)}
+        self.span_types = {t["text"]: t["id"] for t in client.label_types(project_id, "span")}
+        self.topic_types = {t["text"]: t["id"] for t in client.label_types(project_id, "category")}
+
+    def _path(self, unit_id: str, what: str) -> str:
+        return f"/v1/projects/{self.pid}/examples/{self.examples[unit_id]}/{what}"
+
+    def _span(self, unit_id: str, start: int, end: int) -> dict[str, Any]:
+        (span,) = [s for s in self.client.get(self._path(unit_id, "spans"))
+                   if (s["start_offset"], s["end_offset"]) == (start, end)]  # fmt: skip
+        return span
+
+    def delete_span(self, unit_id: str, start: int, end: int) -> None:
+        self.client.delete(self._path(unit_id, f"spans/{self._span(unit_id, start, end)['id']}"))
+
+    def add_span(self, unit_id: str, start: int, end: int, label: str) -> None:
+        payload = {"start_offset": start, "end_offset": end, "label": self.span_types[label]}
+        self.client.post(self._path(unit_id, "spans"), payload)
+
+    def relabel_span(self, unit_id: str, start: int, end: int, label: str) -> None:
+        span_id = self._span(unit_id, start, end)["id"]
+        self.client.request("PATCH", self._path(unit_id, f"spans/{span_id}"), json={"label": self.span_types[label]})
+
+    def set_topics(self, unit_id: str, topics: list[str]) -> None:
+        for cat in self.client.get(self._path(unit_id, "categories")):
+            self.client.delete(self._path(unit_id, f"categories/{cat['id']}"))
+        for topic in topics:
+            self.client.post(self._path(unit_id, "categories"), {"label": self.topic_types[topic]})
+
+    def confirm(self, unit_id: str) -> None:
+        self.client.post(self._path(unit_id, "states"), {})
+
+
+@pytest.fixture
+def make_annotator(admin: DoccanoClient, annotator_creds: Credentials) -> Iterator[Any]:
+    """``make_annotator(project_name)``: the annotator, made a member of the project, acting on it."""
+    clients: list[DoccanoClient] = []
+
+    def make(project: str) -> Annotator:
+        pid = admin.project(project)["id"]
+        role = {r["name"]: r["id"] for r in admin.get("/v1/roles")}["annotator"]
+        user = {u["username"]: u["id"] for u in admin.get("/v1/users")}[ANNOTATOR]
+        admin.post(f"/v1/projects/{pid}/members", {"user": user, "role": role})
+        clients.append(DoccanoClient(annotator_creds))
+        return Annotator(clients[-1], pid)
+
+    yield make
+    for client in clients:
+        client.close()
