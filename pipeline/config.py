@@ -84,20 +84,32 @@ def one_line(error: ConfigValidationError, path: str | Path, config: Config | No
     loc = [str(x) for x in err.get("loc", [])]
     if error.parent:
         loc = error.parent.split(".") + loc
+    component = _component_of_factory(config, loc[0]) if config is not None and loc and loc[0] not in config else None
+    if component is not None:  # spaCy names a component's section by its factory
+        loc = ["components", component] + loc[1:]
     where = f"[{'.'.join(loc[:-1])}] {loc[-1]}" if len(loc) > 1 else f"[{loc[0]}]" if loc else ""
     msg = str(err.get("msg", ""))
-    if "extra" in msg and config is not None and len(loc) > 1:
+    if ("extra" in msg or "unexpected" in msg) and config is not None and len(loc) > 1:
         valid = valid_keys(config, loc[:-1])
         if valid:
             return f"{path}: {where}: unknown key; valid keys: {', '.join(valid)}"
     return f"{path}: {where}: {msg}"
 
 
+def _component_of_factory(config: Config, factory: str) -> str | None:
+    return next((name for name, c in config.get("components", {}).items() if c.get("factory") == factory), None)
+
+
 def valid_keys(config: Config, section: list[str]) -> list[str]:
-    """The parameters of the registered function a section refers to."""
+    """The parameters of the registered function or component factory a section refers to."""
     node: Any = config
     for key in section:
         node = node.get(key, {}) if isinstance(node, dict) else {}
+    if isinstance(node, dict) and "factory" in node:
+        from spacy.language import Language
+
+        meta = Language.get_factory_meta(node["factory"])
+        return [p for p in inspect.signature(meta.factory).parameters if p not in ("nlp", "name")]
     ref = next((k for k in node if isinstance(k, str) and k.startswith("@")), None) if isinstance(node, dict) else None
     if ref is None:
         return []
