@@ -106,10 +106,8 @@ def valid_keys(config: Config, section: list[str]) -> list[str]:
     for key in section:
         node = node.get(key, {}) if isinstance(node, dict) else {}
     if isinstance(node, dict) and "factory" in node:
-        from spacy.language import Language
-
-        meta = Language.get_factory_meta(node["factory"])
-        return [p for p in inspect.signature(meta.factory).parameters if p not in ("nlp", "name")]
+        func = registry.factories.get(node["factory"])
+        return [p for p in inspect.signature(func).parameters if p not in ("nlp", "name")]
     ref = next((k for k in node if isinstance(k, str) and k.startswith("@")), None) if isinstance(node, dict) else None
     if ref is None:
         return []
