@@ -177,7 +177,8 @@ def _blocks(lines: list[Line]) -> Iterator[Block]:
             and line.kind in ("text", "headline")
             and not (line.kind == "headline" and line.blank_before)
         )
-        if joinable and not _is_closed(current.text):
+        opens_list = line.blank_before and current is not None and current.text.endswith((":", "："))
+        if joinable and not opens_list and not _is_closed(current.text):
             current.pieces.extend(line.pieces)
             continue
         if joinable and not line.blank_before and len(lines[i - 1].text) >= _column_width(lines, i - 1) > 8:
