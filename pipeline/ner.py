@@ -164,3 +164,452 @@ def write_docbin(nlp: Language, records: Iterable[dict], path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     db.to_disk(path)
     return n
+
+
+def gold_records(path: Path, data_dir: Path | None = None) -> list[dict]:
+    """Records of a gold file: the export format (``text``/``entities``) or stand-off lines
+    (resolved against ``data_dir``, default ../shared/data)."""
+    from pipeline.standoff import resolve_standoff
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"gold file not found: {path}")
+    with path.open(encoding="utf-8") as handle:
+        first = json.loads(next((line for line in handle if line.strip()), "{}"))
+    if "text_sha256" in first and "text" not in first:
+        return list(resolve_standoff(path, data_dir))
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Static vectors: floret over character bigrams (so that the vector of a bigram also carries
+# its two characters), keyed by NORM, the attribute the tokenizer sets to the bigram.
+
+
+def train_vectors(texts: Iterable[str], output: Path, *, dim: int, bucket: int, epoch: int, seed: int) -> Path:
+    """Train floret vectors on the bigram NORMs of ``texts``; save a blank char pipeline holding
+    them at ``output`` (for ``[initialize] vectors``)."""
+    import floret
+    from spacy.training.initialize import convert_vectors
+
+    nlp = char_pipeline()
+    output.mkdir(parents=True, exist_ok=True)
+    corpus = output / "bigrams.txt"
+    with corpus.open("w", encoding="utf-8") as handle:
+        for text in texts:
+            handle.write(" ".join(t.norm_ for t in nlp.make_doc(text) if not t.is_space) + "\n")
+    model = floret.train_unsupervised(
+        str(corpus), model="skipgram", mode="floret", hashCount=2, bucket=bucket, minn=1, maxn=2,
+        dim=dim, epoch=epoch, minCount=3, thread=1, seed=seed, verbose=0,
+    )
+    table = output / "vectors.floret"
+    model.save_floret_vectors(str(table))
+    convert_vectors(nlp, table, truncate=0, prune=-1, mode="floret", attr="NORM")
+    nlp.to_disk(output / "pipeline")
+    corpus.unlink()
+    table.unlink()
+    return output / "pipeline"
+
+
+def char_pipeline() -> Language:
+    """A blank char pipeline (the tokenizer of ``configs/ner.cfg``)."""
+    return spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "governance.CharBigramTokenizer.v1"}}})
+
+
+# ---------------------------------------------------------------------------------------------
+# The component of the main pipeline
+
+
+def merge_spans(model: Sequence[Entity], lexicon: Sequence[tuple[int, int, str, str]], rule: str = "longest") -> list[tuple[int, int, str, str]]:
+    """Merge model spans with lexicon spans (``(start, end, label, canonical)``) into non-overlapping
+    entities. ``longest``: longer spans first, the lexicon wins ties; ``lexicon``/``model``: that
+    source's spans first, then the other's where they overlap nothing."""
+    if rule not in MERGE_RULES:
+        raise UserError(f"governance_ner: merge must be one of {', '.join(MERGE_RULES)}, not {rule!r}")
+    candidates = [(s, e, label, cid, 0) for s, e, label, cid in lexicon] + [(s, e, label, "", 1) for s, e, label in model]
+    if rule == "longest":
+        key = lambda c: (c[0] - c[1], c[4], c[0])  # noqa: E731
+    else:
+        first = 0 if rule == "lexicon" else 1
+        key = lambda c: (c[4] != first, c[0] - c[1], c[0])  # noqa: E731
+    taken = bytearray(max((c[1] for c in candidates), default=0))
+    kept = []
+    for s, e, label, cid, _ in sorted(candidates, key=key):
+        if s < e and not any(taken[s:e]):
+            taken[s:e] = b"\x01" * (e - s)
+            kept.append((s, e, label, cid))
+    return sorted(kept)
+
+
+def split_at(doc: Doc, offsets: Iterable[int]) -> int:
+    """Split the tokens of ``doc`` that have one of the character ``offsets`` strictly inside them;
+    return the number of tokens split."""
+    cuts: dict[int, list[int]] = defaultdict(list)
+    for offset in offsets:
+        span = doc.char_span(offset, offset + 1, alignment_mode="expand") if offset < len(doc.text) else None
+        if span is not None and len(span) and span[0].idx < offset:
+            cuts[span[0].i].append(offset - span[0].idx)
+    if cuts:
+        with doc.retokenize() as retokenizer:
+            for i, inner in cuts.items():
+                token = doc[i]
+                bounds = [0, *sorted(set(inner)), len(token.text)]
+                pieces = [token.text[a:b] for a, b in zip(bounds, bounds[1:])]
+                retokenizer.split(token, pieces, heads=[(token, k) for k in range(len(pieces))])
+    return len(cuts)
+
+
+class GovernanceNER:
+    """Runs the char model on ``doc.text``, merges its spans with the entities already in
+    ``doc.ents`` (the lexicon's, with their canonical ``ent_id_``), splits word tokens at entity
+    boundaries and writes the merged entities to ``doc.ents``."""
+
+    def __init__(self, nlp: Language, name: str = "governance_ner", *, merge: str = "longest"):
+        merge_spans([], [], merge)
+        self.name = name
+        self.merge = merge
+        self.model: Language | None = None
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]] | None = None, *, nlp: Language | None = None,
+                   model: str = "models/ner") -> None:
+        """Load the trained char pipeline from ``model`` (a folder written by ``train ner``)."""
+        path = Path(model)
+        if not (path / "config.cfg").is_file():
+            raise UserError(f"governance_ner: no trained NER model at {path}; train one with `python -m pipeline train ner configs/ner.cfg --output {path}`")
+        self.model = spacy.load(path)
+
+    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[list[Entity]]:
+        """Character-offset entities predicted by the char model alone."""
+        if self.model is None:
+            raise UserError("governance_ner: the model is not loaded; run nlp.initialize() first")
+        return [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in self.model.pipe(texts, batch_size=batch_size)]
+
+    def set_annotations(self, doc: Doc, predicted: Sequence[Entity]) -> Doc:
+        lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
+        merged = merge_spans(predicted, lexicon, self.merge)
+        doc.ents = []
+        split_at(doc, (offset for s, e, _, _ in merged for offset in (s, e)))
+        spans = []
+        for s, e, label, canonical in merged:
+            span = doc.char_span(s, e)
+            spans.append(Span(doc, span.start, span.end, label=label, span_id=canonical))
+        doc.set_ents(spans, default="outside")
+        return doc
+
+    def __call__(self, doc: Doc) -> Doc:
+        return self.set_annotations(doc, self.predict([doc.text])[0])
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for batch in spacy.util.minibatch(docs, size=batch_size):
+            for doc, predicted in zip(batch, self.predict([d.text for d in batch], batch_size)):
+                yield self.set_annotations(doc, predicted)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        if self.model is not None:
+            self.model.to_disk(Path(path) / "model")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "GovernanceNER":
+        self.model = spacy.load(Path(path) / "model")
+        return self
+
+
+@Language.factory(
+    "governance_ner",
+    assigns=["doc.ents", "token.ent_iob", "token.ent_type"],
+    default_config={"merge": "longest"},
+    default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0},
+)
+def make_governance_ner(nlp: Language, name: str, merge: str) -> GovernanceNER:
+    """The statistical NER stage; its model loads at ``initialize`` (``model`` = folder)."""
+    return GovernanceNER(nlp, name, merge=merge)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training
+
+
+class TimeBudgetReached(Exception):
+    """Raised by the ``governance.time_budget.v1`` callback to end training."""
+
+
+@spacy.registry.callbacks("governance.time_budget.v1")
+def create_time_budget(minutes: float) -> Callable[[Language, dict], None]:
+    """A ``[training] before_update`` callback that ends training after ``minutes`` (the best
+    model so far is kept); 0 means no limit."""
+    import time
+
+    start = time.monotonic()
+
+    def before_update(nlp: Language, info: dict) -> None:
+        if minutes and time.monotonic() - start > minutes * 60:
+            raise TimeBudgetReached(f"time budget of {minutes} minutes reached at step {info['step']}")
+
+    return before_update
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def training_records(config: dict) -> tuple[list[dict], list[dict], dict]:
+    """The train and dev records that ``[data]`` and ``[paths]`` of a NER config name, and a
+    description of them for the model card."""
+    data, paths = config["data"], config["paths"]
+    train: list[dict] = []
+    dev: list[dict] = []
+    sources: dict[str, dict] = {}
+
+    def need(path: str) -> Path:
+        if not Path(path).is_file():
+            raise UserError(f"NER training data not found: {path} (is ../shared/data present?)")
+        return Path(path)
+
+    msra = list(msra_records(need(paths["msra"])))
+    share = data["msra_dev_share"]
+    train += [r for r in msra if not in_dev_split(r["id"], share)]
+    dev += [r for r in msra if in_dev_split(r["id"], share)]
+    sources["msra"] = {"file": paths["msra"], "train": len(msra) - (len(dev)), "dev": len(dev), "dev_share": share}
+    if data["use_cluener"]:
+        cluener = [r for name in ("train.json", "dev.json") for r in cluener_records(need(str(Path(paths["cluener"]).parent / name)))]
+        train += cluener
+        sources["cluener2020"] = {"file": str(Path(paths["cluener"]).parent), "train": len(cluener)}
+    gold_train: list[dict] = []
+    if data["use_standoff"]:
+        standoff = gold_records(need(paths["standoff"]), Path(paths["msra"]).parents[2])
+        gold_train += [r for r in standoff if r.get("split") != "heldout"]
+        held = [r for r in standoff if r.get("split") == "heldout"]
+        dev += held
+        sources["peoples_daily_standoff"] = {"file": paths["standoff"], "train": len(standoff) - len(held), "dev": len(held)}
+    if data["use_seeds"]:
+        seeds = gold_records(need(paths["gold"]))
+        gold_train += seeds
+        sources["seeds"] = {"file": paths["gold"], "train": len(seeds)}
+    train += gold_train * data["gold_repeat"]
+    sources["gold_repeat"] = data["gold_repeat"]
+    sources["gold_text_sha256"] = sorted({_sha(r["text"]) for r in gold_train})
+    return train, dev, sources
+
+
+def train(config_path: str | Path, output: str | Path, overrides: dict | None = None) -> dict:
+    """Convert the data a NER config names, train its vectors and its ``ner`` with spaCy's own
+    training loop, and write the char pipeline with its model card to ``output``."""
+    import shutil
+
+    from spacy.cli.train import train as spacy_train
+    from thinc.api import Config
+
+    config_path, output = Path(config_path), Path(output)
+    if not config_path.is_file():
+        raise UserError(f"NER config not found: {config_path}")
+    config = Config().from_disk(config_path, overrides=overrides or {})
+    work = Path(config["paths"]["corpus_dir"])
+    nlp = char_pipeline()
+    train_records, dev_records, sources = training_records(config)
+    write_docbin(nlp, train_records, work / "train.spacy")
+    write_docbin(nlp, dev_records, work / "dev.spacy")
+    settings = {"paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy"), **(overrides or {})}
+    vec = config["data"].get("vectors")
+    if vec:
+        stamp = json.dumps({**vec, "msra": sources["msra"]}, sort_keys=True)
+        folder = work / "vectors"
+        if not (folder / "stamp.json").is_file() or (folder / "stamp.json").read_text() != stamp:
+            texts = _vector_texts(config, train_records)
+            train_vectors(texts, folder, dim=vec["dim"], bucket=vec["bucket"], epoch=vec["epoch"], seed=config["system"]["seed"])
+            (folder / "stamp.json").write_text(stamp)
+        settings["paths.vectors"] = str(folder / "pipeline")
+    run_dir = work / "run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    try:
+        spacy_train(config_path, run_dir, overrides=settings)
+    except TimeBudgetReached as stop:
+        print(f"training stopped: {stop}")
+    best = run_dir / "model-best"
+    if not best.is_dir():
+        raise UserError("training ended before the first evaluation: no model to save (raise the time budget)")
+    shutil.rmtree(output, ignore_errors=True)
+    shutil.copytree(best, output)
+    meta = json.loads((output / "meta.json").read_text(encoding="utf-8"))
+    card = {"config": config_path.as_posix(), "seed": config["system"]["seed"], "data": sources,
+            "overrides": overrides or {}, "dev_scores": meta.get("performance", {})}
+    write_json(output / "training.json", card)
+    write_model_card(output)
+    return card
+
+
+def _vector_texts(config: dict, train_records: list[dict]) -> Iterator[str]:
+    """Unlabelled text for the vectors: the People's Daily files and the training texts."""
+    from pipeline.standoff import resolve_line
+
+    pd_dir = Path(config["paths"]["msra"]).parents[2] / "segmentation" / "peoples_daily_1998"
+    for path in sorted(pd_dir.glob("cv-*.txt")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if line.strip():
+                yield resolve_line(line)
+    seen = set()
+    for record in train_records:
+        if record["id"] not in seen:
+            seen.add(record["id"])
+            yield record["text"]
+
+
+def write_model_card(model_dir: Path, evaluations: dict | None = None) -> None:
+    """Write ``README.md`` in a model folder from its ``training.json`` (and evaluation results,
+    kept in ``evaluation.json``)."""
+    model_dir = Path(model_dir)
+    card = json.loads((model_dir / "training.json").read_text(encoding="utf-8"))
+    if evaluations is not None:
+        write_json(model_dir / "evaluation.json", evaluations)
+    elif (model_dir / "evaluation.json").is_file():
+        evaluations = json.loads((model_dir / "evaluation.json").read_text(encoding="utf-8"))
+    data = card["data"]
+    size = sum(p.stat().st_size for p in model_dir.rglob("*") if p.is_file())
+    lines = [
+        "# governance NER model (character level)",
+        "",
+        "A spaCy pipeline over characters (tokenizer `governance.CharBigramTokenizer.v1`, component `ner`),",
+        "loaded by the `governance_ner` component of the main pipeline (`pipeline/ner.py`, `docs/ner.md`).",
+        "",
+        f"- retrain: `python -m pipeline train ner {card['config']} --output {model_dir.as_posix()}`",
+        f"- config: `config.cfg` here (from `{card['config']}`), overrides {card['overrides'] or 'none'}",
+        f"- seed: {card['seed']}",
+        f"- size: {size / 1e6:.1f} MB",
+        "",
+        "## Data",
+        "",
+    ]
+    for name, info in data.items():
+        if isinstance(info, dict):
+            lines.append(f"- {name}: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    lines += [f"- gold records repeated {data['gold_repeat']}x; {len(data['gold_text_sha256'])} gold texts in training "
+              "(their sha256 in `training.json`; `evaluate ner` skips them)", "",
+              "## Scores", "", "Development set of training (MSRA dev split + People's Daily held-out gold), model alone:", ""]
+    perf = card["dev_scores"]
+    lines.append(f"- P {perf.get('ents_p', 0):.3f} R {perf.get('ents_r', 0):.3f} F1 {perf.get('ents_f', 0):.3f}")
+    for label, s in sorted((perf.get("ents_per_type") or {}).items()):
+        lines.append(f"- {label}: P {s['p']:.3f} R {s['r']:.3f} F1 {s['f']:.3f}")
+    for name, result in (evaluations or {}).items():
+        lines += ["", f"### `{result['command']}`", "", format_scores(result, markdown=True)]
+    (model_dir / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation on character offsets
+
+
+def prf(gold: Iterable[Entity], predicted: Iterable[Entity]) -> dict:
+    """Per-label and averaged precision/recall/F1 of exact character-offset matches."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
+    gold, predicted = set(gold), set(predicted)
+    for span in predicted:
+        counts[span[2]][0 if span in gold else 1] += 1
+    for span in gold - predicted:
+        counts[span[2]][2] += 1
+
+    def score(tp: int, fp: int, fn: int) -> dict:
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return {"p": p, "r": r, "f": 2 * p * r / (p + r) if p + r else 0.0, "gold": tp + fn, "predicted": tp + fp}
+
+    per_label = {label: score(*counts[label]) for label in LABELS if label in counts}
+    micro = score(*(sum(c[i] for c in counts.values()) for i in range(3)))
+    scored = [s for s in per_label.values() if s["gold"]]
+    macro = {k: sum(s[k] for s in scored) / len(scored) if scored else 0.0 for k in ("p", "r", "f")}
+    return {"per_label": per_label, "micro": micro, "macro": macro}
+
+
+def base_pipeline(config_path: str | Path) -> tuple[Language, GovernanceNER | None]:
+    """The main pipeline of ``config_path`` up to its lexicon ruler, and its ``governance_ner``
+    component (None when the config has none)."""
+    from pipeline.config import load_config
+    from pipeline.run import build_nlp
+
+    config = load_config(config_path)
+    names = list(config["nlp"]["pipeline"])
+    if "governance_lexicon" not in names:
+        raise UserError(f"{config_path}: no governance_lexicon component to evaluate against")
+    ner_config = config["components"].get("governance_ner")
+    config["nlp"]["pipeline"] = names[: names.index("governance_lexicon") + 1]
+    for name in names[names.index("governance_lexicon") + 1:]:
+        config["components"].pop(name, None)
+        config["initialize"].get("components", {}).pop(name, None)
+    nlp = build_nlp(config, config_path)
+    merge = ner_config.get("merge", "longest") if ner_config else "longest"
+    return nlp, GovernanceNER(nlp, merge=merge)
+
+
+def evaluate(model: str | Path, data: str | Path, *, config: str | Path = "configs/default.cfg",
+             merge: str | None = None, data_dir: Path | None = None) -> dict:
+    """Score the lexicon alone, the model alone and the combined stage on a gold file, on
+    character offsets; records whose text the model trained on are skipped. MSRA files
+    (``*.bio.tsv[.gz]``) are scored on the dev split the model card names."""
+    model = Path(model)
+    card = json.loads((model / "training.json").read_text(encoding="utf-8")) if (model / "training.json").is_file() else {}
+    data = Path(data)
+    if data.name.endswith((".bio.tsv", ".bio.tsv.gz")):
+        if not data.is_file():
+            raise UserError(f"gold file not found: {data}")
+        share = card.get("data", {}).get("msra", {}).get("dev_share", 0.05)
+        records = [r for r in msra_records(data) if in_dev_split(r["id"], share)]
+    else:
+        records = gold_records(data, data_dir)
+    trained_on = set(card.get("data", {}).get("gold_text_sha256", []))
+    kept = [r for r in records if _sha(r["text"]) not in trained_on]
+    nlp, component = base_pipeline(config)
+    if merge:
+        merge_spans([], [], merge)
+        component.merge = merge
+    component.initialize(model=str(model))
+    systems: dict[str, list[Entity]] = {"lexicon": [], "model": [], "combined": []}
+    gold: list[Entity] = []
+    by_doc: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    unaligned = {"lexicon": 0, "combined": 0}
+    texts = [r["text"] for r in kept]
+    for n, (record, doc, predicted) in enumerate(zip(kept, nlp.pipe(texts, batch_size=64), component.predict(texts))):
+        key = lambda s, e, label: (n, s, e, label)  # noqa: E731
+        g = [key(*span[:3]) for span in record["entities"]]
+        gold += g
+        systems["lexicon"] += [key(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        unaligned["lexicon"] += sum(doc.char_span(s, e) is None for s, e, _ in record["entities"])
+        systems["model"] += [key(*span) for span in predicted]
+        component.set_annotations(doc, predicted)
+        combined = [key(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        systems["combined"] += combined
+        unaligned["combined"] += sum(doc.char_span(s, e) is None for s, e, _ in record["entities"])
+        doc_gold, doc_pred = by_doc[record.get("doc_id") or record["id"].split(":")[0]]
+        doc_gold += g
+        doc_pred += combined
+    result = {
+        "command": f"python -m pipeline evaluate ner --model {model.as_posix()} --data {data.as_posix()}",
+        "data": data.as_posix(), "records": len(kept), "skipped_trained_on": len(records) - len(kept),
+        "gold_spans": len(gold), "merge": component.merge,
+        "unaligned_gold_spans": unaligned,
+        "systems": {name: prf(gold, spans) for name, spans in systems.items()},
+        "combined_by_document": {d: prf(g, p)["micro"]["f"] for d, (g, p) in sorted(by_doc.items())} if len(by_doc) <= 20 else {},
+    }
+    return result
+
+
+def format_scores(result: dict, markdown: bool = False) -> str:
+    """A table of per-label P/R/F1 and the micro and macro averages for each system."""
+    systems = result["systems"]
+    labels = [label for label in LABELS if any(label in s["per_label"] for s in systems.values())]
+    head = ["label"] + [f"{name} {m}" for name in systems for m in ("P", "R", "F1")]
+    rows = []
+    for label in labels + ["micro", "macro"]:
+        row = [label]
+        for s in systems.values():
+            score = s[label] if label in ("micro", "macro") else s["per_label"].get(label, {"p": 0, "r": 0, "f": 0})
+            row += [f"{score['p']:.3f}", f"{score['r']:.3f}", f"{score['f']:.3f}"]
+        rows.append(row)
+    notes = [f"{result['records']} records ({result['skipped_trained_on']} skipped: in the model's training data), "
+             f"{result['gold_spans']} gold spans, merge rule {result['merge']!r}; gold spans not aligned with tokens: "
+             f"lexicon stage {result['unaligned_gold_spans']['lexicon']}, combined stage {result['unaligned_gold_spans']['combined']}"]
+    if result.get("combined_by_document"):
+        notes.append("combined micro-F1 by held-out document: " + ", ".join(f"{d} {f:.3f}" for d, f in result["combined_by_document"].items()))
+    if markdown:
+        table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(table + [""] + notes)
+    widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
+    table = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in [head] + rows]
+    return "\n".join(table + notes)
