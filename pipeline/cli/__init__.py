@@ -5,5 +5,6 @@ from ._app import app
 from . import doccano  # noqa: F401
 from . import evaluate_ner  # noqa: F401
 from . import gold  # noqa: F401
+from . import report  # noqa: F401
 from . import run  # noqa: F401
 from . import train_ner  # noqa: F401

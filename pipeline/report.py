@@ -1,0 +1,369 @@
+"""The run report: one self-contained HTML page of what a run found, with its figures as PNG files beside it.
+
+The page holds the manifest in brief, charts of the entity and topic distributions, a catalogue of the
+governance programmes (PROGRAM entities by canonical name, linked to where they occur), the model cards of
+any trained models the run loaded (scores and learning curve), and every document with its entities
+highlighted by displaCy and its paragraphs' topics. Everything is inline (CSS, base64 PNG), so the page
+needs no network; the same run always gives the same bytes.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import jinja2
+from confection import Config
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from spacy import displacy
+
+from .entities import LABELS
+from .topics import TOPICS
+from .util import UserError, atomic_writer
+
+TEMPLATES = Path(__file__).parent / "templates"
+# One colour per label, used both for displaCy's marks and for the chart bars.
+LABEL_COLORS = {
+    "PROGRAM": "#feca74", "PLATFORM": "#7aecec", "ORG": "#aa9cfc", "LOC": "#ff9561",
+    "PERSON": "#bfe1d9", "HONOR": "#f0d0ff", "POLICY": "#c7f57a", "EVENT": "#ffeb80",
+}
+OTHER_COLOR = "#dddddd"
+# matplotlib's tab10 plus a grey for "other": topic chips and topic bars share them.
+TOPIC_COLORS = dict(zip(TOPICS, (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
+    "#393b79", "#7f7f7f",
+)))
+# Model cards the report reads from a model folder, first found wins: the pipeline's own card, then the
+# ``meta.json`` spaCy writes for a trained pipeline (its scores are under ``performance``).
+CARD_FILES = ("card.json", "model_card.json", "meta.json")
+
+
+@dataclass
+class Programme:
+    """One governance programme of the catalogue: its mentions and the paragraphs they are in."""
+
+    name: str
+    linked: bool
+    anchor: str = ""
+    mentions: int = 0
+    surfaces: Counter = field(default_factory=Counter)
+    units: dict[str, str] = field(default_factory=dict)  # unit anchor -> short unit name, in order
+    documents: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure of the report: written as ``{stem}-{name}.png`` and inlined in the page."""
+
+    name: str
+    title: str
+    png: bytes
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def write_report(run_dir: Path, output: Path | None = None) -> Path:
+    """Write the HTML report of the run in ``run_dir`` (default ``run_dir/report.html``) and its PNG figures."""
+    run_dir = Path(run_dir)
+    output = Path(output) if output is not None else run_dir / "report.html"
+    manifest = read_manifest(run_dir / "manifest.json")
+    records = list(read_records(run_dir / "annotated.jsonl"))
+    programmes = programme_catalogue(records)
+    models = model_cards(manifest)
+    distributions = [
+        bar_chart("entities", "Entities per label", count_labels(records), LABEL_COLORS, "entities"),
+        bar_chart("topics", "Paragraphs per topic", count_topics(records), TOPIC_COLORS, "paragraphs"),
+    ]
+    for model in models:
+        model["chart"] = curve_chart(f"{model['key']}-learning-curve", f"Learning curve: {model['key']}",
+                                     model["curve"]) if model["curve"] else None
+    page = render_page(
+        manifest=manifest,
+        manifest_rows=manifest_brief(manifest),
+        charts=distributions,
+        programmes=programmes,
+        models=models,
+        documents=list(group_documents(records, programmes)),
+        labels=[(label, LABEL_COLORS.get(label, OTHER_COLOR)) for label in label_order(count_labels(records))],
+        topic_colors=TOPIC_COLORS,
+        stem=output.stem,
+        title=f"Run report: {Path(manifest.get('output_dir', run_dir)).name}",
+    )
+    for chart in distributions + [m["chart"] for m in models if m["chart"]]:
+        with atomic_writer(output.parent / f"{output.stem}-{chart.name}.png", "wb", encoding=None) as f:
+            f.write(chart.png)
+    with atomic_writer(output) as f:
+        f.write(page)
+    return output
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise UserError(f"{path}: manifest not found; give the output folder of `python -m pipeline run`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise UserError(f"{path}:{error.lineno}: not valid JSON ({error.msg}); re-run the pipeline") from None
+    if not isinstance(manifest, dict):
+        raise UserError(f"{path}: not a run manifest (expected a JSON object); re-run the pipeline")
+    return manifest
+
+
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The export records of ``annotated.jsonl``, checked for the fields the report uses."""
+    if not path.is_file():
+        raise UserError(f"{path}: annotated.jsonl not found; give the output folder of `python -m pipeline run`")
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise UserError(f"{path}:{n}: not valid JSON ({error.msg}); re-run the pipeline") from None
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str) or "id" not in record:
+                raise UserError(f"{path}:{n}: not an export record (needs 'id' and 'text'); re-run the pipeline")
+            yield record
+
+
+def anchor(unit_id: str) -> str:
+    """The HTML id of a unit's paragraph in the page."""
+    return f"u-{unit_id}"
+
+
+def canonical_names(record: dict[str, Any]) -> dict[tuple[int, int], str]:
+    return {(start, end): name for start, end, name in record.get("entity_links", [])}
+
+
+def programme_key(surface: str, canonical: str | None) -> tuple[str, bool]:
+    """A programme is known by its canonical name, or by its text when it is not in the lexicon."""
+    return (canonical, True) if canonical is not None else (surface, False)
+
+
+def programme_catalogue(records: Iterable[dict[str, Any]]) -> list[Programme]:
+    """PROGRAM entities grouped by canonical name (by surface form when not in the lexicon), most mentioned first."""
+    found: dict[tuple[str, bool], Programme] = {}
+    for record in records:
+        links = canonical_names(record)
+        for start, end, label in record.get("entities", []):
+            if label != "PROGRAM":
+                continue
+            surface = record["text"][start:end]
+            key = programme_key(surface, links.get((start, end)))
+            programme = found.setdefault(key, Programme(name=key[0], linked=key[1]))
+            programme.mentions += 1
+            programme.surfaces[surface] += 1
+            programme.units.setdefault(anchor(record["id"]), short_unit_name(record))
+            programme.documents.add(record.get("doc_id", record["id"]))
+    programmes = sorted(found.values(), key=lambda p: (-p.mentions, not p.linked, p.name))
+    for n, programme in enumerate(programmes, start=1):
+        programme.anchor = f"programme-{n}"
+    return programmes
+
+
+def short_unit_name(record: dict[str, Any]) -> str:
+    """``000 p3`` for unit ``000_fe018ba71f599853:a1:p3``: the document's prefix and the paragraph."""
+    doc_id = str(record.get("doc_id", ""))
+    unit = str(record["id"]).rsplit(":", 1)[-1]
+    return f"{doc_id.split('_', 1)[0]} {unit}" if doc_id else unit
+
+
+def render_entities(record: dict[str, Any], programme_anchors: dict[tuple[str, bool], str]) -> str:
+    """displaCy's entity markup of one record; PROGRAM marks link to their catalogue entry."""
+    links = canonical_names(record)
+    ents = []
+    for start, end, label in sorted(record.get("entities", []), key=lambda e: (e[0], e[1])):
+        ent: dict[str, Any] = {"start": start, "end": end, "label": label}
+        if label == "PROGRAM":
+            surface = record["text"][start:end]
+            key = programme_key(surface, links.get((start, end)))
+            # displaCy shows kb_id as a link beside the label, unescaped: the canonical name when the text
+            # differs from it, else an arrow up to the catalogue.
+            ent["kb_id"] = html.escape(key[0]) if key[0] != surface else "↑"
+            ent["kb_url"] = "#" + programme_anchors[key]
+        ents.append(ent)
+    return displacy.render([{"text": record["text"], "ents": ents, "title": None}], style="ent", manual=True,
+                           jupyter=False, options={"colors": LABEL_COLORS})
+
+
+def group_documents(records: list[dict[str, Any]], programmes: list[Programme]) -> Iterator[dict[str, Any]]:
+    """Documents in run order, each with its articles' paragraphs rendered and its topic counts."""
+    anchors = {(p.name, p.linked): p.anchor for p in programmes}
+    documents: dict[str, dict[str, Any]] = {}
+    for record in records:
+        doc_id = str(record.get("doc_id", record["id"]))
+        doc = documents.setdefault(doc_id, {"id": doc_id, "file": record.get("source", {}).get("file", ""),
+                                            "articles": {}, "topics": Counter(), "entities": 0})
+        doc["articles"].setdefault(str(record.get("article_id", doc_id)), []).append({
+            "anchor": anchor(record["id"]),
+            "id": record["id"],
+            "kind": record.get("kind", ""),
+            "html": render_entities(record, anchors),
+            "topics": [(t, record.get("cat_scores", {}).get(t)) for t in record.get("cats", [])],
+        })
+        doc["topics"].update(record.get("cats", []))
+        doc["entities"] += len(record.get("entities", []))
+    for doc in documents.values():
+        doc["topics"] = sorted(doc["topics"].items(), key=lambda kv: (-kv[1], kv[0]))
+        yield doc
+
+
+def count_labels(records: Iterable[dict[str, Any]]) -> Counter:
+    return Counter(e[2] for r in records for e in r.get("entities", []))
+
+
+def count_topics(records: Iterable[dict[str, Any]]) -> Counter:
+    return Counter(t for r in records for t in r.get("cats", []))
+
+
+def label_order(counts: Counter) -> list[str]:
+    """The known labels in their documented order, then any others alphabetically."""
+    return [l for l in LABELS if l in counts] + sorted(l for l in counts if l not in LABELS)
+
+
+def manifest_brief(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+    """The manifest's main facts as (name, value) rows; long lists go to the page's details."""
+    counts = manifest.get("counts", {})
+    total = manifest.get("timings", {}).get("total", {})
+    rows = [
+        ("command", manifest.get("command")),
+        ("config", f"{manifest.get('config_file', '?')} (sha256 {str(manifest.get('config_sha256', ''))[:12]})"),
+        ("inputs", f"{len(manifest.get('inputs', []))} file(s)"),
+        ("output", manifest.get("output_dir")),
+        ("counts", ", ".join(f"{counts[k]} {k}" for k in ("documents", "articles", "units", "characters", "entities")
+                             if k in counts)),
+        ("units by kind", ", ".join(f"{n} {k}" for k, n in counts.get("units_by_kind", {}).items())),
+        ("models", ", ".join(f"{k} ({str(v)[:12]})" for k, v in manifest.get("models", {}).items())),
+        ("seed", manifest.get("seed")),
+        ("time", f"{total['seconds']:.1f} s ({total.get('chars_per_second')} chars/s)" if "seconds" in total else None),
+        ("versions", ", ".join(f"{k} {v}" for k, v in manifest.get("versions", {}).items())),
+        ("skipped inputs", len(manifest.get("skipped", [])) or None),
+        ("warnings", len(manifest.get("warnings", [])) or None),
+    ]
+    rows += [(k, manifest[k]) for k in ("started", "finished", "created") if k in manifest]
+    return [(k, str(v)) for k, v in rows if v not in (None, "")]
+
+
+def model_cards(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The cards of the model folders the run loaded (``[paths]`` entries hashed in the manifest's ``models``)."""
+    try:
+        paths = Config().from_str(manifest.get("config", ""), interpolate=False).get("paths", {})
+    except Exception:  # an unreadable config string only means no model section
+        return []
+    models = []
+    for key in manifest.get("models", {}):
+        folder = paths.get(key)
+        if not isinstance(folder, str) or not Path(folder).is_dir():
+            continue
+        card_file = next((Path(folder) / n for n in CARD_FILES if (Path(folder) / n).is_file()), None)
+        if card_file is None:
+            continue
+        try:
+            card = json.loads(card_file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise UserError(f"{card_file}:{error.lineno}: model card is not valid JSON ({error.msg})") from None
+        if not isinstance(card, dict):
+            continue
+        scores = card.get("scores", card.get("performance", {}))
+        models.append({
+            "key": key,
+            "card": card_file.as_posix(),
+            "facts": [(k, v) for k, v in card.items() if isinstance(v, (str, int, float)) and len(str(v)) <= 200],
+            "tables": score_tables(scores) if isinstance(scores, dict) else [],
+            "curve": curve_series(card.get("learning_curve")),
+        })
+    return models
+
+
+def score_rows(node: dict[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], dict[str, float]]]:
+    """Every dict of numbers in a nested score dict, with the keys that lead to it."""
+    numbers = {k: v for k, v in node.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    if numbers:
+        yield path, numbers
+    for key, value in node.items():
+        if isinstance(value, dict):
+            yield from score_rows(value, (*path, str(key)))
+
+
+def score_tables(scores: dict[str, Any]) -> list[dict[str, Any]]:
+    """Score rows grouped into tables by their columns (e.g. micro/macro rows, then per-label rows)."""
+    tables: dict[tuple[str, ...], list[tuple[str, list[str]]]] = {}
+    for path, numbers in score_rows(scores):
+        columns = tuple(numbers)
+        tables.setdefault(columns, []).append((" › ".join(path) or "all", [fmt(numbers[c]) for c in columns]))
+    return [{"columns": list(columns), "rows": rows} for columns, rows in tables.items()]
+
+
+def fmt(value: float) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def curve_series(curve: Any) -> dict[str, list[tuple[float, float]]]:
+    """A learning curve as named (x, y) series.
+
+    Accepted: a list of points ``[{"fraction": 0.25, "f1": 0.8, ...}, ...]`` (the first key is x, every
+    other number a series), or a dict of such lists (``{"uncertainty": [...], "random": [...]}``).
+    """
+    groups = curve.items() if isinstance(curve, dict) else [("", curve)] if isinstance(curve, list) else []
+    series: dict[str, list[tuple[float, float]]] = {}
+    for group, points in groups:
+        if not isinstance(points, list):
+            continue
+        for point in points:
+            if not isinstance(point, dict) or not point:
+                continue
+            (x_key, x), *rest = point.items()
+            for y_key, y in rest:
+                if isinstance(x, (int, float)) and isinstance(y, (int, float)):
+                    name = f"{group}: {y_key}" if group else y_key
+                    series.setdefault(name, []).append((x, y))
+    return series
+
+
+def png(figure: Figure) -> bytes:
+    """The figure as PNG bytes, without metadata so that the bytes only depend on what is drawn."""
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def bar_chart(name: str, title: str, counts: Counter, colors: dict[str, str], unit: str) -> Chart:
+    """Horizontal bars, one per key, largest on top, each with its count."""
+    keys = sorted(counts, key=lambda k: (counts[k], k))
+    figure = Figure(figsize=(6.4, 0.45 * max(len(keys), 1) + 1.0), layout="constrained")
+    ax = figure.add_subplot()
+    bars = ax.barh(keys, [counts[k] for k in keys], color=[colors.get(k, OTHER_COLOR) for k in keys],
+                   edgecolor="#555555", linewidth=0.5)
+    ax.bar_label(bars, padding=3, fontsize=9)
+    ax.set_title(title)
+    ax.set_xlabel(unit)
+    ax.margins(x=0.12)
+    ax.spines[["top", "right"]].set_visible(False)
+    return Chart(name, title, png(figure))
+
+
+def curve_chart(name: str, title: str, series: dict[str, list[tuple[float, float]]]) -> Chart:
+    figure = Figure(figsize=(6.4, 4.0), layout="constrained")
+    ax = figure.add_subplot()
+    for label, points in series.items():
+        xs, ys = zip(*sorted(points))
+        ax.plot(xs, ys, marker="o", label=label)
+    ax.set_title(title)
+    ax.set_xlabel("training data")
+    ax.set_ylabel("score")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return Chart(name, title, png(figure))
+
+
+def render_page(**context: Any) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    return env.get_template("report.html").render(**context)
