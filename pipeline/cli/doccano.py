@@ -46,10 +46,6 @@ def push_cli(
     made = "created" if report.created else "existing"
     typer.echo(f"{report.uploaded} unit(s) pushed to {made} project {project!r} (id {report.project_id}); "
                f"{report.skipped} already there, skipped")
-    if report.multi_codepoint:
-        typer.echo(f"note: {len(report.multi_codepoint)} unit(s) hold emoji sequences or combining marks, which "
-                   f"doccano's editor counts as one character: check spans after them, e.g. {report.multi_codepoint[0]}",
-                   err=True)
 
 
 @doccano_app.command("pull")

@@ -3,15 +3,18 @@
 Each unit becomes one example of an "intent detection and slot filling" project: spans are the
 entities, categories the paragraph's topics. Its meta holds the unit ``id`` (so pull can match it)
 and, under ``govnlp``, the hash of the pushed text, the pushed annotations and the rest of the
-export record, so that pull needs nothing but the server. Offsets are Python character offsets
-(code points) both ways: doccano stores and exports them as given.
+export record, so that pull needs nothing but the server.
+
+Offsets: the pipeline counts code points (Python ``str``), doccano's editor for this project type counts
+UTF-16 code units (JavaScript string indices; it passes no grapheme mode). The server stores and exports the
+integers as given, so push converts to UTF-16 and pull converts back: 𠮷 or 😀 count 1 here and 2 there.
 """
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import json
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,9 +35,6 @@ TOPIC_COLOURS = {
     "public_safety": "#fabed4", "youth_protection": "#ffd8b1", "foreign_affairs": "#aaffc3",
     "political_security": "#dcbeff", "other": "#a9a9a9",
 }
-# Characters that join with their neighbour into one user-perceived character: doccano's editor counts
-# such a cluster as one position, Python (and this module) as several.
-_JOINERS = {"\u200d", "\ufe0e", "\ufe0f"}
 # Field order of pulled records: the export record's, then anything else, then who confirmed.
 _FIELD_ORDER = ["id", "doc_id", "article_id", "kind", "text", "entities", "entity_links", "cats", "cat_scores", "source"]
 
@@ -46,7 +46,6 @@ class PushReport:
     created: bool
     uploaded: int
     skipped: int
-    multi_codepoint: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -120,7 +119,8 @@ def to_example(unit: dict[str, Any]) -> dict[str, Any]:
     cats = list(unit.get("cats", []))
     rest = {k: v for k, v in unit.items() if k not in ("id", "text", "entities", "cats")}
     meta = {"text_sha256": sha256_text(unit["text"]), "entities": entities, "cats": cats, "record": rest}
-    return {"id": unit["id"], "text": unit["text"], "entities": entities, "cats": cats, META_KEY: meta}
+    return {"id": unit["id"], "text": unit["text"], "entities": to_utf16(unit["text"], entities), "cats": cats,
+            META_KEY: meta}
 
 
 def colour(label: str, known: dict[str, str]) -> str:
@@ -181,9 +181,7 @@ def push(client: DoccanoClient, path: str | Path, project_name: str) -> PushRepo
                 f"doccano rejected {len(errors)} line(s) of {Path(path).name}, first: line {first.get('line')}: "
                 f"{first.get('message')}; nothing was added"
             )
-    report = PushReport(project_name, pid, created, len(new), len(units) - len(new))
-    report.multi_codepoint = [unit["id"] for unit in new if has_multi_codepoint_chars(unit["text"])]
-    return report
+    return PushReport(project_name, pid, created, len(new), len(units) - len(new))
 
 
 def _roll_back(client: DoccanoClient, project_id: int, ids: set[str]) -> None:
@@ -192,10 +190,29 @@ def _roll_back(client: DoccanoClient, project_id: int, ids: set[str]) -> None:
     client.delete_examples(project_id, added)
 
 
-def has_multi_codepoint_chars(text: str) -> bool:
-    """True when the text holds characters that doccano's editor counts differently from Python."""
-    return any(ch in _JOINERS or unicodedata.combining(ch) or "\U0001f1e6" <= ch <= "\U0001f1ff"
-               or "\U0001f3fb" <= ch <= "\U0001f3ff" for ch in text)
+def _utf16_table(text: str) -> list[int]:
+    """UTF-16 index of every code point position of ``text`` (and of its end)."""
+    table = [0]
+    for ch in text:
+        table.append(table[-1] + (2 if ord(ch) > 0xFFFF else 1))
+    return table
+
+
+def to_utf16(text: str, spans: list[list[Any]]) -> list[list[Any]]:
+    """Code point spans -> doccano's UTF-16 spans."""
+    if text.isascii() or max(text) <= "\uffff":
+        return [list(span) for span in spans]
+    table = _utf16_table(text)
+    return [[table[s], table[e], label] for s, e, label in spans]
+
+
+def from_utf16(text: str, spans: Iterable[Iterable[Any]]) -> list[list[Any]]:
+    """doccano's UTF-16 spans -> sorted code point spans; an end inside a surrogate pair takes the pair."""
+    spans = [[int(s), int(e), str(label)] for s, e, label in spans]
+    if not (text.isascii() or max(text) <= "\uffff"):
+        table = _utf16_table(text)
+        spans = [[bisect.bisect_right(table, s) - 1, bisect.bisect_left(table, e), label] for s, e, label in spans]
+    return sorted(spans)
 
 
 def _annotations(client: DoccanoClient, project_id: int) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -203,10 +220,6 @@ def _annotations(client: DoccanoClient, project_id: int) -> tuple[list[dict[str,
     examples = list(client.examples(project_id))
     exported = {str(rec["id"]): rec for rec in client.export(project_id)}
     return examples, exported
-
-
-def _spans(spans: Iterable[Iterable[Any]]) -> list[list[Any]]:
-    return sorted([int(s), int(e), str(label)] for s, e, label in spans)
 
 
 def _text_changed(example: dict[str, Any], record: dict[str, Any] | None) -> bool:
@@ -259,7 +272,7 @@ def corpus_record(example: dict[str, Any], record: dict[str, Any], confirmed_by:
     """
     meta = example["meta"]
     pushed = meta[META_KEY]
-    entities = _spans(record.get("entities") or [])
+    entities = from_utf16(example["text"], record.get("entities") or [])
     kept = {(s, e) for s, e, _ in entities}
     rest = dict(pushed["record"])
     if "entity_links" in rest:
@@ -283,14 +296,15 @@ def status(client: DoccanoClient, project_name: str) -> Status:
         record = exported.get(str((example.get("meta") or {}).get("id", example["id"])))
         if record is None:
             continue
-        labels.update(span[2] for span in record.get("entities") or [])
+        entities = from_utf16(record["text"], record.get("entities") or [])
+        labels.update(span[2] for span in entities)
         topics.update(record.get("cats") or [])
         if not _ours(example):
             continue
         pushed = example["meta"][META_KEY]
         if _text_changed(example, record):
             changed_texts.append(example["meta"]["id"])
-        elif _spans(record.get("entities") or []) != _spans(pushed["entities"]) or sorted(
+        elif entities != sorted(pushed["entities"]) or sorted(
             record.get("cats") or []
         ) != sorted(pushed["cats"]):
             changed += 1
