@@ -307,6 +307,7 @@ class GovernanceNER:
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         if self.model is not None:
+            Path(path).mkdir(parents=True, exist_ok=True)
             self.model.to_disk(Path(path) / "model")
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "GovernanceNER":
@@ -498,13 +499,14 @@ def write_model_card(model_dir: Path, evaluations: dict | None = None) -> None:
 
 
 def prf(gold: Iterable[Entity], predicted: Iterable[Entity]) -> dict:
-    """Per-label and averaged precision/recall/F1 of exact character-offset matches."""
+    """Per-label and averaged precision/recall/F1 of exact matches of spans whose last item is
+    the label (e.g. ``(record, start, end, label)``)."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
     gold, predicted = set(gold), set(predicted)
     for span in predicted:
-        counts[span[2]][0 if span in gold else 1] += 1
+        counts[span[-1]][0 if span in gold else 1] += 1
     for span in gold - predicted:
-        counts[span[2]][2] += 1
+        counts[span[-1]][2] += 1
 
     def score(tp: int, fp: int, fn: int) -> dict:
         p = tp / (tp + fp) if tp + fp else 0.0

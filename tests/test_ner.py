@@ -1,0 +1,153 @@
+"""Tests of the character-level NER stage (pipeline/ner.py)."""
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+from spacy.tokens import Doc
+
+from pipeline import ner
+from pipeline.util import UserError
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS_GOLD = ROOT / "corpus" / "gold" / "seeds.jsonl"
+SHARED = ROOT.parent / "shared" / "data"
+MODEL = ROOT / "models" / "ner"
+
+
+@pytest.fixture(scope="module")
+def char_nlp():
+    return ner.char_pipeline()
+
+
+def test_char_tokenizer_one_token_per_character_with_bigram_norms(char_nlp):
+    doc = char_nlp("浙江 金华１号")
+    assert doc.text == "浙江 金华１号"
+    assert [t.text for t in doc] == ["浙", "江", "金", "华", "１", "号"]
+    assert doc[1].whitespace_ == " "
+    # NORM is the NFKC bigram with the next character; the last one pairs with the end mark
+    assert [t.norm_ for t in doc] == ["浙江", "江金", "金华", "华1", "1号", "号" + ner.END]
+
+
+def test_msra_records_bio_to_char_offsets(tmp_path):
+    path = tmp_path / "msra.bio.tsv.gz"
+    rows = [("张", "B-PER"), ("三", "I-PER"), ("在", "O"), ("北", "B-LOC"), ("京", "I-LOC"), ("", ""),
+            ("新", "B-ORG"), ("华", "I-ORG"), ("社", "I-ORG"), ("报", "O")]
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("".join(f"{c}\t{t}\n" if c else "\n" for c, t in rows))
+    records = list(ner.msra_records(path))
+    assert [r["text"] for r in records] == ["张三在北京", "新华社报"]
+    assert records[0]["entities"] == [[0, 2, "PERSON"], [3, 5, "LOC"]]
+    assert records[1]["entities"] == [[0, 3, "ORG"]]
+
+
+def test_cluener_inclusive_ends_and_dropped_types_missing(tmp_path, char_nlp):
+    path = tmp_path / "train.json"
+    item = {"text": "浙商银行叶老桂看了《红楼梦》", "label": {"company": {"浙商银行": [[0, 3]]}, "name": {"叶老桂": [[4, 6]]},
+                                                "book": {"《红楼梦》": [[9, 13]]}}}
+    path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    (record,) = ner.cluener_records(path)
+    assert sorted(record["entities"]) == [[0, 4, "ORG"], [4, 7, "PERSON"]]
+    assert record["missing"] == [[9, 14]]
+    doc = ner.record_to_doc(char_nlp, record)
+    assert [(e.text, e.label_) for e in doc.ents] == [("浙商银行", "ORG"), ("叶老桂", "PERSON")]
+    assert [t.ent_iob_ for t in doc[9:14]] == [""] * 5  # missing: not penalised as O
+    assert doc[8].ent_iob_ == "O"
+
+
+@pytest.mark.skipif(not SEEDS_GOLD.is_file(), reason="corpus/gold/seeds.jsonl not written yet")
+def test_no_gold_span_is_lost_to_tokens_in_training_docs(char_nlp):
+    """Every gold entity of the seeds becomes an entity of its training doc (zero unaligned)."""
+    records = ner.gold_records(SEEDS_GOLD)
+    for record in records:
+        doc = ner.record_to_doc(char_nlp, record)
+        assert sorted((e.start_char, e.end_char, e.label_) for e in doc.ents) == sorted(map(tuple, record["entities"]))
+
+
+def test_merge_longest_wins_and_lexicon_wins_ties():
+    model = [(0, 2, "LOC"), (4, 8, "ORG"), (10, 13, "PERSON")]
+    lexicon = [(0, 4, "PROGRAM", "平安浙江"), (4, 8, "PLATFORM", "金安智治")]
+    assert ner.merge_spans(model, lexicon, "longest") == [
+        (0, 4, "PROGRAM", "平安浙江"), (4, 8, "PLATFORM", "金安智治"), (10, 13, "PERSON", "")]
+    assert ner.merge_spans([(0, 6, "ORG")], lexicon, "longest") == [(0, 6, "ORG", "")]
+    assert ner.merge_spans([(0, 6, "ORG")], lexicon, "lexicon") == [(0, 4, "PROGRAM", "平安浙江"), (4, 8, "PLATFORM", "金安智治")]
+    assert ner.merge_spans([(2, 6, "ORG")], lexicon, "model") == [(2, 6, "ORG", "")]
+    with pytest.raises(UserError):
+        ner.merge_spans([], [], "biggest")
+
+
+def test_split_at_cuts_words_and_keeps_text():
+    doc = Doc(spacy.blank("zh").vocab, words=["金华市委", "政法委", "林纪平"], spaces=[False] * 3)
+    assert ner.split_at(doc, [0, 2, 4, 7, 10]) == 1
+    assert [t.text for t in doc] == ["金华", "市委", "政法委", "林纪平"]
+    assert doc.text == "金华市委政法委林纪平"
+
+
+@pytest.fixture()
+def stub_model(tmp_path):
+    """A char pipeline that 'predicts' fixed phrases, standing in for a trained model."""
+    nlp = ner.char_pipeline()
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "ORG", "pattern": "市委政法委"}, {"label": "PERSON", "pattern": "林纪平"},
+                        {"label": "LOC", "pattern": "浙江"}])
+    nlp.to_disk(tmp_path / "model")
+    return tmp_path / "model"
+
+
+def _word_pipeline(stub_model):
+    nlp = spacy.blank("zh")
+    lexicon = nlp.add_pipe("entity_ruler", name="governance_lexicon")
+    lexicon.add_patterns([{"label": "PROGRAM", "pattern": [{"TEXT": "平安浙江"}], "id": "平安浙江建设"}])
+    nlp.add_pipe("governance_ner")
+    nlp.get_pipe("governance_ner").initialize(model=str(stub_model))
+    return nlp
+
+
+def test_component_splits_words_and_merges_with_lexicon(stub_model):
+    nlp = _word_pipeline(stub_model)
+    words = ["金华市委政法委", "林纪平", "谈", "平安浙江"]
+    doc = nlp(Doc(nlp.vocab, words=words, spaces=[False] * len(words)))
+    # 市委政法委 sits inside one word: the word is split, the entity kept
+    assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == [
+        ("市委政法委", "ORG", ""), ("林纪平", "PERSON", ""), ("平安浙江", "PROGRAM", "平安浙江建设")]
+    assert [t.text for t in doc] == ["金华", "市委政法委", "林纪平", "谈", "平安浙江"]
+
+
+def test_component_serialises_its_model(stub_model, tmp_path):
+    nlp = _word_pipeline(stub_model)
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    doc = loaded("林纪平到浙江")
+    assert {(e.text, e.label_) for e in doc.ents} == {("林纪平", "PERSON"), ("浙江", "LOC")}
+
+
+def test_component_without_model_is_a_user_error(tmp_path):
+    nlp = spacy.blank("zh")
+    nlp.add_pipe("governance_ner")
+    with pytest.raises(UserError, match="train ner"):
+        nlp.get_pipe("governance_ner").initialize(model=str(tmp_path / "nothing"))
+
+
+def test_prf_counts_exact_matches():
+    gold = [(0, 0, 2, "PERSON"), (0, 3, 5, "LOC"), (1, 0, 3, "ORG")]  # (record, start, end, label)
+    predicted = [(0, 0, 2, "PERSON"), (0, 3, 6, "LOC"), (1, 0, 3, "ORG"), (1, 4, 5, "ORG")]
+    scores = ner.prf(gold, predicted)
+    assert scores["per_label"]["PERSON"]["f"] == 1.0
+    assert scores["per_label"]["LOC"]["f"] == 0.0
+    assert scores["per_label"]["ORG"]["p"] == 0.5 and scores["per_label"]["ORG"]["r"] == 1.0
+    assert scores["micro"]["p"] == 0.5 and scores["micro"]["r"] == pytest.approx(2 / 3)
+    assert scores["macro"]["f"] == pytest.approx((1 + 0 + 2 / 3) / 3)
+
+
+@pytest.mark.skipif(not (MODEL / "config.cfg").is_file(), reason="no trained model under models/ner")
+def test_committed_model_is_small_and_finds_entities():
+    size = sum(p.stat().st_size for p in MODEL.rglob("*") if p.is_file())
+    assert size < 30e6
+    assert (MODEL / "README.md").is_file()
+    nlp = spacy.load(MODEL)
+    doc = nlp("国务院总理李鹏今天在北京会见了美国客人。")
+    found = {(e.text, e.label_) for e in doc.ents}
+    assert ("李鹏", "PERSON") in found and ("北京", "LOC") in found
