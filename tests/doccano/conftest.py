@@ -65,11 +65,23 @@ def doccano_env(creds: Credentials) -> dict[str, str]:
     return {**os.environ, "DOCCANO_URL": creds.url, "DOCCANO_USERNAME": creds.username, "DOCCANO_PASSWORD": creds.password}
 
 
-def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``python -m pipeline ARGS`` in a fresh process, from the repository root."""
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
+
+
+@pytest.fixture
+def cli() -> Any:
+    """``cli(*args, env=...)``: run the command line in a fresh process."""
+    return run_cli
+
+
+@pytest.fixture
+def admin_env(admin_creds: Credentials) -> dict[str, str]:
+    """The environment that points the command line at the test server as the admin."""
+    return doccano_env(admin_creds)
 
 
 class Annotator:
