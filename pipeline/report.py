@@ -39,9 +39,11 @@ TOPIC_COLORS = dict(zip(TOPICS, (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#bcbd22", "#17becf",
     "#393b79", "#7f7f7f",
 )))
-# Model cards the report reads from a model folder, first found wins: the pipeline's own card, then the
-# ``meta.json`` spaCy writes for a trained pipeline (its scores are under ``performance``).
-CARD_FILES = ("card.json", "model_card.json", "meta.json")
+# The JSON a model folder describes itself with: the pipeline's own card files (``training.json`` and
+# ``evaluation.json`` as ``train ner`` / ``evaluate ner`` write them, or one ``card.json``), else the
+# ``meta.json`` spaCy writes for any trained pipeline.
+CARD_FILES = ("card.json", "training.json", "evaluation.json")
+SPACY_META = "meta.json"
 
 
 @dataclass
@@ -258,46 +260,89 @@ def model_cards(manifest: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     models = []
     for key in manifest.get("models", {}):
-        folder = paths.get(key)
-        if not isinstance(folder, str) or not Path(folder).is_dir():
+        folder = Path(paths[key]) if isinstance(paths.get(key), str) else None
+        if folder is None or not folder.is_dir():
             continue
-        card_file = next((Path(folder) / n for n in CARD_FILES if (Path(folder) / n).is_file()), None)
-        if card_file is None:
+        files = [folder / n for n in CARD_FILES if (folder / n).is_file()]
+        if not files and (folder / SPACY_META).is_file():
+            files = [folder / SPACY_META]
+        if not files:
             continue
-        try:
-            card = json.loads(card_file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise UserError(f"{card_file}:{error.lineno}: model card is not valid JSON ({error.msg})") from None
-        if not isinstance(card, dict):
-            continue
-        scores = card.get("scores", card.get("performance", {}))
-        models.append({
-            "key": key,
-            "card": card_file.as_posix(),
-            "facts": [(k, v) for k, v in card.items() if isinstance(v, (str, int, float)) and len(str(v)) <= 200],
-            "tables": score_tables(scores) if isinstance(scores, dict) else [],
-            "curve": curve_series(card.get("learning_curve")),
-        })
+        cards = [(f, read_card(f)) for f in files]
+        curve = next((c["learning_curve"] for _, c in cards if "learning_curve" in c), None)
+        models.append({"key": key, "folder": folder.as_posix(), "cards": [card_view(f, c) for f, c in cards],
+                       "curve": curve_series(curve)})
     return models
 
 
-def score_rows(node: dict[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], dict[str, float]]]:
-    """Every dict of numbers in a nested score dict, with the keys that lead to it."""
-    numbers = {k: v for k, v in node.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    if numbers:
-        yield path, numbers
-    for key, value in node.items():
-        if isinstance(value, dict):
-            yield from score_rows(value, (*path, str(key)))
+def read_card(path: Path) -> dict[str, Any]:
+    try:
+        card = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise UserError(f"{path}:{error.lineno}: model card is not valid JSON ({error.msg}); retrain or fix it") from None
+    if not isinstance(card, dict):
+        raise UserError(f"{path}: model card is not a JSON object; retrain or fix it")
+    return card
+
+
+def card_view(path: Path, card: dict[str, Any]) -> dict[str, Any]:
+    """A card file as the page shows it: its short facts, then one block of score tables per section."""
+    return {
+        "file": path.name,
+        "facts": facts(card),
+        "sections": [{"name": key, "facts": facts(value, numbers=False), "tables": score_tables(value)}
+                     for key, value in card.items() if isinstance(value, dict) and key != "learning_curve"],
+    }
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def facts(node: dict[str, Any], numbers: bool = True) -> list[tuple[str, str]]:
+    """The short scalar entries of a card (long strings such as a whole config are left out)."""
+    return [(k, str(v)) for k, v in node.items()
+            if (isinstance(v, str) or numbers and is_number(v)) and len(str(v)) <= 200]
+
+
+def is_systems(node: dict[str, Any]) -> bool:
+    """Scores of systems side by side, as ``evaluate`` writes them: ``{name: {"micro": ..., "per_label": ...}}``."""
+    return bool(node) and all(isinstance(v, dict) and isinstance(v.get("micro"), dict) for v in node.values())
+
+
+def systems_table(systems: dict[str, dict[str, Any]], title: str) -> dict[str, Any]:
+    """One row per label (then micro and macro), P/R/F of every system side by side."""
+    labels = list(dict.fromkeys(l for s in systems.values() for l in s.get("per_label", {})))
+    rows = []
+    for label in [*labels, "micro", "macro"]:
+        cells = []
+        for scores in systems.values():
+            score = scores.get("per_label", {}).get(label) or scores.get(label) or {}
+            cells += [fmt(score[k]) if is_number(score.get(k)) else "" for k in ("p", "r", "f")]
+        rows.append((label, cells))
+    columns = [f"{name} {k}" for name in systems for k in ("P", "R", "F1")]
+    return {"title": title, "columns": columns, "rows": rows}
 
 
 def score_tables(scores: dict[str, Any]) -> list[dict[str, Any]]:
-    """Score rows grouped into tables by their columns (e.g. micro/macro rows, then per-label rows)."""
-    tables: dict[tuple[str, ...], list[tuple[str, list[str]]]] = {}
-    for path, numbers in score_rows(scores):
-        columns = tuple(numbers)
-        tables.setdefault(columns, []).append((" › ".join(path) or "all", [fmt(numbers[c]) for c in columns]))
-    return [{"columns": list(columns), "rows": rows} for columns, rows in tables.items()]
+    """Score tables of a nested score dict: systems side by side, and every other dict of numbers
+    as a row, grouped into tables by their columns (e.g. micro/macro rows, then per-label rows)."""
+    tables: list[dict[str, Any]] = []
+    grouped: dict[tuple[str, ...], list[tuple[str, list[str]]]] = {}
+
+    def walk(node: dict[str, Any], path: tuple[str, ...]) -> None:
+        if is_systems(node):
+            tables.append(systems_table(node, " › ".join(path)))
+            return
+        numbers = {k: v for k, v in node.items() if is_number(v)}
+        if numbers:
+            grouped.setdefault(tuple(numbers), []).append((" › ".join(path) or "all", [fmt(v) for v in numbers.values()]))
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, (*path, str(key)))
+
+    walk(scores, ())
+    return tables + [{"title": "", "columns": list(columns), "rows": rows} for columns, rows in grouped.items()]
 
 
 def fmt(value: float) -> str:
