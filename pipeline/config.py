@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Optional
 
 from confection import Config, ConfigValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -26,6 +26,12 @@ class SystemSettings(BaseModel):
     n_process: int = Field(1, ge=1)
     batch_size: int = Field(64, ge=1)
     output: str = "runs/default"
+    # Where the stages run: "local" (n_process processes here) or "dask" (dask.distributed workers).
+    executor: Literal["local", "dask"] = "local"
+    # dask: a scheduler address such as "tcp://host:8786"; null starts a LocalCluster of n_process workers.
+    scheduler: Optional[str] = None
+    # Documents are annotated in shards of about this many characters (the unit of work and of --resume).
+    shard_chars: int = Field(20000, ge=1)
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:

@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import platform
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-
-from spacy.language import Language
 
 from .util import sha256_text, sha256_tree
 
@@ -26,14 +23,13 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def model_hashes(nlp: Language, paths: dict[str, Any]) -> dict[str, str]:
-    """Hashes of the models and resources the pipeline loaded (folders hashed file by file)."""
+def model_hashes(paths: dict[str, Any], pkuseg: bool) -> dict[str, str]:
+    """Hashes of the models and resources the pipeline loads (folders hashed file by file)."""
     hashes = {}
     for key, value in sorted(paths.items()):
         if isinstance(value, str) and key not in ("input", "output") and Path(value).exists():
             hashes[key] = sha256_tree(value)
-    seg = getattr(nlp.tokenizer, "pkuseg_seg", None)
-    if seg is not None:
+    if pkuseg:
         from .segment import PKUSEG_FILES
 
         hashes["pkuseg_model"] = sha256_text("".join(f"{k}={v}\n" for k, v in sorted(PKUSEG_FILES.items())))
@@ -42,32 +38,41 @@ def model_hashes(nlp: Language, paths: dict[str, Any]) -> dict[str, str]:
 
 @dataclass
 class Stats:
-    """Counts and timings collected while records stream past."""
+    """Counts collected while records stream past; the stats of shards add up with ``merge``."""
 
     documents: int = 0
     source_chars: int = 0
     chars: int = 0
     units: int = 0
-    articles: set[str] = field(default_factory=set)
+    articles: int = 0
     kinds: Counter = field(default_factory=Counter)
     entities: Counter = field(default_factory=Counter)
     topics: Counter = field(default_factory=Counter)
-    seconds: dict[str, float] = field(default_factory=dict)
-    started: float = field(default_factory=time.perf_counter)
+    last_article: str | None = None
 
     def add(self, record: dict[str, Any]) -> None:
         self.units += 1
         self.chars += len(record["text"])
-        if record.get("article_id"):
-            self.articles.add(record["article_id"])
+        # Units arrive in order and an article never spans documents (nor shards), so counting
+        # changes of article id counts articles without keeping a set of every id.
+        if record.get("article_id") and record["article_id"] != self.last_article:
+            self.articles += 1
+        self.last_article = record.get("article_id")
         self.kinds[record["kind"]] += 1
         self.entities.update(e[2] for e in record["entities"])
         self.topics.update(record["cats"])
 
+    def merge(self, other: "Stats") -> None:
+        for name in ("documents", "source_chars", "chars", "units", "articles"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("kinds", "entities", "topics"):
+            getattr(self, name).update(getattr(other, name))
+        self.last_article = other.last_article
+
     def counts(self) -> dict[str, Any]:
         return {
             "documents": self.documents,
-            "articles": len(self.articles),
+            "articles": self.articles,
             "units": self.units,
             "units_by_kind": dict(sorted(self.kinds.items())),
             "characters": self.chars,
@@ -76,9 +81,11 @@ class Stats:
             "topics": dict(sorted(self.topics.items())),
         }
 
-    def timings(self) -> dict[str, Any]:
-        out = {}
-        for stage, seconds in self.seconds.items():
-            chars = self.source_chars if stage in ("read", "clean") else self.chars
-            out[stage] = {"seconds": round(seconds, 4), "chars_per_second": round(chars / seconds) if seconds > 0 else None}
-        return out
+
+def timings(seconds: dict[str, float], stats: Stats) -> dict[str, Any]:
+    """Seconds and characters per second of each stage (read and clean count source characters)."""
+    out = {}
+    for stage, secs in seconds.items():
+        chars = stats.source_chars if stage in ("read", "clean") else stats.chars
+        out[stage] = {"seconds": round(secs, 4), "chars_per_second": round(chars / secs) if secs > 0 else None}
+    return out

@@ -1,15 +1,22 @@
 """The workflows behind the main commands, one plain function each: ``run``, ``annotate``, ``segment``.
 
-Data streams forward through generators (documents -> units -> Docs -> records) so memory stays
-bounded however large the input; outputs are written atomically.
+``run`` reads documents in this process and groups them into shards of about ``[system] shard_chars``
+characters; an executor (``pipeline/executors.py``) hands the shards to workers that clean, annotate
+and export them with the pipeline they loaded once, and the records come back in input order. Shard
+boundaries depend on the input alone, so every executor batches the same texts and writes the same
+bytes. Finished shards are checkpointed (``Checkpoint``) so that ``--resume`` continues a killed run.
 """
 from __future__ import annotations
 
+import gc
 import json
+import os
 import random
-import sys
 import time
-from collections import deque
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
@@ -23,12 +30,21 @@ from tqdm import tqdm
 # Importing the stage modules registers their functions and factories.
 from . import clean, entities, export, ner, read, segment, topics  # noqa: F401
 from .config import load_config, one_line, resolve, system_settings, first_line
-from .manifest import Stats, model_hashes, package_versions
+from .executors import make_executor
+from .manifest import Stats, model_hashes, package_versions, timings
 from .util import UserError, atomic_writer, dumps_line, sha256_file, sha256_text, write_json
+
+PARTIAL = "annotated.jsonl.partial"
+JOURNAL = "annotated.journal"
+# [system] keys that change where and how a run executes but not what it writes.
+EXECUTION_KEYS = ("n_process", "executor", "scheduler", "output")
 
 
 def build_nlp(config: Config, path: str | Path) -> Language:
     """Create the spaCy pipeline from ``[nlp]``/``[components]`` and run ``[initialize]``."""
+    # Unpacking the pkuseg features (a dict of 2.6 million strings) triggers one full garbage
+    # collection after another over the growing heap; paused, the start-up takes about half the time.
+    gc.disable()
     try:
         nlp = load_model_from_config(config, auto_fill=True, validate=True)
         nlp.initialize()
@@ -38,6 +54,9 @@ def build_nlp(config: Config, path: str | Path) -> Language:
         raise UserError(one_line(error, path, config)) from None
     except (ValueError, KeyError, TypeError) as error:
         raise UserError(f"{path}: {first_line(error)}") from None
+    finally:
+        gc.enable()
+    gc.freeze()  # the loaded models stay out of later collections (and shared with forked workers)
     return nlp
 
 
@@ -47,90 +66,205 @@ def set_seed(seed: int) -> None:
     spacy.util.fix_random_seed(seed)
 
 
-class StageTimer:
-    """Times a linear chain of generators: each stage's own share is its time minus its upstream's."""
+@dataclass
+class ShardResult:
+    """The export lines of one shard, its counts, and the seconds each stage took on it."""
 
-    def __init__(self) -> None:
-        self.totals: dict[str, float] = {}
-
-    def wrap(self, name: str, items: Iterable[Any]) -> Iterator[Any]:
-        self.totals[name] = 0.0
-        iterator = iter(items)
-        while True:
-            start = time.perf_counter()
-            try:
-                item = next(iterator)
-            except StopIteration:
-                self.totals[name] += time.perf_counter() - start
-                return
-            self.totals[name] += time.perf_counter() - start
-            yield item
-
-    def exclusive(self) -> dict[str, float]:
-        out, previous = {}, 0.0
-        for name, total in self.totals.items():
-            out[name] = max(0.0, total - previous)
-            previous = total
-        return out
+    text: str
+    stats: Stats
+    seconds: dict[str, float]
 
 
-def annotate_units(nlp: Language, units: Iterable[dict[str, Any]], *, batch_size: int, n_process: int,
-                   timer: StageTimer) -> Iterator[tuple[dict[str, Any], Any]]:
-    """Yield ``(unit, doc)`` pairs; on one process every component is timed on its own."""
-    if n_process > 1:
-        pairs = ((u["text"], u) for u in units)
-        for doc, unit in timer.wrap("nlp", nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=n_process)):
-            yield unit, doc
-        return
-    pending: deque[dict[str, Any]] = deque()
+class Annotator:
+    """clean -> tokenizer -> components -> export over one shard of documents, timing each stage.
 
-    def texts() -> Iterator[str]:
-        for unit in units:
-            pending.append(unit)
-            yield unit["text"]
+    Built once per worker process (the executors keep it); holds the loaded pipeline."""
 
-    docs: Iterable[Any] = timer.wrap("segment", (nlp.make_doc(t) for t in texts()))
-    for name, proc in nlp.pipeline:
-        stream = proc.pipe(docs, batch_size=batch_size) if hasattr(proc, "pipe") else (proc(d) for d in docs)
-        docs = timer.wrap(name, stream)
-    for doc in docs:
-        yield pending.popleft(), doc
+    def __init__(self, config: Config, path: str) -> None:
+        settings = system_settings(config, path)
+        set_seed(settings.seed)
+        self.cleaner = resolve(config, "cleaner", path)
+        self.exporter = resolve(config, "export", path)
+        self.batch_size = settings.batch_size
+        self.nlp = build_nlp(config, path)
+
+    def __call__(self, documents: list[dict[str, Any]]) -> ShardResult:
+        seconds: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            seconds[stage] = now - clock
+            clock = now
+
+        units = list(export.group_units(self.cleaner(documents), self.exporter.unit))
+        lap("clean")
+        docs = [self.nlp.make_doc(unit["text"]) for unit in units]
+        lap("segment")
+        for name, proc in self.nlp.pipeline:
+            docs = list(proc.pipe(docs, batch_size=self.batch_size) if hasattr(proc, "pipe") else map(proc, docs))
+            lap(name)
+        stats = Stats(documents=len(documents), source_chars=sum(len(d["text"]) for d in documents))
+        lines = []
+        for unit, doc in zip(units, docs):
+            record = self.exporter(unit, doc)
+            stats.add(record)
+            lines.append(dumps_line(record))
+        lap("export")
+        return ShardResult("".join(lines), stats, seconds)
+
+
+def shards(documents: Iterable[dict[str, Any]], max_chars: int) -> Iterator[list[dict[str, Any]]]:
+    """Consecutive documents in groups of at least ``max_chars`` characters (the last may be smaller)."""
+    shard, size = [], 0
+    for document in documents:
+        shard.append(document)
+        size += len(document["text"])
+        if size >= max_chars:
+            yield shard
+            shard, size = [], 0
+    if shard:
+        yield shard
+
+
+def timed(items: Iterable[Any], seconds: dict[str, float], stage: str) -> Iterator[Any]:
+    """Pass ``items`` through, adding the time spent producing them to ``seconds[stage]``."""
+    iterator = iter(items)
+    while True:
+        start = time.perf_counter()
+        item = next(iterator, None)
+        seconds[stage] += time.perf_counter() - start
+        if item is None:
+            return
+        yield item
+
+
+def run_key(config: Config, inputs: list[dict[str, str]]) -> dict[str, str]:
+    """What decides the output bytes: the config (less where and how it executes) and the inputs."""
+    decisive = {name: dict(section) for name, section in config.items()}
+    for key in EXECUTION_KEYS:
+        decisive["system"].pop(key, None)
+    decisive["paths"].pop("output", None)
+    return {
+        "config_sha256": sha256_text(json.dumps(decisive, sort_keys=True, default=str)),
+        "inputs_sha256": sha256_text(json.dumps(inputs)),
+    }
+
+
+class Checkpoint:
+    """The finished shards of a run, so that ``--resume`` continues it where it stopped.
+
+    ``annotated.jsonl.partial`` holds the records of the shards finished so far; ``annotated.journal``
+    holds the run key (config and input hashes), then one line per finished shard with the documents,
+    source characters and bytes done so far. A shard's records are fsync'd before its journal line, and
+    that line before the next shard is written, so the last complete journal line tells how much of the
+    partial file is good. When the run ends the partial file becomes ``annotated.jsonl``.
+    """
+
+    def __init__(self, out_dir: Path, key: dict[str, str], resume: bool) -> None:
+        self.partial_path, self.journal_path = out_dir / PARTIAL, out_dir / JOURNAL
+        self.done = {"documents": 0, "source_chars": 0, "bytes": 0}
+        self.resumed = resume and self.journal_path.is_file()
+        if self.resumed:
+            self.done = self._read_journal(key)
+        else:
+            with atomic_writer(self.journal_path) as f:
+                f.write(json.dumps(key) + "\n")
+            self.partial_path.write_bytes(b"")
+        self.partial = open(self.partial_path, "r+b")
+        self.partial.truncate(self.done["bytes"])
+        self.partial.seek(self.done["bytes"])
+        self.journal = open(self.journal_path, "a", encoding="utf-8")
+
+    def _read_journal(self, key: dict[str, str]) -> dict[str, int]:
+        lines = self.journal_path.read_text(encoding="utf-8").split("\n")
+        if json.loads(lines[0]) != key:
+            raise UserError(f"{self.journal_path}: left by a run with another config or other inputs; run without --resume to start over")
+        done = self.done
+        for line in lines[1:-1]:  # the last piece is empty, or a line cut short by the crash
+            done = json.loads(line)
+        size = self.partial_path.stat().st_size if self.partial_path.is_file() else -1
+        if size < done["bytes"]:
+            raise UserError(f"{self.partial_path}: missing or shorter than {JOURNAL} says; run without --resume to start over")
+        return done
+
+    def replay(self) -> Stats:
+        """The counts of the finished part, read back from the partial file."""
+        stats = Stats(documents=self.done["documents"], source_chars=self.done["source_chars"])
+        with open(self.partial_path, "rb") as f:
+            for line in f:
+                stats.add(json.loads(line))
+        return stats
+
+    def commit(self, result: ShardResult) -> None:
+        data = result.text.encode("utf-8")
+        self.partial.write(data)
+        self.partial.flush()
+        os.fsync(self.partial.fileno())
+        self.done = {
+            "documents": self.done["documents"] + result.stats.documents,
+            "source_chars": self.done["source_chars"] + result.stats.source_chars,
+            "bytes": self.done["bytes"] + len(data),
+        }
+        self.journal.write(json.dumps(self.done) + "\n")
+        self.journal.flush()
+        os.fsync(self.journal.fileno())
+
+    def abort(self) -> None:
+        """Cut the partial file back to the last finished shard (e.g. on Ctrl-C) and close."""
+        self.partial.truncate(self.done["bytes"])
+        self.partial.close()
+        self.journal.close()
+
+    def finish(self, target: Path) -> None:
+        self.partial.close()
+        self.journal.close()
+        os.replace(self.partial_path, target)
+        self.journal_path.unlink()
 
 
 def run(config_path: str | Path, output: str | Path | None = None, overrides: dict[str, Any] | None = None,
-        *, quiet: bool = False) -> dict[str, Any]:
-    """Run the configured stages over the configured input; write annotated.jsonl and manifest.json."""
+        *, quiet: bool = False, resume: bool = False) -> dict[str, Any]:
+    """Run the configured stages over the configured input; write annotated.jsonl and manifest.json.
+
+    With ``resume``, continue the run interrupted in the same output folder (same config and inputs)."""
+    start = time.perf_counter()
     config = load_config(config_path, overrides)
     settings = system_settings(config, config_path)
     out_dir = Path(output or settings.output)
+    out_dir.mkdir(parents=True, exist_ok=True)
     reader = resolve(config, "reader", config_path)
-    cleaner = resolve(config, "cleaner", config_path)
-    exporter = resolve(config, "export", config_path)
     files = reader.files()
-    set_seed(settings.seed)
-    stats = Stats()
-    start = time.perf_counter()
-    nlp = build_nlp(config, config_path)
-    startup = time.perf_counter() - start
-    timer = StageTimer()
-    progress = tqdm(total=len(files), unit="file", desc="run", disable=quiet or not sys.stderr.isatty())
-
-    def documents() -> Iterator[dict[str, Any]]:
-        for document in reader():
-            stats.documents += 1
-            stats.source_chars += len(document["text"])
-            progress.update(1)
-            yield document
-
-    units = export.group_units(timer.wrap("clean", cleaner(timer.wrap("read", documents()))), exporter.unit)
+    inputs = [{"file": f.as_posix(), "sha256": sha256_file(f)} for f in files]
+    checkpoint = Checkpoint(out_dir, run_key(config, inputs), resume)
+    stats, new = checkpoint.replay(), Stats()
+    resumed = {"documents": stats.documents, "units": stats.units}
+    seconds: dict[str, float] = defaultdict(float)
+    progress = tqdm(unit="doc", initial=stats.documents, desc="run", disable=quiet or not os.isatty(2))
+    executor = None
+    try:
+        factory = partial(Annotator, config, str(config_path))
+        executor = make_executor(settings.executor, sha256_text(config.to_str()), factory, settings.n_process, settings.scheduler)
+        documents = islice(timed(reader(), seconds, "read"), checkpoint.done["documents"], None)
+        for result in executor.map(shards(documents, settings.shard_chars)):
+            write_start = time.perf_counter()
+            checkpoint.commit(result)
+            seconds["write"] += time.perf_counter() - write_start
+            new.merge(result.stats)
+            for stage, secs in result.seconds.items():
+                seconds[stage] += secs
+            progress.update(result.stats.documents)
+    except BaseException:
+        checkpoint.abort()
+        raise
+    finally:
+        progress.close()
+        if executor is not None:
+            executor.close()
     out_file = out_dir / "annotated.jsonl"
-    with atomic_writer(out_file) as f:
-        for unit, doc in annotate_units(nlp, units, batch_size=settings.batch_size, n_process=settings.n_process, timer=timer):
-            record = exporter(unit, doc)
-            stats.add(record)
-            f.write(dumps_line(record))
-    progress.close()
-    stats.seconds = {"startup": startup, **timer.exclusive(), "total": time.perf_counter() - start}
+    checkpoint.finish(out_file)
+    stats.merge(new)
     manifest = {
         "command": "run",
         "config_file": str(config_path),
@@ -138,14 +272,18 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
         "config": config.to_str(),
         "output_dir": out_dir.as_posix(),
         "output": {"annotated.jsonl": sha256_file(out_file)},
-        "inputs": [{"file": f.as_posix(), "sha256": sha256_file(f)} for f in files],
-        "models": model_hashes(nlp, dict(config["paths"])),
+        "inputs": inputs,
+        "models": model_hashes(dict(config["paths"]), pkuseg=config["nlp"]["tokenizer"].get("segmenter") == "pkuseg"),
         "versions": package_versions(),
         "seed": settings.seed,
+        "executor": {"kind": settings.executor, "workers": executor.workers, "shard_chars": settings.shard_chars},
+        "resumed": resumed if checkpoint.resumed else None,
         "counts": stats.counts(),
         "skipped": reader.log.skipped,
         "warnings": reader.log.warnings,
-        "timings": stats.timings(),
+        # Stage seconds are summed over the workers (worker-seconds); startup and total are wall-clock.
+        # Characters per second count only what this invocation annotated (not a resumed part).
+        "timings": timings({"startup": executor.startup, **seconds, "total": time.perf_counter() - start}, new),
     }
     write_json(out_dir / "manifest.json", manifest)
     return manifest
@@ -158,18 +296,19 @@ def annotate(config_path: str | Path, in_file: str | Path, out_file: str | Path)
         raise UserError(f"{in_file}: input file not found; give a JSONL file of {{\"id\": ..., \"text\": ...}} lines")
     config = load_config(config_path)
     settings = system_settings(config, config_path)
-    records = list(_jsonl_units(in_file))
     nlp = build_nlp(config, config_path)
-    docs = nlp.pipe((r["text"] for r in records), batch_size=settings.batch_size)
+    pairs = ((record["text"], record) for record in _jsonl_units(in_file))
+    n = 0
     with atomic_writer(out_file) as f:
-        for record, doc in zip(records, docs):
+        for doc, record in nlp.pipe(pairs, as_tuples=True, batch_size=settings.batch_size):
             f.write(dumps_line({
                 "id": record["id"],
                 "text": record["text"],
                 "entities": [[e.start_char, e.end_char, e.label_] for e in doc.ents],
                 "cats": list(doc._.topics or []),
             }))
-    return len(records)
+            n += 1
+    return n
 
 
 def _jsonl_units(path: Path) -> Iterator[dict[str, Any]]:

@@ -21,6 +21,7 @@ def run_cli(
     config: Path = typer.Argument(..., help="Run config (.cfg), e.g. configs/default.cfg"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output folder (default: [system] output)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
+    resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run in the output folder (same config and inputs)"),
 ) -> None:
     """Run the configured stages over the configured input and write DIR/annotated.jsonl and DIR/manifest.json.
 
@@ -28,7 +29,7 @@ def run_cli(
     """
     from ..run import run
 
-    manifest = run(config, output, parse_config_overrides(ctx.args), quiet=quiet)
+    manifest = run(config, output, parse_config_overrides(ctx.args), quiet=quiet, resume=resume)
     counts = manifest["counts"]
     typer.echo(
         f"{counts['documents']} documents, {counts['articles']} articles, {counts['units']} units, "
