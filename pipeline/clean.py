@@ -33,6 +33,7 @@ SENTENCE_PUNCT = re.compile(r"[，,。；;：:！!？?]")
 TERMINAL = "。！？!?…；;"
 CLOSERS = "”’」』)）】》\"'"
 HEADLINE_MAX = 80
+TEXT_KINDS = ("text", "headline")
 
 
 @dataclass
@@ -57,6 +58,16 @@ class Block:
     @property
     def text(self) -> str:
         return "".join(t for _, t in self.pieces)
+
+    def tail(self) -> str:
+        """The end of the text from its last character that is not closing punctuation: all that
+        ``_is_closed`` looks at (joining every piece for every line would make cleaning quadratic)."""
+        tail = ""
+        for _, text in reversed(self.pieces):
+            tail = text + tail
+            if tail.rstrip().strip(TERMINAL + CLOSERS):
+                break
+        return tail
 
 
 def _delete(pieces: list[tuple[int, str]], pattern: re.Pattern[str]) -> list[tuple[int, str]]:
@@ -135,15 +146,18 @@ def _is_closed(text: str) -> bool:
     return bool(text) and text[-1] in TERMINAL
 
 
-def _column_width(lines: list[Line], i: int) -> int:
-    """Typical line length of the run of lines without blank lines around line ``i``."""
-    lo = i
-    while lo > 0 and not lines[lo].blank_before and lines[lo - 1].kind in ("text", "headline"):
-        lo -= 1
-    hi = i + 1
-    while hi < len(lines) and not lines[hi].blank_before and lines[hi].kind in ("text", "headline"):
-        hi += 1
-    return int(statistics.median(len(line.text) for line in lines[lo:hi]))
+def _column_widths(lines: list[Line]) -> list[int]:
+    """For each line, the typical (median) length of the lines in its column: the run of text lines
+    without a blank line between them. Computed once per page so that cleaning stays linear."""
+    widths: list[int] = []
+    column: list[int] = []
+    for i, line in enumerate(lines):
+        if column and (line.blank_before or line.kind not in TEXT_KINDS or lines[i - 1].kind not in TEXT_KINDS):
+            widths += [int(statistics.median(column))] * len(column)
+            column = []
+        column.append(len(line.text))
+    widths += [int(statistics.median(column))] * len(column) if column else []
+    return widths
 
 
 def _unmark_column_headlines(lines: list[Line]) -> None:
@@ -151,9 +165,9 @@ def _unmark_column_headlines(lines: list[Line]) -> None:
     i = 0
     while i < len(lines):
         j = i + 1
-        while j < len(lines) and not lines[j].blank_before and lines[j].kind in ("text", "headline"):
+        while j < len(lines) and not lines[j].blank_before and lines[j].kind in TEXT_KINDS:
             j += 1
-        if lines[i].kind in ("text", "headline") and j - i >= 3:
+        if lines[i].kind in TEXT_KINDS and j - i >= 3:
             for line in lines[i:j]:
                 line.kind = "text"
         i = j
@@ -162,6 +176,7 @@ def _unmark_column_headlines(lines: list[Line]) -> None:
 def _blocks(lines: list[Line]) -> Iterator[Block]:
     """Join broken lines into paragraphs and label each block with its kind."""
     _unmark_column_headlines(lines)
+    widths = _column_widths(lines)
     current: Block | None = None
     new_article = True
     for i, line in enumerate(lines):
@@ -174,14 +189,15 @@ def _blocks(lines: list[Line]) -> Iterator[Block]:
         joinable = (
             current is not None
             and current.kind == "body"
-            and line.kind in ("text", "headline")
+            and line.kind in TEXT_KINDS
             and not (line.kind == "headline" and line.blank_before)
         )
-        opens_list = line.blank_before and current is not None and current.text.endswith((":", "："))
-        if joinable and not opens_list and not _is_closed(current.text):
+        tail = current.tail() if current is not None else ""
+        opens_list = line.blank_before and tail.endswith((":", "："))
+        if joinable and not opens_list and not _is_closed(tail):
             current.pieces.extend(line.pieces)
             continue
-        if joinable and not line.blank_before and len(lines[i - 1].text) >= _column_width(lines, i - 1) > 8:
+        if joinable and not line.blank_before and len(lines[i - 1].text) >= widths[i - 1] > 8:
             # a sentence that happens to end at the edge of a narrow column
             current.pieces.extend(line.pieces)
             continue
