@@ -140,14 +140,21 @@ def timed(items: Iterable[Any], seconds: dict[str, float], stage: str) -> Iterat
         yield item
 
 
-def run_key(config: Config, inputs: list[dict[str, str]]) -> dict[str, str]:
-    """What decides the output bytes: the config (less where and how it executes) and the inputs."""
-    decisive = {name: dict(section) for name, section in config.items()}
+def pipeline_key(config: Config) -> str:
+    """What the loaded stages depend on: the config less the input and where and how the run executes."""
+    decisive = {name: dict(section) for name, section in config.items() if name != "reader"}
     for key in EXECUTION_KEYS:
         decisive["system"].pop(key, None)
-    decisive["paths"].pop("output", None)
+    for key in ("input", "output"):
+        decisive["paths"].pop(key, None)
+    return sha256_text(json.dumps(decisive, sort_keys=True, default=str))
+
+
+def run_key(config: Config, inputs: list[dict[str, str]]) -> dict[str, str]:
+    """What decides the output bytes: the stages, the reader and the inputs."""
     return {
-        "config_sha256": sha256_text(json.dumps(decisive, sort_keys=True, default=str)),
+        "pipeline_sha256": pipeline_key(config),
+        "reader_sha256": sha256_text(json.dumps(dict(config["reader"]), sort_keys=True, default=str)),
         "inputs_sha256": sha256_text(json.dumps(inputs)),
     }
 
@@ -178,11 +185,14 @@ class Checkpoint:
         self.journal = open(self.journal_path, "a", encoding="utf-8")
 
     def _read_journal(self, key: dict[str, str]) -> dict[str, int]:
-        lines = self.journal_path.read_text(encoding="utf-8").split("\n")
-        if json.loads(lines[0]) != key:
+        data = self.journal_path.read_bytes()
+        complete = data[: data.rfind(b"\n") + 1]  # a line cut short by the crash is dropped
+        os.truncate(self.journal_path, len(complete))
+        lines = complete.decode("utf-8").splitlines()
+        if not lines or json.loads(lines[0]) != key:
             raise UserError(f"{self.journal_path}: left by a run with another config or other inputs; run without --resume to start over")
         done = self.done
-        for line in lines[1:-1]:  # the last piece is empty, or a line cut short by the crash
+        for line in lines[1:]:
             done = json.loads(line)
         size = self.partial_path.stat().st_size if self.partial_path.is_file() else -1
         if size < done["bytes"]:
@@ -242,10 +252,10 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
     resumed = {"documents": stats.documents, "units": stats.units}
     seconds: dict[str, float] = defaultdict(float)
     progress = tqdm(unit="doc", initial=stats.documents, desc="run", disable=quiet or not os.isatty(2))
-    executor = None
+    executor, n_shards = None, 0
     try:
         factory = partial(Annotator, config, str(config_path))
-        executor = make_executor(settings.executor, sha256_text(config.to_str()), factory, settings.n_process, settings.scheduler)
+        executor = make_executor(settings.executor, pipeline_key(config), factory, settings.n_process, settings.scheduler)
         documents = islice(timed(reader(), seconds, "read"), checkpoint.done["documents"], None)
         for result in executor.map(shards(documents, settings.shard_chars)):
             write_start = time.perf_counter()
@@ -255,6 +265,7 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
             for stage, secs in result.seconds.items():
                 seconds[stage] += secs
             progress.update(result.stats.documents)
+            n_shards += 1
     except BaseException:
         checkpoint.abort()
         raise
@@ -276,7 +287,8 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
         "models": model_hashes(dict(config["paths"]), pkuseg=config["nlp"]["tokenizer"].get("segmenter") == "pkuseg"),
         "versions": package_versions(),
         "seed": settings.seed,
-        "executor": {"kind": settings.executor, "workers": executor.workers, "shard_chars": settings.shard_chars},
+        "executor": {"kind": settings.executor, "workers": executor.workers, "shard_chars": settings.shard_chars,
+                     "shards": n_shards},
         "resumed": resumed if checkpoint.resumed else None,
         "counts": stats.counts(),
         "skipped": reader.log.skipped,
