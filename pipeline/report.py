@@ -73,9 +73,13 @@ class Chart:
 
 
 def write_report(run_dir: Path, output: Path | None = None) -> Path:
-    """Write the HTML report of the run in ``run_dir`` (default ``run_dir/report.html``) and its PNG figures."""
+    """Write the HTML report of the run in ``run_dir`` and its PNG figures beside it; return the HTML's path.
+
+    ``output`` is the ``.html`` file to write, or else a folder to write ``report.html`` in (default: ``run_dir``).
+    """
     run_dir = Path(run_dir)
-    output = Path(output) if output is not None else run_dir / "report.html"
+    output = Path(output) if output is not None else run_dir
+    output = output if output.suffix.lower() in (".html", ".htm") else output / "report.html"
     manifest = read_manifest(run_dir / "manifest.json")
     records = list(read_records(run_dir / "annotated.jsonl"))
     programmes = programme_catalogue(records)
@@ -131,7 +135,15 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
                 raise UserError(f"{path}:{n}: not valid JSON ({error.msg}); re-run the pipeline") from None
             if not isinstance(record, dict) or not isinstance(record.get("text"), str) or "id" not in record:
                 raise UserError(f"{path}:{n}: not an export record (needs 'id' and 'text'); re-run the pipeline")
+            for key in ("entities", "entity_links"):
+                if not all(is_span(span, len(record["text"])) for span in record.get(key, [])):
+                    raise UserError(f"{path}:{n}: '{key}' needs [start, end, name] items inside the text; re-run the pipeline")
             yield record
+
+
+def is_span(span: Any, length: int) -> bool:
+    return (isinstance(span, list) and len(span) >= 3 and all(isinstance(x, int) for x in span[:2])
+            and 0 <= span[0] < span[1] <= length and isinstance(span[2], str))
 
 
 def anchor(unit_id: str) -> str:
@@ -140,7 +152,7 @@ def anchor(unit_id: str) -> str:
 
 
 def canonical_names(record: dict[str, Any]) -> dict[tuple[int, int], str]:
-    return {(start, end): name for start, end, name in record.get("entity_links", [])}
+    return {(link[0], link[1]): link[2] for link in record.get("entity_links", [])}
 
 
 def programme_key(surface: str, canonical: str | None) -> tuple[str, bool]:
@@ -153,7 +165,7 @@ def programme_catalogue(records: Iterable[dict[str, Any]]) -> list[Programme]:
     found: dict[tuple[str, bool], Programme] = {}
     for record in records:
         links = canonical_names(record)
-        for start, end, label in record.get("entities", []):
+        for start, end, label, *_ in record.get("entities", []):
             if label != "PROGRAM":
                 continue
             surface = record["text"][start:end]
@@ -180,7 +192,7 @@ def render_entities(record: dict[str, Any], programme_anchors: dict[tuple[str, b
     """displaCy's entity markup of one record; PROGRAM marks link to their catalogue entry."""
     links = canonical_names(record)
     ents = []
-    for start, end, label in sorted(record.get("entities", []), key=lambda e: (e[0], e[1])):
+    for start, end, label, *_ in sorted(record.get("entities", []), key=lambda e: (e[0], e[1])):
         ent: dict[str, Any] = {"start": start, "end": end, "label": label}
         if label == "PROGRAM":
             surface = record["text"][start:end]

@@ -172,6 +172,7 @@ def test_spacy_meta_is_read_when_there_is_no_pipeline_card(seed_run: Path, tmp_p
 
 
 def write_run(tmp_path: Path, records: list[dict], manifest: object | None = None) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "annotated.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
                                               encoding="utf-8")
     (tmp_path / "manifest.json").write_text(json.dumps({"command": "run"} if manifest is None else manifest),
@@ -208,3 +209,16 @@ def test_cli_writes_the_report_and_reports_errors_in_one_line(seed_run: Path, tm
     result = CliRunner().invoke(app, ["report", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and result.output.startswith("error: ")
+
+
+def test_entity_outside_the_text_is_named(tmp_path: Path) -> None:
+    run = write_run(tmp_path, [{"id": "a", "text": "枫桥经验", "entities": [[0, 9, "PROGRAM"]]}])
+    with pytest.raises(UserError, match=r"annotated\.jsonl:1: 'entities'"):
+        write_report(run)
+
+
+def test_output_folder_gets_report_html(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "run", [{"id": "a", "text": "推进枫桥经验", "entities": [[2, 6, "PROGRAM", "extra"]]}])
+    out = write_report(run, tmp_path / "reports")
+    assert out == tmp_path / "reports" / "report.html"
+    assert marks(out.read_text(encoding="utf-8")) == Counter({("枫桥经验", "PROGRAM"): 1})

@@ -14,7 +14,7 @@ from ._errors import user_errors
 @user_errors
 def report_cli(
     run_dir: Path = typer.Argument(..., help="Output folder of `python -m pipeline run` (annotated.jsonl, manifest.json)"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="HTML file to write (default: RUN_DIR/report.html)"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="HTML file to write, or a folder for report.html (default: RUN_DIR/report.html)"),
 ) -> None:
     """Write an HTML report (entities, programmes, topics, charts, model scores) and its figures as PNG beside it."""
     from ..report import write_report
