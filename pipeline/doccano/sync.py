@@ -100,15 +100,19 @@ def _check_unit(unit: Any) -> str | None:
     text = unit.get("text")
     if not isinstance(text, str) or not text:
         return f"unit {unit['id']!r} has no text"
-    end = 0
-    for span in sorted(unit.get("entities", []), key=lambda s: s[:2] if isinstance(s, list) else []):
-        ok = isinstance(span, list) and len(span) == 3 and all(isinstance(x, int) for x in span[:2])
+    spans = unit.get("entities", [])
+    if not isinstance(spans, list):
+        return f"unit {unit['id']!r}: 'entities' must be a list"
+    for span in spans:
+        ok = isinstance(span, list) and len(span) == 3 and all(type(x) is int for x in span[:2])
         if not ok or not 0 <= span[0] < span[1] <= len(text) or not isinstance(span[2], str):
             return f"unit {unit['id']!r}: bad entity {span!r} (text has {len(text)} characters)"
-        if span[0] < end:  # doccano's importer would silently drop one of them
-            return f"unit {unit['id']!r}: overlapping entities at {span!r}"
-        end = span[1]
-    if not all(isinstance(c, str) and c for c in unit.get("cats", [])):
+    ordered = sorted(spans)
+    for before, after in zip(ordered, ordered[1:]):
+        if after[0] < before[1]:  # doccano's importer would silently drop one of them
+            return f"unit {unit['id']!r}: overlapping entities {before!r} and {after!r}"
+    cats = unit.get("cats", [])
+    if not isinstance(cats, list) or not all(isinstance(c, str) and c for c in cats):
         return f"unit {unit['id']!r}: 'cats' must be a list of topic names"
     return None
 
@@ -223,8 +227,8 @@ def _annotations(client: DoccanoClient, project_id: int) -> tuple[list[dict[str,
 
 
 def _text_changed(example: dict[str, Any], record: dict[str, Any] | None) -> bool:
-    pushed = example["meta"][META_KEY]["text_sha256"]
-    return record is None or sha256_text(example["text"]) != pushed or sha256_text(record["text"]) != pushed
+    """True when the example's text is not the pushed one (or the export lacks the example)."""
+    return record is None or sha256_text(example["text"]) != example["meta"][META_KEY]["text_sha256"]
 
 
 def _ours(example: dict[str, Any]) -> bool:
@@ -258,8 +262,7 @@ def pull(
             states = client.states(pid, example["id"])
             confirmed_by = sorted({users.get(s["confirmed_by"], str(s["confirmed_by"])) for s in states})
         records.append(corpus_record(example, record, confirmed_by))
-    if report.changed_texts:
-        report.changed_texts.sort()
+    report.changed_texts.sort()
     report.written = write_jsonl(output, records)
     return report
 
@@ -304,8 +307,6 @@ def status(client: DoccanoClient, project_name: str) -> Status:
         pushed = example["meta"][META_KEY]
         if _text_changed(example, record):
             changed_texts.append(example["meta"]["id"])
-        elif entities != sorted(pushed["entities"]) or sorted(
-            record.get("cats") or []
-        ) != sorted(pushed["cats"]):
+        elif entities != sorted(pushed["entities"]) or sorted(record.get("cats") or []) != sorted(pushed["cats"]):
             changed += 1
     return Status(project_name, len(examples), confirmed, changed, sorted(changed_texts), dict(labels), dict(topics))
