@@ -84,30 +84,49 @@ def admin_env(admin_creds: Credentials) -> dict[str, str]:
     return doccano_env(admin_creds)
 
 
+def utf16(text: str, offset: int) -> int:
+    """A Python (code point) offset as a JavaScript string index, the unit doccano's editor works in."""
+    return len(text[:offset].encode("utf-16-le")) // 2
+
+
 class Annotator:
-    """Acts on a project through the REST API the way a person in doccano's editor would."""
+    """Acts on a project through the REST API as doccano's editor does for a person.
+
+    Methods take Python offsets (what the person sees: characters) and send what the intent
+    detection page sends: UTF-16 code unit offsets (its editor runs without grapheme mode).
+    """
 
     def __init__(self, client: DoccanoClient, project_id: int):
         self.client = client
         self.pid = project_id
-        self.examples = {ex["meta"]["id"]: ex["id"] for ex in client.examples(project_id)}
+        examples = list(client.examples(project_id))
+        self.examples = {ex["meta"]["id"]: ex["id"] for ex in examples}
+        self.texts = {ex["meta"]["id"]: ex["text"] for ex in examples}
         self.span_types = {t["text"]: t["id"] for t in client.label_types(project_id, "span")}
         self.topic_types = {t["text"]: t["id"] for t in client.label_types(project_id, "category")}
 
     def _path(self, unit_id: str, what: str) -> str:
         return f"/v1/projects/{self.pid}/examples/{self.examples[unit_id]}/{what}"
 
+    def _offsets(self, unit_id: str, start: int, end: int) -> tuple[int, int]:
+        text = self.texts[unit_id]
+        return utf16(text, start), utf16(text, end)
+
+    def spans(self, unit_id: str) -> list[dict[str, Any]]:
+        """The spans as doccano holds them (UTF-16 offsets)."""
+        return self.client.get(self._path(unit_id, "spans"))
+
     def _span(self, unit_id: str, start: int, end: int) -> dict[str, Any]:
-        (span,) = [s for s in self.client.get(self._path(unit_id, "spans"))
-                   if (s["start_offset"], s["end_offset"]) == (start, end)]  # fmt: skip
+        want = self._offsets(unit_id, start, end)
+        (span,) = [s for s in self.spans(unit_id) if (s["start_offset"], s["end_offset"]) == want]
         return span
 
     def delete_span(self, unit_id: str, start: int, end: int) -> None:
         self.client.delete(self._path(unit_id, f"spans/{self._span(unit_id, start, end)['id']}"))
 
     def add_span(self, unit_id: str, start: int, end: int, label: str) -> None:
-        payload = {"start_offset": start, "end_offset": end, "label": self.span_types[label]}
-        self.client.post(self._path(unit_id, "spans"), payload)
+        s, e = self._offsets(unit_id, start, end)
+        self.client.post(self._path(unit_id, "spans"), {"start_offset": s, "end_offset": e, "label": self.span_types[label]})
 
     def relabel_span(self, unit_id: str, start: int, end: int, label: str) -> None:
         span_id = self._span(unit_id, start, end)["id"]

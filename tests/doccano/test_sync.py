@@ -1,7 +1,6 @@
 """push / pull / status against the real doccano server, on small hand-made units."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,48 +10,7 @@ from pipeline.doccano.client import DoccanoClient
 from pipeline.doccano.sync import pull, push, status
 from pipeline.util import UserError
 
-# Characters outside the Basic Multilingual Plane: 𠮷 (U+20BB7) and emoji, one UTF-16 surrogate pair each.
-BMP_TEXT = "𠮷野家在杭州开店👍，市场监管局到杭州调研😀。"
-
-
-def span(text: str, surface: str, label: str, nth: int = 0) -> list[Any]:
-    start = -1
-    for _ in range(nth + 1):
-        start = text.index(surface, start + 1)
-    return [start, start + len(surface), label]
-
-
-def units() -> list[dict[str, Any]]:
-    texts = ["县司法局组织开展普法宣传活动。", "网格员走访社区，化解矛盾纠纷。", BMP_TEXT]
-    return [
-        {
-            "id": "fx:a1:p1", "doc_id": "fx", "article_id": "fx:a1", "kind": "body", "text": texts[0],
-            "entities": [span(texts[0], "县司法局", "ORG")], "entity_links": [span(texts[0], "县司法局", "县司法局")],
-            "cats": ["rule_of_law"], "cat_scores": {"rule_of_law": 0.8765432101234567, "other": 0.1},
-            "source": {"file": "fx.txt", "sha256": "0" * 64, "offsets": [[0, 10, len(texts[0])]]},
-        },
-        {
-            "id": "fx:a1:p2", "doc_id": "fx", "article_id": "fx:a1", "kind": "body", "text": texts[1],
-            "entities": [], "entity_links": [], "cats": ["grassroots_governance", "dispute_resolution"],
-            "cat_scores": {}, "source": {"file": "fx.txt", "sha256": "0" * 64, "offsets": []},
-        },
-        {
-            "id": "fx:a2:p1", "doc_id": "fx", "article_id": "fx:a2", "kind": "body", "text": texts[2],
-            "entities": [span(texts[2], "杭州", "LOC"), span(texts[2], "市场监管局", "ORG"), span(texts[2], "杭州", "LOC", 1)],
-            "entity_links": [], "cats": ["business_environment"], "cat_scores": {},
-            "source": {"file": "fx.txt", "sha256": "0" * 64, "offsets": []},
-        },
-    ]  # fmt: skip
-
-
-def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return path
-
-
-def read_jsonl(path: Path) -> dict[str, dict[str, Any]]:
-    return {r["id"]: r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
-
+from doccano_units import BMP_TEXT, read_jsonl, span, units, write_jsonl  # tests/doccano/doccano_units.py
 
 def without(record: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in keys}
@@ -97,18 +55,23 @@ def test_offsets_outside_the_bmp_survive_the_round_trip(
     admin: DoccanoClient, make_annotator: Any, project_name: str, tmp_path: Path
 ) -> None:
     push(admin, write_jsonl(tmp_path / "in.jsonl", units()), project_name)
-    # The annotator marks 市场 (after 𠮷 and 👍) and the server stores what it is given.
-    start = BMP_TEXT.index("市场")
     ann = make_annotator(project_name)
+    # doccano's editor indexes JavaScript strings: after 𠮷 and 👍 every span must sit one/two units later
+    # to cover the same characters on screen.
+    js = BMP_TEXT.encode("utf-16-le")
+    shown = sorted((js[2 * s["start_offset"] : 2 * s["end_offset"]].decode("utf-16-le"), s["start_offset"])
+                   for s in ann.spans("fx:a2:p1"))  # fmt: skip
+    assert shown == [("市场监管局", 12), ("杭州", 5), ("杭州", 18)]
+    # The annotator replaces 市场监管局 by 市场 (LOC) and gets Python offsets back from pull.
     ann.delete_span("fx:a2:p1", *span(BMP_TEXT, "市场监管局", "ORG")[:2])
+    start = BMP_TEXT.index("市场")
     ann.add_span("fx:a2:p1", start, start + 2, "LOC")
     pull(admin, project_name, tmp_path / "out.jsonl")
     got = read_jsonl(tmp_path / "out.jsonl")["fx:a2:p1"]
     assert got["text"] == BMP_TEXT
-    surfaces = sorted((BMP_TEXT[s:e], label) for s, e, label in got["entities"])
-    assert surfaces == [("市场", "LOC"), ("杭州", "LOC"), ("杭州", "LOC")]
-    # In UTF-16 code units the second 杭州 would start 2 later: the offsets are Python's.
-    assert span(BMP_TEXT, "杭州", "LOC", 1) in got["entities"]
+    assert sorted(got["entities"]) == sorted([span(BMP_TEXT, "杭州", "LOC"), [start, start + 2, "LOC"],
+                                              span(BMP_TEXT, "杭州", "LOC", 1)])  # fmt: skip
+    assert [BMP_TEXT[s:e] for s, e, _ in sorted(got["entities"])] == ["杭州", "市场", "杭州"]
 
 
 def test_push_again_adds_nothing_and_a_newer_run_adds_only_new_units(
