@@ -182,18 +182,19 @@ def wait_healthy(server: Server, timeout: float) -> None:
 
 
 def stop_server(server: Server, timeout: float = 20.0) -> None:
-    """Stop gunicorn and the worker (SIGTERM, then SIGKILL after ``timeout``)."""
+    """Stop gunicorn and the worker: SIGTERM to each main process (it stops its own workers), then
+    SIGKILL to whatever is left in its process group after ``timeout``."""
     for proc in server.processes:
         if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
+            proc.terminate()
     for proc in server.processes:
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            pass
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     server.processes.clear()
 
 
