@@ -25,7 +25,7 @@ Run = list[int]  # [text_start, source_start, length]
 MARKER = re.compile(r"[（(]\s*(?:下转|上接|接上|转|接|紧接|续)\s*第?\s*[\d０-９一二三四五六七八九十]+(?:\s*[-－—~～、,，]\s*[\d０-９一二三四五六七八九十]+)*\s*版\s*[)）]")
 # Bold/emphasis markup left by page extraction: **6.3**
 MARKUP = re.compile(r"\*\*")
-BULLET = re.compile(r"^[■□●○◆◇▲△▶►★☆•·]\s*")
+BULLET = re.compile(r"^(?:[■□●○◆◇▲△▶►★☆•·]\s*)+")
 STAFF = r"(?:本报|本刊|[\u4e00-\u9fff]{2,6}(?:日报|晚报|时报|报|社|台|网))?\s*(?:首席|特约|见习|实习)?\s*(?:记者|通讯员|摄影记者|特约撰稿人)"
 BYLINE = re.compile(rf"^(?:{STAFF})(?:\s+[\u4e00-\u9fff·]{{2,5}})+(?:\s+(?:{STAFF})(?:\s+[\u4e00-\u9fff·]{{2,5}})+)*$")
 CREDIT = re.compile(rf"^(?:(?:{STAFF})\s*)?(?:[\u4e00-\u9fff·]{{2,5}}\s+)+摄$|^(?:(?:{STAFF})\s*)?[\u4e00-\u9fff·]{{2,5}}\s*摄$")
@@ -34,6 +34,8 @@ TERMINAL = "。！？!?…；;"
 CLOSERS = "”’」』)）】》\"'"
 HEADLINE_MAX = 80
 TEXT_KINDS = ("text", "headline")
+# spaCy's default nlp.max_length: the tokenizer refuses longer texts (error E088).
+MAX_CHARS = 1_000_000
 
 
 @dataclass
@@ -54,6 +56,19 @@ class Block:
     kind: str
     pieces: list[tuple[int, str]] = field(default_factory=list)
     starts_article: bool = False
+    size: int = 0
+
+    def __post_init__(self) -> None:
+        self.size = sum(len(t) for _, t in self.pieces)
+
+    def add(self, line: Line, max_chars: int) -> bool:
+        """Append a line unless the paragraph would grow past ``max_chars``; whether it did."""
+        size = sum(len(t) for _, t in line.pieces)
+        if self.size + size > max_chars:
+            return False
+        self.pieces.extend(line.pieces)
+        self.size += size
+        return True
 
     @property
     def text(self) -> str:
@@ -71,32 +86,55 @@ class Block:
 
 
 def _delete(pieces: list[tuple[int, str]], pattern: re.Pattern[str]) -> list[tuple[int, str]]:
-    """Remove every match of ``pattern`` from the pieces, keeping source offsets right."""
+    """Remove every match of ``pattern`` from the text of the pieces (a match may span pieces),
+    keeping source offsets right."""
+    cuts = [m.span() for m in pattern.finditer("".join(t for _, t in pieces)) if m.end() > m.start()]
+    if not cuts:
+        return pieces
     out: list[tuple[int, str]] = []
+    pos, c = 0, 0  # text offset of the current piece; the first cut not wholly before it
     for start, text in pieces:
-        pos = 0
-        for m in pattern.finditer(text):
-            if m.start() > pos:
-                out.append((start + pos, text[pos : m.start()]))
-            pos = m.end()
-        if pos < len(text):
-            out.append((start + pos, text[pos:]))
+        end, i = pos + len(text), pos
+        while i < end:
+            while c < len(cuts) and cuts[c][1] <= i:
+                c += 1
+            if c < len(cuts) and cuts[c][0] <= i:
+                i = min(end, cuts[c][1])
+                continue
+            stop = min(end, cuts[c][0]) if c < len(cuts) else end
+            out.append((start + i - pos, text[i - pos : stop - pos]))
+            i = stop
+        pos = end
     return out
 
 
 def _strip(pieces: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """Strip white space (including U+3000) at both ends of a piece list."""
-    while pieces and not pieces[0][1].strip():
-        pieces = pieces[1:]
-    while pieces and not pieces[-1][1].strip():
-        pieces = pieces[:-1]
-    if not pieces:
+    lo, hi = 0, len(pieces)
+    while lo < hi and not pieces[lo][1].strip():
+        lo += 1
+    while hi > lo and not pieces[hi - 1][1].strip():
+        hi -= 1
+    if lo == hi:
         return []
+    pieces = pieces[lo:hi]
     start, text = pieces[0]
     lead = len(text) - len(text.lstrip())
-    pieces = [(start + lead, text[lead:])] + pieces[1:]
+    pieces[0] = (start + lead, text[lead:])
     start, text = pieces[-1]
-    pieces = pieces[:-1] + [(start, text.rstrip())]
+    pieces[-1] = (start, text.rstrip())
+    return pieces
+
+
+def _normalize(pieces: list[tuple[int, str]], bullets: bool = False) -> list[tuple[int, str]]:
+    """Delete page-jump markers and markup (and leading bullets) until none is left, since one
+    deletion can bring together the halves of another: cleaning clean text changes nothing."""
+    size = -1
+    while size != sum(len(t) for _, t in pieces):
+        size = sum(len(t) for _, t in pieces)
+        pieces = _strip(_delete(_delete(pieces, MARKER), MARKUP))
+        if bullets:
+            pieces = _strip(_delete(pieces, BULLET))
     return pieces
 
 
@@ -115,13 +153,15 @@ def split_lines(text: str) -> Iterator[Line]:
             yield Line(pieces, blank, kind="marker")
             blank = False
             continue
-        pieces = _strip(_delete(_delete(pieces, MARKER), MARKUP))
+        pieces = _normalize(pieces)
         if not pieces:
             continue
         line = Line(pieces, blank)
         line.kind = _classify(line.text)
         if line.kind == "bullet":
-            line.pieces = _strip(_delete(line.pieces, BULLET))
+            line.pieces = _normalize(line.pieces, bullets=True)
+            if not line.pieces:
+                continue
         yield line
         blank = False
 
@@ -173,8 +213,8 @@ def _unmark_column_headlines(lines: list[Line]) -> None:
         i = j
 
 
-def _blocks(lines: list[Line]) -> Iterator[Block]:
-    """Join broken lines into paragraphs and label each block with its kind."""
+def _blocks(lines: list[Line], max_chars: int) -> Iterator[Block]:
+    """Join broken lines into paragraphs of at most ``max_chars`` and label each block with its kind."""
     _unmark_column_headlines(lines)
     widths = _column_widths(lines)
     current: Block | None = None
@@ -194,16 +234,14 @@ def _blocks(lines: list[Line]) -> Iterator[Block]:
         )
         tail = current.tail() if current is not None else ""
         opens_list = line.blank_before and tail.endswith((":", "："))
-        if joinable and not opens_list and not _is_closed(tail):
-            current.pieces.extend(line.pieces)
+        if joinable and not opens_list and not _is_closed(tail) and current.add(line, max_chars):
             continue
-        if joinable and not line.blank_before and len(lines[i - 1].text) >= widths[i - 1] > 8:
-            # a sentence that happens to end at the edge of a narrow column
-            current.pieces.extend(line.pieces)
-            continue
+        if (joinable and not line.blank_before and len(lines[i - 1].text) >= widths[i - 1] > 8
+                and current.add(line, max_chars)):
+            continue  # a sentence that happens to end at the edge of a narrow column
         kind = {"text": "body", "bullet": "databox"}.get(line.kind, line.kind)
-        if kind == "headline" and current is not None and current.kind == "headline" and not line.blank_before:
-            current.pieces.extend(line.pieces)
+        if (kind == "headline" and current is not None and current.kind == "headline" and not line.blank_before
+                and current.add(line, max_chars)):
             continue
         if current:
             yield current
@@ -280,9 +318,16 @@ def _runs(pieces: list[tuple[int, str]]) -> list[Run]:
     return runs
 
 
-def clean_text(text: str) -> list[list[dict[str, Any]]]:
-    """Clean one page: a list of articles, each a list of ``{"kind", "text", "offsets"}`` paragraphs."""
-    blocks = list(_blocks(list(split_lines(text))))
+def clean_text(text: str, max_chars: int = MAX_CHARS) -> list[list[dict[str, Any]]]:
+    """Clean one page: a list of articles, each a list of ``{"kind", "text", "offsets"}`` paragraphs.
+
+    Broken lines are joined into paragraphs of at most ``max_chars`` characters (a longer line stays
+    as it is: the reader skips pages with lines longer than spaCy's ``nlp.max_length``)."""
+    blocks = []
+    for block in _blocks(list(split_lines(text)), max_chars):
+        block.pieces = _normalize(block.pieces, bullets=True)  # a marker or markup split over two lines
+        if block.pieces:
+            blocks.append(block)
     _mark_databoxes(blocks)
     return [
         [{"kind": b.kind, "text": b.text, "offsets": _runs(b.pieces)} for b in article]
@@ -290,10 +335,10 @@ def clean_text(text: str) -> list[list[dict[str, Any]]]:
     ]
 
 
-def clean_document(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def clean_document(document: dict[str, Any], max_chars: int = MAX_CHARS) -> Iterator[dict[str, Any]]:
     """Yield the paragraph units of one document (see docs/architecture.md, "Unit")."""
     doc_id = document["doc_id"]
-    for a, article in enumerate(clean_text(document["text"]), start=1):
+    for a, article in enumerate(clean_text(document["text"], max_chars), start=1):
         article_id = f"{doc_id}:a{a}"
         for p, para in enumerate(article, start=1):
             yield {
@@ -307,11 +352,12 @@ def clean_document(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 @registry.misc("pipeline.newspaper_cleaner.v1")
-def newspaper_cleaner() -> Callable[[Iterable[dict[str, Any]]], Iterator[dict[str, Any]]]:
-    """The cleaning stage: documents in, paragraph units out."""
+def newspaper_cleaner(max_chars: int = MAX_CHARS) -> Callable[[Iterable[dict[str, Any]]], Iterator[dict[str, Any]]]:
+    """The cleaning stage: documents in, paragraph units out; joined lines make paragraphs of at most
+    ``max_chars`` characters (spaCy's ``nlp.max_length`` refuses longer texts)."""
 
     def clean(documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         for document in documents:
-            yield from clean_document(document)
+            yield from clean_document(document, max_chars)
 
     return clean

@@ -2,7 +2,12 @@
 
 Every document is decoded as UTF-8 (with or without BOM); a file that is not UTF-8 but is valid
 GB18030 is decoded as such with a warning; anything else (binary files, other encodings) is skipped
-with one line naming the file and the byte offset, and the run goes on with the other files.
+with one line naming the file and the byte offset, and the run goes on with the other files. So are
+empty files and files with a line too long to be a paragraph (``max_line_chars``).
+
+A JSONL input holds one ``{"id": ..., "text": "..."}`` object per line and must be UTF-8, as JSON is.
+``run`` skips a bad line (with one line naming it) and goes on; ``annotate`` promises one output line
+per input line, so it rejects the whole file at the first bad line (``jsonl_records(strict=True)``).
 """
 from __future__ import annotations
 
@@ -17,6 +22,9 @@ from spacy.util import registry
 from .util import UserError, sha256_bytes
 
 MAX_CONTROL_RATIO = 0.01
+# spaCy's own nlp.max_length: a longer text is refused by the tokenizer (error E088).
+MAX_LINE_CHARS = 1_000_000
+SUFFIXES = (".txt", ".jsonl")
 
 
 @dataclass
@@ -59,11 +67,27 @@ def _control_ratio(text: str) -> float:
     return controls / len(text)
 
 
+def check_text(text: str, name: str, max_line_chars: int = MAX_LINE_CHARS) -> None:
+    """``UserError`` if ``text`` has nothing to annotate or a line longer than ``max_line_chars``."""
+    if not text.strip():
+        raise UserError(f"{name}: {'empty' if not text else 'only white space'}, nothing to annotate; remove it or fill it")
+    if len(text) <= max_line_chars:
+        return
+    for number, line in enumerate(text.splitlines(), start=1):  # the lines the cleaner will see
+        if len(line) > max_line_chars:
+            raise UserError(
+                f"{name}: line {number} has {len(line):,} characters, over the limit of {max_line_chars:,} "
+                "([reader] max_line_chars); this is not text with one paragraph per line: break it into lines"
+            )
+
+
 def list_inputs(path: Path) -> list[Path]:
     """The input files: a JSONL file, one ``.txt`` file, or the ``.txt`` files below a folder."""
     if not path.exists():
         raise UserError(f"{path}: input path does not exist; check [paths] input in the config or the path you gave")
     if path.is_file():
+        if path.suffix not in SUFFIXES:
+            raise UserError(f"{path}: neither a .txt page nor a .jsonl file; rename it or give a folder of .txt pages")
         return [path]
     files = sorted(p for p in path.rglob("*.txt") if p.is_file())
     if not files:
@@ -71,22 +95,60 @@ def list_inputs(path: Path) -> list[Path]:
     return files
 
 
-def _read_text_file(path: Path, log: ReadLog) -> Iterator[dict[str, Any]]:
-    data = path.read_bytes()
+def _read_text_file(path: Path, log: ReadLog, max_line_chars: int) -> Iterator[dict[str, Any]]:
     try:
+        data = path.read_bytes()
         text, encoding, warning = decode(data, str(path))
+        check_text(text, str(path), max_line_chars)
+    except OSError as error:
+        log.skip(str(path), f"{path}: cannot be read ({error.strerror}); check its permissions")
+        return
     except UserError as error:
         log.skip(str(path), str(error))
-        return
-    if not text.strip():
-        log.skip(str(path), f"{path}: empty file (no text); nothing to annotate")
         return
     if warning:
         log.warn(str(path), warning)
     yield {"doc_id": path.stem, "path": path.as_posix(), "sha256": sha256_bytes(data), "encoding": encoding, "text": text}
 
 
-def _read_jsonl(path: Path, log: ReadLog) -> Iterator[dict[str, Any]]:
+def parse_jsonl_line(raw: bytes, where: str) -> dict[str, Any]:
+    """One JSONL line as a record with a string ``text`` and a string or integer ``id`` (if any)."""
+    try:
+        record = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise UserError(f"{where}: byte {error.start}: not UTF-8; JSONL files must be UTF-8, convert the file") from None
+    except json.JSONDecodeError as error:
+        raise UserError(f"{where}: not valid JSON ({error.msg}, column {error.colno}); fix or remove the line") from None
+    if not isinstance(record, dict):
+        raise UserError(f"{where}: a JSON {type(record).__name__}, not an object; each line must be {{\"id\": ..., \"text\": \"...\"}}")
+    if "text" not in record:
+        raise UserError(f"{where}: no field 'text'; each line must be {{\"id\": ..., \"text\": \"...\"}}")
+    if not isinstance(record["text"], str):
+        raise UserError(f"{where}: field 'text' is a JSON {_json_type(record['text'])}, not a string; quote the text")
+    if "id" in record and (isinstance(record["id"], bool) or not isinstance(record["id"], (str, int))):
+        raise UserError(f"{where}: field 'id' is a JSON {_json_type(record['id'])}; give a string or an integer")
+    try:
+        record["text"].encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise UserError(f"{where}: field 'text' has a lone surrogate escape at character {error.start}; "
+                        "fix the \\ud800-\\udfff escape (it is not a character)") from None
+    return record
+
+
+def _json_type(value: Any) -> str:
+    return {bool: "boolean", int: "number", float: "number", list: "array", dict: "object", type(None): "null"}.get(
+        type(value), type(value).__name__)
+
+
+def doc_id(record: dict[str, Any], path: Path, n: int) -> str:
+    """The record's ``id`` as a string; ``STEM-N`` for line N of a file without ids."""
+    return str(record.get("id", f"{path.stem}-{n}"))
+
+
+def jsonl_records(path: Path, log: ReadLog | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` for every non-blank line; ids must be unique.
+
+    With a ``log``, a bad line is logged and skipped; without one, it raises ``UserError``."""
     seen: set[str] = set()
     with path.open("rb") as f:
         for n, raw in enumerate(f, start=1):
@@ -94,26 +156,34 @@ def _read_jsonl(path: Path, log: ReadLog) -> Iterator[dict[str, Any]]:
             if not raw.strip():
                 continue
             try:
-                line, _, _ = decode(raw, where)
-                record = json.loads(line)
-            except (UserError, json.JSONDecodeError) as error:
-                log.skip(where, f"{where}: not a JSON object ({error}); fix or remove the line")
+                record = parse_jsonl_line(raw, where)
+                key = doc_id(record, path, n)
+                if key in seen:
+                    raise UserError(f"{where}: duplicate id {key!r}; ids must be unique, rename one")
+                seen.add(key)
+            except UserError as error:
+                if log is None:
+                    raise
+                log.skip(where, str(error))
                 continue
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                log.skip(where, f"{where}: field 'text' missing or not a string; every line needs {{\"id\": ..., \"text\": \"...\"}}")
-                continue
-            doc_id = str(record.get("id", f"{path.stem}-{n}"))
-            if doc_id in seen:
-                log.skip(where, f"{where}: duplicate id {doc_id!r}; ids must be unique")
-                continue
-            seen.add(doc_id)
-            yield {
-                "doc_id": doc_id,
-                "path": f"{path.as_posix()}#L{n}",
-                "sha256": sha256_bytes(record["text"].encode("utf-8")),
-                "encoding": "utf-8",
-                "text": record["text"],
-            }
+            yield n, record
+
+
+def _read_jsonl(path: Path, log: ReadLog, max_line_chars: int) -> Iterator[dict[str, Any]]:
+    for n, record in jsonl_records(path, log):
+        where = f"{path}:{n}"
+        try:
+            check_text(record["text"], f"{where}: field 'text'", max_line_chars)
+        except UserError as error:
+            log.skip(where, str(error))
+            continue
+        yield {
+            "doc_id": doc_id(record, path, n),
+            "path": f"{path.as_posix()}#L{n}",
+            "sha256": sha256_bytes(record["text"].encode("utf-8")),
+            "encoding": "utf-8",
+            "text": record["text"],
+        }
 
 
 @dataclass
@@ -121,6 +191,7 @@ class DocumentReader:
     """Reads the documents below ``path``; ``log`` collects what was skipped."""
 
     path: Path
+    max_line_chars: int = MAX_LINE_CHARS
     log: ReadLog = field(default_factory=ReadLog)
 
     def files(self) -> list[Path]:
@@ -129,12 +200,27 @@ class DocumentReader:
     def __call__(self) -> Iterator[dict[str, Any]]:
         for file in self.files():
             if file.suffix == ".jsonl":
-                yield from _read_jsonl(file, self.log)
+                yield from _read_jsonl(file, self.log, self.max_line_chars)
             else:
-                yield from _read_text_file(file, self.log)
+                yield from _read_text_file(file, self.log, self.max_line_chars)
 
 
 @registry.readers("pipeline.documents.v1")
-def documents(path: Path) -> DocumentReader:
-    """Raw documents from a folder of .txt files, one .txt file, or a JSONL file of ``{"id", "text"}``."""
-    return DocumentReader(Path(path))
+def documents(path: Path, max_line_chars: int = MAX_LINE_CHARS) -> DocumentReader:
+    """Raw documents from a folder of .txt files, one .txt file, or a JSONL file of ``{"id", "text"}``.
+
+    A document with a line longer than ``max_line_chars`` is skipped: no paragraph is that long."""
+    return DocumentReader(Path(path), max_line_chars)
+
+
+def annotate_records(path: Path, max_chars: int = MAX_LINE_CHARS) -> Iterator[dict[str, Any]]:
+    """The records of a JSONL file for ``annotate``, each with an ``id`` (``STEM-N`` if it had none).
+
+    All or nothing: the first bad line raises ``UserError``, since the output promises one line per
+    input line; a text longer than ``max_chars`` is refused, as spaCy's tokenizer would refuse it."""
+    for n, record in jsonl_records(path):
+        if len(record["text"]) > max_chars:
+            raise UserError(f"{path}:{n}: field 'text' has {len(record['text']):,} characters, over spaCy's "
+                            f"limit of {max_chars:,}; split it into several lines")
+        record.setdefault("id", doc_id(record, path, n))
+        yield record
