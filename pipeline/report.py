@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
+from urllib.parse import quote
 
 import jinja2
 from confection import Config
@@ -147,8 +148,8 @@ def is_span(span: Any, length: int) -> bool:
 
 
 def anchor(unit_id: str) -> str:
-    """The HTML id of a unit's paragraph in the page."""
-    return f"u-{unit_id}"
+    """The HTML id of a unit's paragraph in the page (percent-encoded: an id has no spaces)."""
+    return "u-" + quote(str(unit_id), safe=":_-.~")
 
 
 def canonical_names(record: dict[str, Any]) -> dict[tuple[int, int], str]:

@@ -222,3 +222,11 @@ def test_output_folder_gets_report_html(tmp_path: Path) -> None:
     out = write_report(run, tmp_path / "reports")
     assert out == tmp_path / "reports" / "report.html"
     assert marks(out.read_text(encoding="utf-8")) == Counter({("枫桥经验", "PROGRAM"): 1})
+
+
+def test_ids_with_spaces_still_link(tmp_path: Path) -> None:
+    record = {"id": "my page:a1:p1", "doc_id": "my page", "article_id": "my page:a1", "text": "推进枫桥经验",
+              "entities": [[2, 6, "PROGRAM"]], "entity_links": [[2, 6, "枫桥经验"]], "cats": ["other"]}
+    page = Page(write_report(write_run(tmp_path, [record]), tmp_path / "r.html").read_text(encoding="utf-8"))
+    assert not any(" " in i for i in page.ids)
+    assert {h[1:] for h in page.hrefs if h.startswith("#u-")} == {i for i in page.ids if i.startswith("u-")} != set()
