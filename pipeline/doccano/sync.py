@@ -242,6 +242,7 @@ def pull(
     """Write the project's corrected units in the corpus format to ``output`` (all or nothing)."""
     pid = client.project(project_name)["id"]
     examples, exported = _annotations(client, pid)
+    examples.sort(key=lambda ex: ex["id"])  # import order, which is the order of the pushed files
     users = client.users()
     report = PullReport(project_name, 0, 0)
     records = []
@@ -270,13 +271,14 @@ def pull(
 def corpus_record(example: dict[str, Any], record: dict[str, Any], confirmed_by: list[str]) -> dict[str, Any]:
     """A unit in the export format with the annotators' entities and topics and who confirmed them.
 
-    ``entity_links`` keeps only the links whose span is still an entity; ``cat_scores`` stays as the
-    pipeline predicted it.
+    ``entity_links`` keeps only the links whose span is still an entity with the pushed label (a lexicon
+    entry names one kind of thing); ``cat_scores`` stays as the pipeline predicted it.
     """
     meta = example["meta"]
     pushed = meta[META_KEY]
     entities = from_utf16(example["text"], record.get("entities") or [])
-    kept = {(s, e) for s, e, _ in entities}
+    unchanged = {tuple(span) for span in entities} & {tuple(span) for span in pushed["entities"]}
+    kept = {(s, e) for s, e, _ in unchanged}
     rest = dict(pushed["record"])
     if "entity_links" in rest:
         rest["entity_links"] = [link for link in rest["entity_links"] if (link[0], link[1]) in kept]
