@@ -30,7 +30,7 @@ from tqdm import tqdm
 # Importing the stage modules registers their functions and factories.
 from . import clean, entities, export, ner, read, segment, topics  # noqa: F401
 from .config import load_config, one_line, resolve, system_settings, first_line
-from .executors import make_executor
+from .executors import loaded, make_executor
 from .manifest import Stats, model_hashes, package_versions, timings
 from .util import UserError, atomic_writer, dumps_line, sha256_file, sha256_text, write_json
 
@@ -113,6 +113,11 @@ class Annotator:
             lines.append(dumps_line(record))
         lap("export")
         return ShardResult("".join(lines), stats, seconds)
+
+
+def load_stages(config: Config, path: str | Path) -> Annotator:
+    """The stages of ``config``, loaded once per process (later calls with the same stages reuse them)."""
+    return loaded(pipeline_key(config), partial(Annotator, config, str(path)))
 
 
 def shards(documents: Iterable[dict[str, Any]], max_chars: int) -> Iterator[list[dict[str, Any]]]:
@@ -308,7 +313,7 @@ def annotate(config_path: str | Path, in_file: str | Path, out_file: str | Path)
         raise UserError(f"{in_file}: input file not found; give a JSONL file of {{\"id\": ..., \"text\": ...}} lines")
     config = load_config(config_path)
     settings = system_settings(config, config_path)
-    nlp = build_nlp(config, config_path)
+    nlp = load_stages(config, config_path).nlp
     pairs = ((record["text"], record) for record in _jsonl_units(in_file))
     n = 0
     with atomic_writer(out_file) as f:
@@ -337,8 +342,7 @@ def _jsonl_units(path: Path) -> Iterator[dict[str, Any]]:
 
 def segment_lines(config_path: str | Path, lines: TextIO, out: TextIO) -> int:
     """Write each input line's words separated by single spaces."""
-    config = load_config(config_path)
-    nlp = build_nlp(config, config_path)
+    nlp = load_stages(load_config(config_path), config_path).nlp
     n = 0
     for line in lines:
         text = line.rstrip("\r\n")
