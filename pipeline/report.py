@@ -256,6 +256,8 @@ def manifest_brief(manifest: dict[str, Any]) -> list[tuple[str, str]]:
         ("units by kind", ", ".join(f"{n} {k}" for k, n in counts.get("units_by_kind", {}).items())),
         ("models", ", ".join(f"{k} ({str(v)[:12]})" for k, v in manifest.get("models", {}).items())),
         ("seed", manifest.get("seed")),
+        ("executor", ", ".join(f"{k} {v}" for k, v in manifest["executor"].items()) if manifest.get("executor") else None),
+        ("resumed", manifest.get("resumed")),
         ("time", f"{total['seconds']:.1f} s ({total.get('chars_per_second')} chars/s)" if "seconds" in total else None),
         ("versions", ", ".join(f"{k} {v}" for k, v in manifest.get("versions", {}).items())),
         ("skipped inputs", len(manifest.get("skipped", [])) or None),
