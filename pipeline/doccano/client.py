@@ -46,11 +46,20 @@ class DoccanoClient:
         backoff: float = 0.5,
         transport: httpx.BaseTransport | None = None,
     ):
+        url = httpx.URL(creds.url)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise DoccanoError(f"the doccano URL must look like http://HOST:PORT, not {creds.url!r}")
+        if url.userinfo:  # never echo it: it may hold a password
+            raise DoccanoError("give the doccano user and password as DOCCANO_USERNAME/DOCCANO_PASSWORD, not in the URL")
         self.url = creds.url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
         self._http = httpx.Client(base_url=self.url, timeout=timeout, transport=transport)
-        self._login(creds)
+        try:
+            self._login(creds)
+        except BaseException:
+            self._http.close()
+            raise
 
     def close(self) -> None:
         self._http.close()
@@ -91,10 +100,17 @@ class DoccanoClient:
         raise AssertionError("unreachable")
 
     def get(self, path: str, **params: Any) -> Any:
-        return self.request("GET", path, params=params).json()
+        return self._json(self.request("GET", path, params=params))
 
     def post(self, path: str, payload: Any) -> Any:
-        return self.request("POST", path, json=payload).json()
+        return self._json(self.request("POST", path, json=payload))
+
+    def _json(self, resp: httpx.Response) -> Any:
+        try:
+            return resp.json()
+        except ValueError:  # doccano answers unknown paths with its web page
+            path = resp.request.url.path
+            raise DoccanoError(f"{self.url} answered {path} with no JSON: is it a doccano 1.8 server?") from None
 
     def delete(self, path: str, payload: Any = None) -> None:
         self.request("DELETE", path, json=payload)
@@ -104,7 +120,10 @@ class DoccanoClient:
         resp = self.request("POST", "/v1/auth/login/", ok=(200, 400, 401, 403), json=payload)
         if resp.status_code != 200:
             raise DoccanoError(f"doccano at {self.url} refused the login of {creds.username!r}: wrong username or password")
-        self._http.headers["Authorization"] = f"Token {resp.json()['key']}"
+        token = self._json(resp)
+        if not isinstance(token, dict) or "key" not in token:
+            raise DoccanoError(f"{self.url} gave no login token: is it a doccano 1.8 server?")
+        self._http.headers["Authorization"] = f"Token {token['key']}"
         # Login also opens a session; with its cookie, DRF would demand a CSRF token on every POST.
         self._http.cookies.clear()
 

@@ -67,6 +67,24 @@ def test_client_errors_are_not_retried() -> None:
     assert log == ["GET /v1/projects/9"]
 
 
+def test_a_web_page_instead_of_json_is_one_line() -> None:
+    page = httpx.MockTransport(lambda request: httpx.Response(200, text="<html>doccano</html>"))
+    with pytest.raises(DoccanoError, match=r"answered /v1/auth/login/ with no JSON: is it a doccano 1\.8 server\?$"):
+        DoccanoClient(Credentials("http://doccano.test", "admin", SECRET), transport=page)
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8000", "ftp://doccano.test", "http://"])
+def test_a_malformed_url_is_one_line(url: str) -> None:
+    with pytest.raises(DoccanoError, match="must look like http://HOST:PORT"):
+        DoccanoClient(Credentials(url, "admin", SECRET))
+
+
+def test_a_password_in_the_url_is_refused_without_echoing_it() -> None:
+    with pytest.raises(DoccanoError) as err:
+        DoccanoClient(Credentials(f"http://admin:{SECRET}@doccano.test", "admin", SECRET))
+    assert "DOCCANO_PASSWORD" in str(err.value) and SECRET not in str(err.value)
+
+
 def test_password_is_not_in_the_repr() -> None:
     assert SECRET not in repr(Credentials("http://x", "admin", SECRET))
 
