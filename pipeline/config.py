@@ -6,11 +6,13 @@ stages around them: ``[reader]``, ``[cleaner]``, ``[export]``, and ``[paths]`` /
 from __future__ import annotations
 
 import inspect
+import re
 from pathlib import Path
 from typing import Any, Literal, Optional
 
 from confection import Config, ConfigValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from spacy.schemas import ConfigSchemaInit, ConfigSchemaNlp
 from spacy.util import registry
 
 from .util import UserError
@@ -43,6 +45,8 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
         config = Config().from_disk(path, overrides=overrides or {}, interpolate=True)
     except ConfigValidationError as error:
         raise UserError(one_line(error, path)) from None
+    except UnicodeDecodeError as error:
+        raise UserError(f"{path}: byte {error.start}: not UTF-8; save the config as UTF-8") from None
     except Exception as error:  # confection raises plain errors for syntax problems
         raise UserError(f"{path}: {first_line(error)}") from None
     missing = [s for s in SECTIONS if s not in config]
@@ -51,6 +55,11 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
     unknown = [s for s in config if s not in SECTIONS]
     if unknown:
         raise UserError(f"{path}: unknown section [{unknown[0]}]; valid sections: {', '.join(SECTIONS)}")
+    # spaCy checks the keys of its own sections only where they are used; a misspelt one would be ignored.
+    for section, schema in (("nlp", ConfigSchemaNlp), ("initialize", ConfigSchemaInit)):
+        unknown = [k for k in config[section] if k not in schema.model_fields]
+        if unknown:
+            raise UserError(f"{path}: [{section}] {unknown[0]}: unknown key; valid keys: {', '.join(schema.model_fields)}")
     system_settings(config, path)
     return config
 
@@ -63,7 +72,7 @@ def system_settings(config: Config, path: str | Path) -> SystemSettings:
         key = ".".join(str(x) for x in err["loc"])
         if err["type"] == "extra_forbidden":
             valid = ", ".join(SystemSettings.model_fields)
-            raise UserError(f"{path}: [system] unknown key '{key}'; valid keys: {valid}") from None
+            raise UserError(f"{path}: [system] {key}: unknown key; valid keys: {valid}") from None
         raise UserError(f"{path}: [system] {key}: {err['msg']} (got {err.get('input')!r})") from None
 
 
@@ -78,14 +87,32 @@ def resolve(config: Config, section: str, path: str | Path) -> Any:
 
 
 def first_line(error: BaseException) -> str:
+    """The first line of an error message; of spaCy's long ``[E...]`` messages, the first sentence."""
     text = str(error).strip()
-    return next((line.strip() for line in text.splitlines() if line.strip() and not set(line.strip()) <= set("=")), type(error).__name__)
+    line = next((line.strip() for line in text.splitlines() if line.strip() and not set(line.strip()) <= set("=")), type(error).__name__)
+    return line.split(". ")[0] if re.match(r"\[E\d+\]", line) else line
+
+
+def _interpolation(error: ConfigValidationError) -> str | None:
+    """A reference ``${section.key}`` to a value that does not exist, as one line."""
+    m = re.search(r"option '([^']+)' in section '([^']+)' contains an interpolation key '([^']+)'", error.desc or "")
+    if m is None:
+        return None
+    return f"[{m[2]}] {m[1]}: ${{{m[3]}}} names no value in the config; fix the name or add the value"
+
+
+def _tidy(msg: str) -> str:
+    """Pydantic's type messages as a user reads them: ``expected bool (got 'maybe')``."""
+    m = re.fullmatch(r"(?:at root: )?(.*) is not (?:<class '(\w+)'>|typing\.Literal\[(.*)\])", msg)
+    if m is None:
+        return msg
+    return f"expected {m[2] or 'one of ' + m[3]} (got {m[1]})"
 
 
 def one_line(error: ConfigValidationError, path: str | Path, config: Config | None = None) -> str:
     """The first problem of a confection/spaCy validation error, naming the key and the valid ones."""
     if not error.errors:
-        return f"{path}: {first_line(error)}"
+        return f"{path}: {_interpolation(error) or error.desc or first_line(error)}"
     err = error.errors[0]
     loc = [str(x) for x in err.get("loc", [])]
     if error.parent:
@@ -94,7 +121,7 @@ def one_line(error: ConfigValidationError, path: str | Path, config: Config | No
     if component is not None:  # spaCy names a component's section by its factory
         loc = ["components", component] + loc[1:]
     where = f"[{'.'.join(loc[:-1])}] {loc[-1]}" if len(loc) > 1 else f"[{loc[0]}]" if loc else ""
-    msg = str(err.get("msg", ""))
+    msg = _tidy(str(err.get("msg", "")))
     if ("extra" in msg or "unexpected" in msg) and config is not None and len(loc) > 1:
         valid = valid_keys(config, loc[:-1])
         if valid:
