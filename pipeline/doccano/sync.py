@@ -282,8 +282,10 @@ def corpus_record(example: dict[str, Any], record: dict[str, Any], confirmed_by:
     rest = dict(pushed["record"])
     if "entity_links" in rest:
         rest["entity_links"] = [link for link in rest["entity_links"] if (link[0], link[1]) in kept]
-    fields = {**rest, "id": meta["id"], "text": example["text"], "entities": entities,
-              "cats": sorted(record.get("cats") or []), "confirmed_by": confirmed_by}
+    now = set(record.get("cats") or [])
+    cats = [c for c in pushed["cats"] if c in now] + sorted(now - set(pushed["cats"]))  # pushed order first
+    fields = {**rest, "id": meta["id"], "text": example["text"], "entities": entities, "cats": cats,
+              "confirmed_by": confirmed_by}
     order = [k for k in _FIELD_ORDER if k in fields] + [k for k in fields if k not in _FIELD_ORDER and k != "confirmed_by"]
     order.append("confirmed_by")
     return {key: fields[key] for key in order}
