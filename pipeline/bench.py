@@ -96,7 +96,10 @@ def text_corpus(config_path: Path, path: Path) -> Corpus:
 
 
 class MemoryPeak:
-    """Samples the resident memory of a process and its children (summed) in a thread; keeps the peak."""
+    """Samples the memory of a process and its children, summed, in a thread; keeps the peak.
+
+    Proportional set size where the system reports it (forked workers share the model's pages, which
+    resident sizes would count once per process), resident size elsewhere."""
 
     def __init__(self, pid: int, interval: float = 0.05) -> None:
         self.process, self.interval, self.peak = psutil.Process(pid), interval, 0
@@ -107,7 +110,7 @@ class MemoryPeak:
         while not self._stop.is_set():
             try:
                 tree = [self.process, *self.process.children(recursive=True)]
-                self.peak = max(self.peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                self.peak = max(self.peak, sum(_memory(p) for p in tree if p.is_running()))
             except psutil.Error:
                 pass
             self._stop.wait(self.interval)
@@ -123,6 +126,11 @@ class MemoryPeak:
     @property
     def mb(self) -> int:
         return round(self.peak / 2**20)
+
+
+def _memory(process: psutil.Process) -> int:
+    full = process.memory_full_info()
+    return getattr(full, "pss", full.rss)
 
 
 @contextmanager
@@ -141,7 +149,7 @@ def rounds(works: dict[str, Callable[[], Any]], repeats: int) -> dict[str, dict[
     A work may return its own seconds (a float) or seconds per stage (a dict); else its wall time counts."""
     for work in works.values():
         work()
-    out: dict[str, dict[str, Any]] = {name: {"runs": [], "peak_rss_mb": 0} for name in works}
+    out: dict[str, dict[str, Any]] = {name: {"runs": [], "peak_memory_mb": 0} for name in works}
     for _ in range(repeats):
         for name, work in works.items():
             with MemoryPeak(os.getpid()) as memory:
@@ -149,7 +157,7 @@ def rounds(works: dict[str, Callable[[], Any]], repeats: int) -> dict[str, dict[
                 result = work()
                 wall = time.perf_counter() - start
             out[name]["runs"].append(result if isinstance(result, (float, dict)) else wall)
-            out[name]["peak_rss_mb"] = max(out[name]["peak_rss_mb"], memory.mb)
+            out[name]["peak_memory_mb"] = max(out[name]["peak_memory_mb"], memory.mb)
     return out
 
 
@@ -219,7 +227,7 @@ def bench_corpus(config_path: Path, corpus: Corpus, stages: Any, peer: Any, work
             total = sum(per_stage.values())
             rows.update({f"stage: {stage}": speed(chars, secs, share=round(secs / total, 3)) for stage, secs in per_stage.items()})
         else:
-            rows[name] = speed(chars, statistics.median(m["runs"]), peak_rss_mb=m["peak_rss_mb"])
+            rows[name] = speed(chars, statistics.median(m["runs"]), peak_memory_mb=m["peak_memory_mb"])
     cps = {name: row["chars_per_second"] for name, row in rows.items()}
     raw, peer_cps, whole = cps["pkuseg (raw cut)"], cps["peer: spaCy zh + pkuseg + CNN NER"], cps["run (whole pipeline)"]
     return {
@@ -247,12 +255,14 @@ def run_subprocess(config_path: Path, input_path: Path, out: Path, n_process: in
     if process.returncode != 0:
         raise UserError(f"bench: `{' '.join(cmd)}` failed: {stderr.strip().splitlines()[-1] if stderr.strip() else process.returncode}")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    startup = manifest["timings"]["startup"]["seconds"]
+    seconds = {stage: t["seconds"] for stage, t in manifest["timings"].items()}
     chars = manifest["counts"]["characters"]
-    annotating = manifest["timings"]["total"]["seconds"] - startup
+    # Worker stages (summed over workers) against what the main process does itself (read, write).
+    worker = sum(v for stage, v in seconds.items() if stage not in ("startup", "read", "write", "total"))
     return {"executor": executor, "n_process": n_process, "chars": chars, "wall_seconds": round(wall, 2),
-            "startup_seconds": startup, "chars_per_second": round(chars / annotating), "peak_rss_mb": memory.mb,
-            "output_sha256": manifest["output"]["annotated.jsonl"]}
+            "startup_seconds": seconds["startup"], "chars_per_second": round(chars / (seconds["total"] - seconds["startup"])),
+            "chars_per_worker_second": round(chars / worker), "main_chars_per_second": round(chars / (seconds["read"] + seconds["write"])),
+            "peak_memory_mb": memory.mb, "output_sha256": manifest["output"]["annotated.jsonl"]}
 
 
 def scaling(config_path: Path, base: Path, work: Path, dask: bool) -> list[dict[str, Any]]:
@@ -272,7 +282,9 @@ def bench(config_path: Path, text: Path | None = None, chars: int = 100_000, rep
     import jieba
 
     shared = shared or Path(os.environ.get("GOVNLP_SHARED_DATA", ROOT.parent / "shared" / "data"))
-    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}, "startup": {}, "corpora": {}}
+    # The load average tells how much of the machine other processes took while the figures were made.
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average_before": os.getloadavg()[0]},
+                               "startup": {}, "corpora": {}}
     with tempfile.TemporaryDirectory(prefix="govnlp-bench-") as tmp:
         work = Path(tmp)
         corpora = [text_corpus(config_path, text)] if text else [seeds_corpus(config_path, work, chars)]
@@ -293,6 +305,7 @@ def bench(config_path: Path, text: Path | None = None, chars: int = 100_000, rep
             base = corpora[0].input if corpora[0].input.is_dir() else None
             if base is not None:
                 results["scaling"] = scaling(config_path, base, work, dask)
+    results["machine"]["load_average_after"] = os.getloadavg()[0]
     return results
 
 
@@ -310,23 +323,28 @@ def _entities(stages: Any, text: str) -> list[list[Any]]:
 
 def table(results: dict[str, Any]) -> str:
     """The results as plain-text tables."""
-    lines = ["start-up (model load): " + ", ".join(f"{k} {v['seconds']} s (+{v['added_mb']} MB)" for k, v in results["startup"].items())]
+    machine = results["machine"]
+    lines = [f"{machine['cpus']} CPUs, load average {machine['load_average_before']:.1f} before, {machine.get('load_average_after', 0):.1f} after",
+             "start-up (model load): " + ", ".join(f"{k} {v['seconds']} s (+{v['added_mb']} MB)" for k, v in results["startup"].items())]
     for name, corpus in results["corpora"].items():
         lines += ["", f"{name}: {corpus['chars']:,} characters in {corpus['paragraphs']:,} paragraphs",
                   f"{'':36} {'chars/s':>10} {'seconds':>9} {'share':>6} {'peak MB':>8}"]
         for row_name, row in corpus["rows"].items():
             share = f"{row['share']:.1%}" if "share" in row else ""
-            peak = str(row.get("peak_rss_mb", ""))
+            peak = str(row.get("peak_memory_mb", ""))
             cps = f"{row['chars_per_second']:,}" if row["chars_per_second"] else "-"
             lines.append(f"{row_name:36} {cps:>10} {row['seconds']:>9.3f} {share:>6} {peak:>8}")
         lines.append("ratios: " + ", ".join(f"{k} {v}" for k, v in corpus["ratios"].items()))
     if "scaling" in results:
-        lines += ["", "scaling (real `run` subprocesses; chars/s excludes start-up; memory of the whole process tree)",
-                  f"{'scale':>5} {'executor':>8} {'procs':>5} {'chars':>10} {'chars/s':>9} {'speed-up':>8} {'startup s':>9} {'peak MB':>8}"]
+        lines += ["", "scaling: real `run` subprocesses; chars/s excludes start-up; per worker-s: summed worker stage time;",
+                  "main c/s: what the main process's reading and writing alone would allow; peak memory: PSS of the process tree",
+                  f"{'scale':>5} {'executor':>8} {'procs':>5} {'chars':>10} {'chars/s':>9} {'speed-up':>8} {'per worker-s':>12} "
+                  f"{'main c/s':>10} {'startup s':>9} {'peak MB':>8}"]
         single = {r["scale"]: r["chars_per_second"] for r in results["scaling"] if r["n_process"] == 1}
         for r in results["scaling"]:
             lines.append(f"{r['scale']:>4}x {r['executor']:>8} {r['n_process']:>5} {r['chars']:>10,} {r['chars_per_second']:>9,} "
-                         f"{r['chars_per_second'] / single[r['scale']]:>8.2f} {r['startup_seconds']:>9.1f} {r['peak_rss_mb']:>8}")
+                         f"{r['chars_per_second'] / single[r['scale']]:>8.2f} {r['chars_per_worker_second']:>12,} "
+                         f"{r['main_chars_per_second']:>10,} {r['startup_seconds']:>9.1f} {r['peak_memory_mb']:>8}")
         same = all(len({r["output_sha256"] for r in results["scaling"] if r["scale"] == s}) == 1 for s in SCALES)
         lines.append(f"same annotated.jsonl bytes for every executor at each scale: {same}")
     return "\n".join(lines)

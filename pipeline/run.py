@@ -263,12 +263,12 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
         executor = make_executor(settings.executor, pipeline_key(config), factory, settings.n_process, settings.scheduler)
         documents = islice(timed(reader(), seconds, "read"), checkpoint.done["documents"], None)
         for result in executor.map(shards(documents, settings.shard_chars)):
+            for stage, secs in result.seconds.items():
+                seconds[stage] += secs
             write_start = time.perf_counter()
             checkpoint.commit(result)
             seconds["write"] += time.perf_counter() - write_start
             new.merge(result.stats)
-            for stage, secs in result.seconds.items():
-                seconds[stage] += secs
             progress.update(result.stats.documents)
             n_shards += 1
     except BaseException:
@@ -300,7 +300,8 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
         "warnings": reader.log.warnings,
         # Stage seconds are summed over the workers (worker-seconds); startup and total are wall-clock.
         # Characters per second count only what this invocation annotated (not a resumed part).
-        "timings": timings({"startup": executor.startup, **seconds, "total": time.perf_counter() - start}, new),
+        "timings": timings({"startup": executor.startup, "read": seconds.pop("read", 0.0), **seconds,
+                            "total": time.perf_counter() - start}, new),
     }
     write_json(out_dir / "manifest.json", manifest)
     return manifest
