@@ -1,0 +1,213 @@
+"""Learning from corrections (issue 6): cheap NER training rounds, learning curves, and the
+uncertainty-versus-random selection experiment.
+
+Each round trains a small character NER from scratch with spaCy's own training loop, on the
+architecture of ``configs/ner.cfg`` without static vectors and for a fixed number of epochs on one
+thread, so that a round costs minutes. The data are governance paragraphs only: the ``train`` split
+of the People's Daily stand-off gold plus the stand-off corrections of ``corpus/corrections/``; the
+``heldout`` split is the fixed held-out set. Corrections are weighted by repetition, as
+``[data] gold_repeat`` weights the gold in ``pipeline/ner.py``.
+"""
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from pipeline.ner import _sha, char_pipeline, gold_records, prf, write_docbin
+from pipeline.standoff import DEFAULT_STANDOFF
+from pipeline.util import UserError, write_json
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CORRECTIONS = PROJECT_ROOT / "corpus" / "corrections"
+NER_CONFIG = PROJECT_ROOT / "configs" / "ner.cfg"
+
+
+def split_records(records: Iterable[dict], split: str) -> list[dict]:
+    """The records of one stand-off ``split`` (``train`` or ``heldout``)."""
+    return [r for r in records if r.get("split", "train") == split]
+
+
+def correction_records(folder: Path = CORRECTIONS, data_dir: Path | None = None) -> list[dict]:
+    """Every stand-off correction under ``folder`` (``*.jsonl``), resolved against the data dir."""
+    return [r for path in sorted(Path(folder).glob("*.jsonl")) for r in gold_records(path, data_dir)]
+
+
+def corrections_standoff(pulled: Path, output: Path, project: str) -> tuple[int, int]:
+    """Turn a ``doccano pull`` file into stand-off corrections (source file, line, text hash,
+    offsets, labels, topics, who confirmed: no text); return (written, left out as unconfirmed)."""
+    from pipeline.util import sha256_text, write_jsonl
+
+    records, unconfirmed = [], 0
+    for number, record in enumerate(gold_records(pulled), 1):
+        source = record.get("source") or {}
+        if not {"file", "line", "sha256"} <= set(source):
+            raise UserError(f"{pulled}:{number}: unit {record.get('id')} has no stand-off source (file, line, sha256); "
+                            "select from corpus lines (python -m pipeline select --pool DIR)")
+        if sha256_text(record["text"]) != source["sha256"]:
+            raise UserError(f"{pulled}:{number}: unit {record['id']}: text differs from {source['file']} line {source['line']}")
+        if not record.get("confirmed_by"):
+            unconfirmed += 1
+            continue
+        records.append({"id": record["id"], "file": source["file"], "line": source["line"],
+                        "text_sha256": source["sha256"], "entities": sorted(record["entities"]),
+                        "cats": record.get("cats") or ["other"], "split": "train",
+                        "annotators": record["confirmed_by"], "project": project})
+    return write_jsonl(output, records), unconfirmed
+
+
+def train_small(gold: Sequence[dict], output: Path, *, corrections: Sequence[dict] = (), weight: int = 1,
+                epochs: int = 15, seed: int = 0, config: Path = NER_CONFIG) -> dict:
+    """Train a char NER on ``gold`` plus ``corrections`` repeated ``weight`` times, for ``epochs``
+    epochs (the last model is kept: no held-out data steers training); write it to ``output`` with
+    a ``training.json`` card naming what it trained on."""
+    from spacy.cli.train import train as spacy_train
+
+    if not gold and not corrections:
+        raise UserError("nothing to train on: no gold records and no corrections")
+    train = list(gold) + list(corrections) * weight
+    output = Path(output)
+    with tempfile.TemporaryDirectory(prefix="govnlp-al-") as work:
+        work = Path(work)
+        nlp = char_pipeline()
+        write_docbin(nlp, train, work / "train.spacy")
+        # spaCy's loop needs a dev corpus; a few training docs keep its evaluations cheap and honest.
+        write_docbin(nlp, train[:10], work / "dev.spacy")
+        overrides = {
+            "paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy"),
+            "paths.vectors": None, "components.ner.model.tok2vec.embed.include_static_vectors": False,
+            "training.max_epochs": epochs, "training.max_steps": 0, "training.patience": 0,
+            "training.eval_frequency": 100000, "training.before_update.minutes": 0,
+            "system.seed": seed, "training.logger.progress_bar": False,
+        }
+        spacy_train(config, work / "run", overrides=overrides)
+        shutil.rmtree(output, ignore_errors=True)
+        shutil.copytree(work / "run" / "model-last", output)
+    card = {
+        "config": Path(config).as_posix(), "seed": seed, "epochs": epochs,
+        "data": {"gold": {"train": len(gold)}, "corrections": {"train": len(corrections), "weight": weight},
+                 "gold_text_sha256": sorted({_sha(r["text"]) for r in train})},
+    }
+    write_json(output / "training.json", card)
+    return card
+
+
+def predict(model: Path, texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
+    """Character-offset entities of a char model (the model alone, no lexicon)."""
+    import spacy
+
+    nlp = spacy.load(model)
+    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts, batch_size=64)]
+
+
+def score(model: Path, records: Sequence[dict]) -> dict:
+    """P/R/F1 per label and micro/macro of ``model`` on ``records``."""
+    gold, pred = [], []
+    for n, (record, spans) in enumerate(zip(records, predict(model, [r["text"] for r in records]))):
+        gold += [(s, e, label, n) for s, e, label in record["entities"]]  # prf reads the label at [2]
+        pred += [(s, e, label, n) for s, e, label in spans]
+    return prf(gold, pred)
+
+
+def shuffled(records: Sequence[dict], seed: int) -> list[dict]:
+    """A seeded shuffle: the order in which curves take their data."""
+    order = list(records)
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def learning_curve(records: Sequence[dict], heldout: Sequence[dict], work: Path, *,
+                   fractions: Sequence[float] = (0.25, 0.5, 0.75, 1.0), epochs: int = 10, seed: int = 0) -> list[dict]:
+    """Held-out scores of models trained on growing shares of ``records`` (a seeded shuffle, so
+    every share holds the smaller ones)."""
+    order = shuffled(records, seed)
+    rows = []
+    for fraction in fractions:
+        part = order[: max(1, round(len(order) * fraction))]
+        model = Path(work) / f"curve-{round(fraction * 100)}"
+        train_small(part, model, epochs=epochs, seed=seed)
+        rows.append({"curve": "learning", "percent": round(fraction * 100), "train": len(part),
+                     **_summary(score(model, heldout))})
+    return rows
+
+
+def selection_curves(pool: Sequence[dict], heldout: Sequence[dict], work: Path, *, start: int = 80, batch: int = 40,
+                     rounds: int = 3, epochs: int = 10, seed: int = 0, diversity: float = 0.5) -> list[dict]:
+    """Simulated annotation rounds on a labelled pool (its gold stands in for the annotator):
+    from the same random start set, add ``batch`` paragraphs per round chosen by uncertainty (with
+    diversity, as ``select`` does) or at random, retrain, and score on ``heldout``."""
+    from pipeline.select import diverse_top, random_batch, score_candidates
+
+    order = shuffled(pool, seed)
+    first, rest = order[:start], order[start:]
+    model = Path(work) / "sim-start"
+    train_small(first, model, epochs=epochs, seed=seed)
+    base = _summary(score(model, heldout))
+    rows = [{"curve": name, "round": 0, "train": len(first), **base} for name in ("uncertainty", "random")]
+    for name in ("uncertainty", "random"):
+        labelled, left, current = list(first), list(rest), model
+        for r in range(1, rounds + 1):
+            if name == "random":
+                chosen = random_batch(left, batch, seed + r)
+            else:
+                chosen = [c.record for c in diverse_top(score_candidates(current, left), batch, diversity=diversity)]
+            ids = {c["id"] for c in chosen}
+            labelled += chosen
+            left = [x for x in left if x["id"] not in ids]
+            current = Path(work) / f"sim-{name}-{r}"
+            train_small(labelled, current, epochs=epochs, seed=seed)
+            rows.append({"curve": name, "round": r, "train": len(labelled), **_summary(score(current, heldout))})
+    return rows
+
+
+def _summary(scores: dict) -> dict:
+    micro = scores["micro"]
+    return {"p": round(micro["p"], 4), "r": round(micro["r"], 4), "f1": round(micro["f"], 4),
+            "macro_f1": round(scores["macro"]["f"], 4)}
+
+
+def format_rows(rows: Sequence[dict]) -> str:
+    """A markdown table of curve rows."""
+    keys = [k for k in rows[0] if k != "curve"] if rows else []
+    head = "| curve | " + " | ".join(keys) + " |"
+    lines = [head, "|" + "---|" * (len(keys) + 1)]
+    lines += ["| " + " | ".join(str(row.get(k, "")) for k in ["curve", *keys]) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def plot(rows: Sequence[dict], output: Path, title: str) -> None:
+    """A PNG of held-out micro-F1 against the number of training paragraphs, one line per curve."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+    for name in dict.fromkeys(row["curve"] for row in rows):
+        points = sorted((row["train"], row["f1"]) for row in rows if row["curve"] == name)
+        ax.plot([x for x, _ in points], [y for _, y in points], marker="o", label=name)
+    ax.set_xlabel("training paragraphs")
+    ax.set_ylabel("held-out micro-F1 (model alone)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(output)
+    plt.close(fig)
+
+
+def governance_data(standoff: Path = DEFAULT_STANDOFF, corrections: Path | None = CORRECTIONS,
+                    data_dir: Path | None = None) -> tuple[list[dict], list[dict], list[dict]]:
+    """(gold train split, corrections, gold held-out split), resolved against the data dir; a
+    correction of a paragraph that is also held-out gold is an error (it would leak)."""
+    gold = gold_records(standoff, data_dir)
+    train, heldout = split_records(gold, "train"), split_records(gold, "heldout")
+    fixes = correction_records(corrections, data_dir) if corrections and Path(corrections).is_dir() else []
+    leaked = {r["id"] for r in fixes} & {r["id"] for r in heldout}
+    if leaked:
+        raise UserError(f"corrections of held-out paragraphs: {', '.join(sorted(leaked))}; remove them from {corrections}")
+    return train, fixes, heldout
