@@ -6,6 +6,7 @@ own virtual environment, created on first use and reused while it is complete an
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import json
 import os
@@ -150,7 +151,7 @@ def start_server(
             out = open(logs / f"{name}.log", "ab")
             server.processes.append(
                 subprocess.Popen(cmd, env=env, cwd=backend, stdout=out, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+                                 start_new_session=True, preexec_fn=_die_with_parent)
             )
             out.close()
         wait_healthy(server, timeout)
@@ -158,6 +159,12 @@ def start_server(
         stop_server(server)
         raise
     return server
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the starting process dies, so a killed test run leaves no server."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def _backend_dir(venv: Path) -> Path:
