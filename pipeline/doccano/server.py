@@ -162,7 +162,8 @@ def start_server(
 
 
 def _die_with_parent() -> None:
-    """In the child: get SIGTERM when the starting process dies, so a killed test run leaves no server."""
+    """In the child: get SIGTERM when the thread that started it ends (start servers from a long-lived
+    thread), so a killed test run leaves no server behind."""
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
