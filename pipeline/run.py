@@ -314,8 +314,10 @@ def annotate(config_path: str | Path, in_file: str | Path, out_file: str | Path)
         raise UserError(f"{in_file}: input file not found; give a JSONL file of {{\"id\": ..., \"text\": ...}} lines")
     config = load_config(config_path)
     settings = system_settings(config, config_path)
+    for _ in read.annotate_records(in_file):  # all or nothing: every line is checked before the model loads
+        pass
     nlp = load_stages(config, config_path).nlp
-    pairs = ((record["text"], record) for record in _jsonl_units(in_file))
+    pairs = ((record["text"], record) for record in read.annotate_records(in_file))
     n = 0
     with atomic_writer(out_file) as f:
         for doc, record in nlp.pipe(pairs, as_tuples=True, batch_size=settings.batch_size):
@@ -327,18 +329,6 @@ def annotate(config_path: str | Path, in_file: str | Path, out_file: str | Path)
             }))
             n += 1
     return n
-
-
-def _jsonl_units(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise UserError(f"{path}:{n}: not valid JSON ({error.msg}); each line must be {{\"id\": ..., \"text\": ...}}") from None
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise UserError(f"{path}:{n}: field 'text' missing or not a string")
-            yield record
 
 
 def segment_lines(config_path: str | Path, lines: TextIO, out: TextIO) -> int:
