@@ -45,6 +45,9 @@ TOPIC_COLORS = dict(zip(TOPICS, (
 # ``meta.json`` spaCy writes for any trained pipeline.
 CARD_FILES = ("card.json", "training.json", "evaluation.json")
 SPACY_META = "meta.json"
+# Learning-curve points: the keys that make the x axis and the score, in order of preference.
+X_KEYS = ("train", "examples", "fraction", "percent", "round", "step", "epoch")
+SCORE_KEYS = ("f1", "f", "micro_f1", "score", "accuracy")
 
 
 @dataclass
@@ -58,6 +61,15 @@ class Programme:
     surfaces: Counter = field(default_factory=Counter)
     units: dict[str, str] = field(default_factory=dict)  # unit anchor -> short unit name, in order
     documents: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Curve:
+    """Named series of (x, y) points, and the keys the x and y values came from (in first-seen order)."""
+
+    series: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    x_keys: dict[str, None] = field(default_factory=dict)
+    y_keys: dict[str, None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,7 @@ def write_report(run_dir: Path, output: Path | None = None) -> Path:
     ]
     for model in models:
         model["chart"] = curve_chart(f"{model['key']}-learning-curve", f"Learning curve: {model['key']}",
-                                     model["curve"]) if model["curve"] else None
+                                     model["curve"]) if model["curve"].series else None
     page = render_page(
         manifest=manifest,
         manifest_rows=manifest_brief(manifest),
@@ -286,7 +298,7 @@ def model_cards(manifest: dict[str, Any]) -> list[dict[str, Any]]:
         cards = [(f, read_card(f)) for f in files]
         curve = next((c["learning_curve"] for _, c in cards if "learning_curve" in c), None)
         models.append({"key": key, "folder": folder.as_posix(), "cards": [card_view(f, c) for f, c in cards],
-                       "curve": curve_series(curve)})
+                       "curve": curve_series(curve), "curve_table": curve_table(curve)})
     return models
 
 
@@ -364,26 +376,43 @@ def fmt(value: float) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-def curve_series(curve: Any) -> dict[str, list[tuple[float, float]]]:
-    """A learning curve as named (x, y) series.
+def curve_series(curve: Any) -> Curve:
+    """A learning curve as named (x, y) series, with its axes named after the keys used.
 
-    Accepted: a list of points ``[{"fraction": 0.25, "f1": 0.8, ...}, ...]`` (the first key is x, every
-    other number a series), or a dict of such lists (``{"uncertainty": [...], "random": [...]}``).
+    Accepted: a list of points such as ``pipeline.learning`` makes
+    (``[{"curve": "random", "round": 1, "train": 120, "p": 0.8, "f1": 0.71}, ...]``) or
+    ``[{"fraction": 0.25, "f1": 0.8}, ...]``, or a dict of named lists of points. The strings of a point
+    name its series; x is the first of ``X_KEYS`` it has (else its first number); y is the first of
+    ``SCORE_KEYS`` it has (else every other number, each a series).
     """
     groups = curve.items() if isinstance(curve, dict) else [("", curve)] if isinstance(curve, list) else []
-    series: dict[str, list[tuple[float, float]]] = {}
+    result = Curve()
     for group, points in groups:
-        if not isinstance(points, list):
-            continue
-        for point in points:
-            if not isinstance(point, dict) or not point:
+        for point in points if isinstance(points, list) else []:
+            numbers = {k: v for k, v in point.items() if is_number(v)} if isinstance(point, dict) else {}
+            x_key = next((k for k in X_KEYS if k in numbers), next(iter(numbers), None))
+            if x_key is None:
                 continue
-            (x_key, x), *rest = point.items()
-            for y_key, y in rest:
-                if isinstance(x, (int, float)) and isinstance(y, (int, float)):
-                    name = f"{group}: {y_key}" if group else y_key
-                    series.setdefault(name, []).append((x, y))
-    return series
+            y_keys = [k for k in SCORE_KEYS if k in numbers][:1] or [k for k in numbers if k not in (x_key, *X_KEYS)]
+            name = " ".join([group, *(v for v in point.values() if isinstance(v, str))]).strip()
+            result.x_keys.setdefault(x_key)
+            for y_key in y_keys:
+                label = f"{name}: {y_key}" if name and len(y_keys) > 1 else name or y_key
+                result.series.setdefault(label, []).append((numbers[x_key], numbers[y_key]))
+                result.y_keys.setdefault(y_key)
+    return result
+
+
+def curve_table(curve: Any) -> dict[str, Any] | None:
+    """The points of a learning curve as a table (named lists of points get their name as first column)."""
+    groups = curve.items() if isinstance(curve, dict) else [("", curve)] if isinstance(curve, list) else []
+    points = [({"": group} if group else {}) | point for group, items in groups if isinstance(items, list)
+              for point in items if isinstance(point, dict)]
+    if not points:
+        return None
+    columns = list(dict.fromkeys(k for point in points for k in point))
+    rows = [[fmt(point[c]) if is_number(point.get(c)) else str(point.get(c, "")) for c in columns] for point in points]
+    return {"columns": columns, "rows": rows}
 
 
 def png(figure: Figure) -> bytes:
@@ -409,15 +438,15 @@ def bar_chart(name: str, title: str, counts: Counter, colors: dict[str, str], un
     return Chart(name, title, png(figure))
 
 
-def curve_chart(name: str, title: str, series: dict[str, list[tuple[float, float]]]) -> Chart:
+def curve_chart(name: str, title: str, curve: Curve) -> Chart:
     figure = Figure(figsize=(6.4, 4.0), layout="constrained")
     ax = figure.add_subplot()
-    for label, points in series.items():
+    for label, points in curve.series.items():
         xs, ys = zip(*sorted(points))
         ax.plot(xs, ys, marker="o", label=label)
     ax.set_title(title)
-    ax.set_xlabel("training data")
-    ax.set_ylabel("score")
+    ax.set_xlabel(", ".join(curve.x_keys))
+    ax.set_ylabel(", ".join(curve.y_keys))
     ax.grid(alpha=0.3)
     ax.legend()
     return Chart(name, title, png(figure))

@@ -151,12 +151,16 @@ def test_model_scores_and_learning_curve(seed_run: Path, tmp_path: Path) -> None
     cards = {
         "training.json": {"config": "configs/ner.cfg", "seed": 7, "dev_scores": {"ents_f": 0.6543}},
         "evaluation.json": {"seeds": {"command": "python -m pipeline evaluate ner", "systems": {"lexicon": scores, "combined": scores}}},
-        "card.json": {"learning_curve": [{"fraction": 0.25, "f1": 0.5}, {"fraction": 0.5, "f1": 0.6}, {"fraction": 1.0, "f1": 0.7}]},
+        # rows as pipeline.learning makes them: a curve name, the round, the training size, the scores
+        "card.json": {"learning_curve": [
+            {"curve": name, "round": r, "train": 80 + 40 * r, "p": 0.5, "r": 0.5, "f1": f1, "macro_f1": 0.4}
+            for name, f1s in (("uncertainty", (0.51, 0.63, 0.7)), ("random", (0.51, 0.55, 0.6))) for r, f1 in enumerate(f1s)]},
     }
     out = write_report(run_with_model(seed_run, tmp_path, cards), tmp_path / "out" / "r.html")
     text = out.read_text(encoding="utf-8")
     models = text[text.index('<section id="models">'):text.index('<section id="documents">')]
-    for shown in ("configs/ner.cfg", "0.654", "0.912", "0.846", "0.878", "0.762", "lexicon F1", "combined F1"):
+    for shown in ("configs/ner.cfg", "0.654", "0.912", "0.846", "0.878", "0.762", "lexicon F1", "combined F1",
+                  "uncertainty", "random", "0.630", "160"):
         assert shown in models, shown
     curve = out.parent / "r-ner_model-learning-curve.png"
     assert curve.read_bytes().startswith(PNG_SIGNATURE)
@@ -230,3 +234,15 @@ def test_ids_with_spaces_still_link(tmp_path: Path) -> None:
     page = Page(write_report(write_run(tmp_path, [record]), tmp_path / "r.html").read_text(encoding="utf-8"))
     assert not any(" " in i for i in page.ids)
     assert {h[1:] for h in page.hrefs if h.startswith("#u-")} == {i for i in page.ids if i.startswith("u-")} != set()
+
+
+def test_learning_curve_series_from_rows_and_named_lists() -> None:
+    from pipeline.report import curve_series
+
+    rows = [{"curve": "random", "round": r, "train": n, "p": 0.9, "f1": f} for r, (n, f) in enumerate([(80, 0.5), (120, 0.6)])]
+    curve = curve_series(rows)
+    assert curve.series == {"random": [(80, 0.5), (120, 0.6)]}
+    assert list(curve.x_keys) == ["train"] and list(curve.y_keys) == ["f1"]
+    named = curve_series({"a": [{"fraction": 0.5, "f1": 0.7}], "b": [{"fraction": 0.5, "f1": 0.6}]})
+    assert named.series == {"a": [(0.5, 0.7)], "b": [(0.5, 0.6)]}
+    assert curve_series("not a curve").series == {}
