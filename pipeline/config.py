@@ -101,6 +101,14 @@ def _interpolation(error: ConfigValidationError) -> str | None:
     return f"[{m[2]}] {m[1]}: ${{{m[3]}}} names no value in the config; fix the name or add the value"
 
 
+def _syntax(desc: str | None) -> str | None:
+    """confection's several-line syntax errors as ``line N: what; the line``."""
+    m = re.search(r"\n\n(.+?)(?::\s*'<string>')?\n.*?line:?\s+(\d+)\]?:?\s*(.*)", desc or "", re.S)
+    if m is None:
+        return " ".join(desc.split()) if desc else None
+    return f"line {m[2]}: {m[1].strip().rstrip('.')}: {m[3].strip()}; fix the section header or the key = value line"
+
+
 def _tidy(msg: str) -> str:
     """Pydantic's type messages as a user reads them: ``expected bool (got 'maybe')``."""
     m = re.fullmatch(r"(?:at root: )?(.*) is not (?:<class '(\w+)'>|typing\.Literal\[(.*)\])", msg)
@@ -112,7 +120,7 @@ def _tidy(msg: str) -> str:
 def one_line(error: ConfigValidationError, path: str | Path, config: Config | None = None) -> str:
     """The first problem of a confection/spaCy validation error, naming the key and the valid ones."""
     if not error.errors:
-        return f"{path}: {_interpolation(error) or error.desc or first_line(error)}"
+        return f"{path}: {_interpolation(error) or _syntax(error.desc) or first_line(error)}"
     err = error.errors[0]
     loc = [str(x) for x in err.get("loc", [])]
     if error.parent:
