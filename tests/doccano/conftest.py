@@ -1,22 +1,28 @@
 """One real doccano 1.8.4 server per test session, on a free loopback port.
 
-The server's venv is built on first use and cached (``~/.cache/govnlp/doccano-venv`` or
-``$GOVNLP_DOCCANO_VENV``); its data folder is new for every session.
+It is started the way a user starts one, with ``python -m pipeline doccano serve``, and stopped
+with SIGTERM at the end of the session (which must end it cleanly). The server's venv is built on
+first use and cached (``~/.cache/govnlp/doccano-venv`` or ``$GOVNLP_DOCCANO_VENV``); its data
+folder is new for every session.
 """
 from __future__ import annotations
 
 import os
 import secrets
+import select
+import signal
 import subprocess
 import sys
+import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from pipeline.doccano.client import Credentials, DoccanoClient
-from pipeline.doccano.server import running_server
+from pipeline.doccano.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "admin"
@@ -28,11 +34,39 @@ def admin_password() -> str:
     return "pw-" + secrets.token_urlsafe(18)
 
 
+@dataclass
+class Served:
+    url: str
+    port: int
+    data_dir: Path
+
+
+def _wait_for_line(proc: subprocess.Popen, text: str, timeout: float) -> str:
+    """The first line of ``proc``'s stdout that holds ``text`` ("" on time-out or exit)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if select.select([proc.stdout], [], [], 5)[0]:
+            line = proc.stdout.readline()
+            if text in line:
+                return line
+    return ""
+
+
 @pytest.fixture(scope="session")
-def doccano(tmp_path_factory: pytest.TempPathFactory, admin_password: str) -> Iterator[Any]:
-    """The running server (``.url``, ``.data_dir``)."""
-    with running_server(tmp_path_factory.mktemp("doccano-data"), ADMIN, admin_password) as server:
-        yield server
+def doccano(tmp_path_factory: pytest.TempPathFactory, admin_password: str) -> Iterator[Served]:
+    """The running server; a fresh machine installs doccano first (minutes)."""
+    data, port = tmp_path_factory.mktemp("doccano-data"), free_port()
+    cmd = [sys.executable, "-m", "pipeline", "doccano", "serve", "--port", str(port), "--data", str(data)]
+    env = {**os.environ, "DOCCANO_USERNAME": ADMIN, "DOCCANO_PASSWORD": admin_password}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        if not _wait_for_line(proc, "is up", timeout=1200):
+            raise RuntimeError(f"doccano serve did not come up: {proc.poll()} {proc.stderr.read() if proc.poll() else ''}")
+        yield Served(f"http://127.0.0.1:{port}", port, data)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, f"doccano serve did not stop cleanly on SIGTERM: {err}"
 
 
 @pytest.fixture(scope="session")

@@ -104,6 +104,8 @@ def test_corrections_come_back_and_nothing_else_changes(
     assert f"{len(units)} unit(s), 3 confirmed, 3 with annotations changed since push" in st.stdout
 
     # The password is in no log of the server either.
-    for log in Path(doccano.data_dir).rglob("*.log"):
+    logs = list(Path(doccano.data_dir).rglob("*.log"))
+    assert logs
+    for log in logs:
         text = log.read_text(errors="replace")
         assert admin_creds.password not in text and annotator_creds.password not in text, log
