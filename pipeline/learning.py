@@ -107,8 +107,8 @@ def score(model: Path, records: Sequence[dict]) -> dict:
     """P/R/F1 per label and micro/macro of ``model`` on ``records``."""
     gold, pred = [], []
     for n, (record, spans) in enumerate(zip(records, predict(model, [r["text"] for r in records]))):
-        gold += [(s, e, label, n) for s, e, label in record["entities"]]  # prf reads the label at [2]
-        pred += [(s, e, label, n) for s, e, label in spans]
+        gold += [(f"{n}:{s}", e, label) for s, e, label in record["entities"]]  # one key per paragraph
+        pred += [(f"{n}:{s}", e, label) for s, e, label in spans]
     return prf(gold, pred)
 
 
