@@ -27,6 +27,7 @@ from pipeline.doccano.server import free_port
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = "admin"
 ANNOTATOR = "annie"
+UPLOAD_LIMIT = 3 * 1024 * 1024
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +58,9 @@ def doccano(tmp_path_factory: pytest.TempPathFactory, admin_password: str) -> It
     """The running server; a fresh machine installs doccano first (minutes)."""
     data, port = tmp_path_factory.mktemp("doccano-data"), free_port()
     cmd = [sys.executable, "-m", "pipeline", "doccano", "serve", "--port", str(port), "--data", str(data)]
-    env = {**os.environ, "DOCCANO_USERNAME": ADMIN, "DOCCANO_PASSWORD": admin_password}
+    # A small upload limit (doccano's own setting) lets a test make the server reject an import.
+    env = {**os.environ, "DOCCANO_USERNAME": ADMIN, "DOCCANO_PASSWORD": admin_password,
+           "MAX_UPLOAD_SIZE": str(UPLOAD_LIMIT)}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         if not _wait_for_line(proc, "is up", timeout=1200):

@@ -137,3 +137,15 @@ def test_pull_of_a_missing_project_is_one_clear_line(admin: DoccanoClient, tmp_p
     with pytest.raises(UserError, match="no doccano project named 'no-such-project'"):
         pull(admin, "no-such-project", tmp_path / "out.jsonl")
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_an_import_the_server_rejects_adds_nothing(admin: DoccanoClient, project_name: str, tmp_path: Path) -> None:
+    records = units()
+    push(admin, write_jsonl(tmp_path / "run1.jsonl", records[:1]), project_name)
+    # The session's server takes uploads of at most 3 MiB; this run holds a 3.3 MB paragraph.
+    big = {**records[2], "id": "fx:big", "text": "法" * 1_100_000, "entities": [[0, 2, "LOC"]]}
+    with pytest.raises(UserError, match="maximum file size") as err:
+        push(admin, write_jsonl(tmp_path / "run2.jsonl", records + [big]), project_name)
+    assert "\n" not in str(err.value)
+    pid = admin.project(project_name)["id"]
+    assert [ex["meta"]["id"] for ex in admin.examples(pid)] == ["fx:a1:p1"]
