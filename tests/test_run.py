@@ -5,7 +5,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from conftest import cli, read_jsonl
+from helpers import cli, read_jsonl
 
 from pipeline.entities import LABELS
 from pipeline.topics import TOPICS
