@@ -13,7 +13,7 @@ import psutil
 import pytest
 from matplotlib.image import imsave
 
-from conftest import ROOT, read_jsonl
+from helpers import ROOT, read_jsonl
 
 SEED = ROOT / "seeds" / "000_fe018ba71f599853.txt"
 GB_TEXT = "金华市委政法委深化平安金华建设，推进新时代“枫桥经验”。\n"

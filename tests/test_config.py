@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from pipeline.config import load_config, resolve
 from pipeline.run import build_nlp
 from pipeline.util import UserError
