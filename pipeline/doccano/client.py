@@ -78,12 +78,14 @@ class DoccanoClient:
         Connection failures are retried for every method (nothing reached the server); timeouts
         and 502/503/504 only for idempotent methods, so that an upload is never sent twice.
         """
+        # httpx's own ``retries`` covers connection failures only; these few lines spare a
+        # dependency (tenacity) for the status codes and the idempotency rule.
         what = f"{method} {path}"
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             try:
                 resp = self._http.request(method, path, **kwargs)
-            except httpx.ConnectError:
+            except (httpx.ConnectError, httpx.ConnectTimeout):
                 if last:
                     raise DoccanoError(f"cannot reach doccano at {self.url} (is it running?)") from None
             except httpx.TimeoutException:
@@ -170,13 +172,10 @@ class DoccanoClient:
         payload = {"text": text, "background_color": color, "text_color": _text_color(color)}
         return self.post(f"/v1/projects/{project_id}/{kind}-types", payload)
 
-    def members(self, project_id: int) -> list[dict[str, Any]]:
-        return self.get(f"/v1/projects/{project_id}/members")
-
     # -- examples -----------------------------------------------------------------------------------
 
-    def examples(self, project_id: int, **filters: Any) -> Iterator[dict[str, Any]]:
-        return self.paged(f"/v1/projects/{project_id}/examples", **filters)
+    def examples(self, project_id: int) -> Iterator[dict[str, Any]]:
+        return self.paged(f"/v1/projects/{project_id}/examples")
 
     def delete_examples(self, project_id: int, ids: list[int]) -> None:
         if ids:  # an empty list would delete every example of the project

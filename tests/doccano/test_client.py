@@ -49,8 +49,15 @@ def test_a_post_is_not_resent_after_the_server_saw_it() -> None:
 
 def test_a_post_is_retried_when_it_never_reached_the_server() -> None:
     log: list[str] = []
-    client([httpx.ConnectError, 201], log).post("/v1/projects", {})
-    assert log == ["POST /v1/projects"] * 2
+    client([httpx.ConnectError, httpx.ConnectTimeout, 201], log).post("/v1/projects", {})
+    assert log == ["POST /v1/projects"] * 3
+
+
+def test_a_post_that_timed_out_after_sending_is_not_resent() -> None:
+    log: list[str] = []
+    with pytest.raises(DoccanoError, match="timed out on POST /v1/projects"):
+        client([httpx.ReadTimeout, 201], log).post("/v1/projects", {})
+    assert log == ["POST /v1/projects"]
 
 
 def test_retries_give_up_with_one_line() -> None:
