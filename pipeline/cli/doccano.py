@@ -25,8 +25,28 @@ def _client(url: str, username: str, password: Optional[str]):
     from ..util import UserError
 
     if not password:
-        raise UserError("no doccano password: set DOCCANO_PASSWORD or pass --password")
+        password = _netrc_password(url, username)
+    if not password:
+        raise UserError("no doccano password: set DOCCANO_PASSWORD, give the server a line in your netrc file, or pass --password")
     return DoccanoClient(Credentials(url, username, password))
+
+
+def _netrc_password(url: str, username: str) -> Optional[str]:
+    """The password of ``username`` at ``url``'s host from the netrc file ($NETRC or ~/.netrc), as curl reads it."""
+    import netrc
+    import os
+    from urllib.parse import urlsplit
+
+    from ..util import UserError
+
+    try:
+        entry = netrc.netrc(os.environ.get("NETRC")).authenticators(urlsplit(url).hostname or "")
+    except FileNotFoundError:
+        return None
+    except netrc.NetrcParseError as error:  # its message may quote a token of the file: leave it out
+        raise UserError(f"{error.filename}: line {error.lineno}: not a valid netrc file (or readable by others); fix it") from None
+    login, _, password = entry or (None, None, None)
+    return password if password and login in (None, "", username) else None
 
 
 @doccano_app.command("push")

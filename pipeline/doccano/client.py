@@ -119,7 +119,10 @@ class DoccanoClient:
 
     def _login(self, creds: Credentials) -> None:
         payload = {"username": creds.username, "password": creds.password}
-        resp = self.request("POST", "/v1/auth/login/", ok=(200, 400, 401, 403), json=payload)
+        try:
+            resp = self.request("POST", "/v1/auth/login/", ok=(200, 400, 401, 403), json=payload)
+        except DoccanoError as error:  # an error page that echoes the request must not show the password
+            raise DoccanoError(str(error).replace(creds.password, "********")) from None
         if resp.status_code != 200:
             raise DoccanoError(f"doccano at {self.url} refused the login of {creds.username!r}: wrong username or password")
         token = self._json(resp)
