@@ -1,0 +1,265 @@
+"""The scikit-learn topic model behind ``topic_classifier``: training, thresholds, evaluation, safe persistence.
+
+Features are TF-IDF over the pipeline's own pkuseg words (uni- and bigrams) and over character n-grams of
+the same space-joined words (so character n-grams see word boundaries as spaces). Terms are hashed, not
+kept in a vocabulary: skops stores a vocabulary as one JSON node per term, and loading tens of thousands
+of them takes longer than the whole default run spends on topics. Each label gets a LinearSVC whose scores
+are calibrated to probabilities (sigmoid, by cross-validation; one-vs-rest), and a decision threshold that
+maximises its F1 on out-of-fold probabilities. The fitted pipeline is stored with skops, never pickle:
+loading accepts only the types in ``TRUSTED_TYPES``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from pathlib import Path
+from typing import Any, Literal, Sequence
+
+import numpy
+from pydantic import BaseModel, ConfigDict, Field
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.metrics import f1_score, precision_recall_curve, precision_recall_fscore_support
+from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import MultiLabelBinarizer
+from sklearn.svm import LinearSVC
+
+from .util import UserError, atomic_writer, write_json
+
+MODEL_FILE = "model.skops"
+META_FILE = "meta.json"
+OTHER = "other"
+
+# The types a model file written by ``TopicModel.save`` holds beyond those skops trusts by default.
+# Loading refuses a file with any other type, so a model file cannot make us run code we did not choose.
+TRUSTED_TYPES = [
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+]
+
+
+class FeatureSettings(BaseModel):
+    """``[features]``: n-gram ranges of words and characters, hash size, TF scaling."""
+
+    model_config = ConfigDict(extra="forbid")
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (1, 2)
+    hash_bits: int = Field(16, ge=10, le=22)
+    sublinear_tf: bool = True
+
+
+class ModelSettings(BaseModel):
+    """``[model]``: the LinearSVC, its calibration folds, and the folds that choose the thresholds."""
+
+    model_config = ConfigDict(extra="forbid")
+    C: float = Field(0.5, gt=0)
+    class_weight: Literal["balanced"] | None = "balanced"
+    calibration_folds: int = Field(3, ge=2)
+    threshold_folds: int = Field(5, ge=2)
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    features: FeatureSettings = FeatureSettings()
+    model: ModelSettings = ModelSettings()
+    seed: int = 0
+
+    @property
+    def min_examples(self) -> int:
+        """Fewest positive examples a label needs so that every nested fold still holds some."""
+        m = self.model
+        return math.ceil(m.calibration_folds * m.threshold_folds / (m.threshold_folds - 1)) + 1
+
+
+def _tfidf(f: FeatureSettings, **hashing: Any) -> Pipeline:
+    vectorizer = HashingVectorizer(lowercase=False, n_features=2 ** f.hash_bits, alternate_sign=False, norm=None, **hashing)
+    return Pipeline([("hash", vectorizer), ("tfidf", TfidfTransformer(sublinear_tf=f.sublinear_tf))])
+
+
+def build_estimator(s: Settings) -> Pipeline:
+    """The untrained pipeline: word + character TF-IDF, then per label a calibrated LinearSVC."""
+    f, m = s.features, s.model
+    svm = LinearSVC(C=m.C, class_weight=m.class_weight, random_state=s.seed)
+    return Pipeline([
+        ("features", FeatureUnion([
+            ("words", _tfidf(f, token_pattern=r"\S+", ngram_range=tuple(f.word_ngrams))),
+            ("chars", _tfidf(f, analyzer="char", ngram_range=tuple(f.char_ngrams))),
+        ])),
+        ("classifier", OneVsRestClassifier(CalibratedClassifierCV(svm, method="sigmoid", cv=m.calibration_folds, ensemble=False))),
+    ])
+
+
+def best_thresholds(y: numpy.ndarray, probabilities: numpy.ndarray) -> list[float]:
+    """Per label, the probability threshold with the highest F1 on out-of-fold probabilities.
+
+    Written out rather than ``TunedThresholdClassifierCV``: that one scores each of its candidate
+    thresholds with ``f1_score`` in every fold, a hundred times the cost of the fits themselves here.
+    """
+    thresholds = []
+    for column in range(y.shape[1]):
+        precision, recall, cuts = precision_recall_curve(y[:, column], probabilities[:, column])
+        f1 = 2 * precision[:-1] * recall[:-1] / numpy.maximum(precision[:-1] + recall[:-1], 1e-12)
+        thresholds.append(float(cuts[int(numpy.argmax(f1))]))
+    return thresholds
+
+
+def _folds(y: numpy.ndarray, settings: Settings) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
+    """Folds for multi-label data, stratified by each example's rarest label so that rare labels spread
+    over every fold (scikit-learn has no multi-label stratification)."""
+    counts = y.sum(axis=0)
+    rarest = numpy.where(y.any(axis=1), numpy.argmin(numpy.where(y > 0, counts, numpy.inf), axis=1), -1)
+    splitter = StratifiedKFold(settings.model.threshold_folds, shuffle=True, random_state=settings.seed)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        return list(splitter.split(y, rarest))
+
+
+def assign(scores: Sequence[float], labels: Sequence[str], thresholds: Sequence[float]) -> list[str]:
+    """The topics of one paragraph: the labels whose score reaches their threshold.
+
+    ``other`` is never combined with another topic (annotation guidelines); when no label reaches its
+    threshold, the label whose score is highest relative to its threshold is taken, so every text has one.
+    """
+    passed = [label for label, score, t in zip(labels, scores, thresholds) if score >= t]
+    topical = [label for label in passed if label != OTHER]
+    if topical or passed:
+        return topical or passed
+    ratios = [score / t if t > 0 else math.inf for score, t in zip(scores, thresholds)]
+    return [labels[int(numpy.argmax(ratios))]]
+
+
+class TopicModel:
+    """A fitted pipeline with its labels, thresholds and metadata (data, settings, scores, versions)."""
+
+    def __init__(self, estimator: Pipeline, labels: Sequence[str], thresholds: Sequence[float],
+                 meta: dict[str, Any] | None = None) -> None:
+        self.estimator = estimator
+        self.labels = list(labels)
+        self.thresholds = list(thresholds)
+        self.meta = meta or {}
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], cats: Sequence[Sequence[str]], settings: Settings,
+            labels: Sequence[str] | None = None) -> "TopicModel":
+        """Fit on space-joined token strings and their label lists; thresholds come from out-of-fold scores."""
+        binarizer = MultiLabelBinarizer(classes=sorted(labels or {c for cs in cats for c in cs}))
+        y = binarizer.fit_transform(cats)
+        few = [f"{label} ({n})" for label, n in zip(binarizer.classes_, y.sum(axis=0)) if n < settings.min_examples]
+        if few:
+            raise UserError(f"too few training examples for {', '.join(few)}: each label needs at least "
+                            f"{settings.min_examples} (or lower [model] calibration_folds / threshold_folds)")
+        x = numpy.asarray(texts, dtype=object)
+        estimator = build_estimator(settings)
+        try:
+            out_of_fold = cross_val_predict(clone(estimator), x, y, cv=_folds(y, settings), method="predict_proba")
+        except ValueError as error:  # a fold left a label with fewer examples than calibration folds
+            raise UserError(f"threshold cross-validation failed ({str(error).splitlines()[0]}); "
+                            "annotate more examples of the rare labels or lower [model] calibration_folds") from None
+        return cls(estimator.fit(x, y), list(binarizer.classes_), best_thresholds(y, out_of_fold))
+
+    def scores(self, texts: Sequence[str]) -> numpy.ndarray:
+        """Calibrated probabilities, one row per text, one column per label."""
+        if not len(texts):
+            return numpy.zeros((0, len(self.labels)))
+        return self.estimator.predict_proba(numpy.asarray(texts, dtype=object))
+
+    def predict(self, texts: Sequence[str]) -> tuple[numpy.ndarray, list[list[str]]]:
+        scores = self.scores(texts)
+        return scores, [assign(row, self.labels, self.thresholds) for row in scores]
+
+    def save(self, folder: str | Path) -> None:
+        """Write ``model.skops`` and ``meta.json`` (labels, thresholds, versions, ...) into ``folder``."""
+        import zipfile
+
+        import skops.io
+
+        folder = Path(folder)
+        with atomic_writer(folder / MODEL_FILE, "wb", encoding=None) as f:
+            f.write(skops.io.dumps(self.estimator, compression=zipfile.ZIP_DEFLATED))
+        write_json(folder / META_FILE, {**self.meta, "labels": self.labels,
+                                        "thresholds": [round(t, 6) for t in self.thresholds]})
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "TopicModel":
+        """Load a model folder, refusing any type outside skops' defaults and ``TRUSTED_TYPES``."""
+        import skops.io
+
+        folder = Path(folder)
+        path, meta_path = folder / MODEL_FILE, folder / META_FILE
+        if not path.is_file() or not meta_path.is_file():
+            raise UserError(f"{folder}: not a topic model folder (needs {MODEL_FILE} and {META_FILE}); "
+                            "train one with `python -m pipeline train topics configs/topics.cfg --output DIR`")
+        data = path.read_bytes()
+        unexpected = sorted(set(skops.io.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
+        if unexpected:
+            raise UserError(f"{path}: holds types outside the trusted list ({', '.join(unexpected)}); "
+                            "load only topic models you trained with this pipeline")
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        _check_versions(meta, path)
+        return cls(skops.io.loads(data, trusted=TRUSTED_TYPES), meta["labels"], meta["thresholds"], meta)
+
+
+def _check_versions(meta: dict[str, Any], path: Path) -> None:
+    """Warn when the model was trained with another scikit-learn than the one loading it."""
+    from importlib.metadata import version
+
+    trained = meta.get("versions", {}).get("scikit-learn")
+    if trained and trained != version("scikit-learn"):
+        warnings.warn(f"{path}: trained with scikit-learn {trained}, loaded with {version('scikit-learn')}; "
+                      "retrain if its scores look off", stacklevel=3)
+
+
+# --- evaluation -------------------------------------------------------------------------------
+
+def score_predictions(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], labels: Sequence[str],
+                      scores: numpy.ndarray | None = None) -> dict[str, Any]:
+    """Per-label precision/recall/F1/support, micro-F1, macro-F1 (the mean over the labels the gold has),
+    and, when every gold record has exactly one label, accuracy of the top-scoring label (``scores``
+    columns follow ``labels``)."""
+    binarizer = MultiLabelBinarizer(classes=list(labels)).fit([])
+    y_true, y_pred = binarizer.transform(gold), binarizer.transform(predicted)
+    p, r, f, support = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
+    result: dict[str, Any] = {
+        "examples": len(gold),
+        "labels": {label: {"p": float(p[i]), "r": float(r[i]), "f": float(f[i]), "support": int(support[i])}
+                   for i, label in enumerate(labels)},
+        "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+        "macro_f1": float(numpy.mean(f[support > 0])) if (support > 0).any() else 0.0,
+    }
+    if scores is not None and len(gold) and all(len(g) == 1 for g in gold):
+        top = numpy.asarray(labels)[numpy.argmax(scores, axis=1)]
+        result["accuracy"] = float(numpy.mean([t == g[0] for t, g in zip(top, gold)]))
+    return result
+
+
+def cross_validate(texts: Sequence[str], cats: Sequence[Sequence[str]], groups: Sequence[str | None],
+                   settings: Settings, max_folds: int) -> dict[str, Any] | None:
+    """Leave documents out: folds over the examples that have a document (``groups``), one document per
+    fold when there are at most ``max_folds``; examples without one always stay in training.
+    Scores pool the held-out predictions of all folds. None when there are fewer than two documents."""
+    labels = sorted({c for cs in cats for c in cs})
+    grouped = numpy.flatnonzero([g is not None for g in groups])
+    documents = [groups[i] for i in grouped]
+    n_folds = min(len(set(documents)), max_folds)
+    if n_folds < 2:
+        return None
+    gold: list[Sequence[str]] = []
+    predicted: list[list[str]] = []
+    rows, folds = [], []
+    for _, test_part in GroupKFold(n_splits=n_folds).split(grouped, groups=documents):
+        test = set(grouped[test_part].tolist())
+        train = [i for i in range(len(texts)) if i not in test]
+        folds.append(sorted({groups[i] for i in test}))
+        try:
+            model = TopicModel.fit([texts[i] for i in train], [cats[i] for i in train], settings, labels)
+        except UserError as error:
+            raise UserError(f"cross-validation fold without {', '.join(folds[-1])}: {error}") from None
+        scores, preds = model.predict([texts[i] for i in sorted(test)])
+        gold += [cats[i] for i in sorted(test)]
+        predicted += preds
+        rows.append(scores)
+    return {**score_predictions(gold, predicted, labels, numpy.vstack(rows)), "folds": folds}

@@ -1,0 +1,286 @@
+"""The ``train topics`` and ``evaluate topics`` workflows: topics configs, data files, model cards.
+
+Data files (``--data`` or ``[paths] train``) come in three formats, told apart by their first line:
+the export format (JSONL with ``text`` and ``cats``; examples are grouped by document, ``doc_id`` or the
+id before its first colon), the stand-off gold (JSONL with ``file``/``line``/``text_sha256``, resolved
+against ``[paths] data_dir``), and THUCNews (``text<TAB>label``; a numeric label is named by
+``class.txt`` beside the file). A JSONL record may carry ``"split": "heldout"``; a THUCNews line is held
+out when a hash of its text falls in ``[evaluation] heldout_share``. Training never sees held-out
+examples; evaluation scores the held-out examples when a file has any, else all of them.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from confection import Config
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .manifest import package_versions
+from .standoff import resolve_record, split_for
+from .topic_model import FeatureSettings, ModelSettings, Settings, TopicModel, cross_validate, score_predictions
+from .util import UserError, atomic_writer, sha256_file
+
+CARD_FILE = "README.md"
+CONFIG_FILE = "config.cfg"
+
+
+class Paths(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    train: list[str]
+    run_config: str = "configs/default.cfg"
+    data_dir: str = "../shared/data"
+
+
+class SystemSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    seed: int = 0
+
+
+class Evaluation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_folds: int = Field(10, ge=2)
+    heldout_share: float = Field(0.2, ge=0, lt=1)
+    min_examples: int = Field(20, ge=1)
+
+
+class TopicsConfig(BaseModel):
+    """A topics training config (``configs/topics.cfg``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    paths: Paths
+    system: SystemSection = SystemSection()
+    features: FeatureSettings = FeatureSettings()
+    model: ModelSettings = ModelSettings()
+    evaluation: Evaluation = Evaluation()
+
+    def settings(self) -> Settings:
+        return Settings(features=self.features, model=self.model, seed=self.system.seed)
+
+
+def load_topics_config(path: str | Path, overrides: dict[str, Any] | None = None) -> tuple[TopicsConfig, Config]:
+    """Read a topics config with dotted overrides; one-line errors naming the section and key."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: config file not found; give a topics config such as configs/topics.cfg")
+    try:
+        config = Config().from_disk(path, overrides=overrides or {}, interpolate=True)
+    except Exception as error:  # confection raises plain errors for syntax problems and unknown override keys
+        raise UserError(f"{path}: {str(error).strip().splitlines()[0]}") from None
+    try:
+        parsed = TopicsConfig(**config)
+    except ValidationError as error:
+        err = error.errors()[0]
+        loc = [str(x) for x in err["loc"]]
+        where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else f"[{loc[0]}]"
+        got = f" (got {err['input']!r})" if err["type"] != "missing" and len(loc) > 1 else ""
+        raise UserError(f"{path}: {where}: {err['msg']}{got}") from None
+    return parsed, config
+
+
+# --- data -------------------------------------------------------------------------------------
+
+@dataclass
+class Example:
+    id: str
+    text: str
+    cats: list[str]
+    group: str | None = None
+    heldout: bool = False
+
+
+def read_examples(path: str | Path, data_dir: str | Path = "../shared/data", heldout_share: float = 0.2) -> list[Example]:
+    """The labelled examples of one data file (export, stand-off or THUCNews format, see the module doc)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: data file not found; give an export-format JSONL (cats) or a THUCNews text<TAB>label file")
+    with path.open(encoding="utf-8") as f:
+        first = next((line for line in f if line.strip()), "")
+    examples = list(_jsonl_examples(path, Path(data_dir)) if first.lstrip().startswith("{") else _tsv_examples(path, heldout_share))
+    if not examples:
+        raise UserError(f"{path}: no labelled examples")
+    return examples
+
+
+def _jsonl_examples(path: Path, data_dir: Path) -> Iterator[Example]:
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise UserError(f"{path}:{n}: not valid JSON ({error.msg})") from None
+            standoff = "text_sha256" in record and "text" not in record
+            if standoff:
+                record = resolve_record(record, data_dir)
+            cats = record.get("cats")
+            if not isinstance(record.get("text"), str) or not isinstance(cats, list) or not cats:
+                raise UserError(f"{path}:{n}: needs 'text' and a non-empty 'cats' list (the export format)")
+            rid = str(record.get("id", f"{path.name}:{n}"))
+            group = None if standoff else record.get("doc_id") or rid.split(":")[0]
+            yield Example(rid, record["text"], list(cats), group, record.get("split") == "heldout")
+
+
+def _tsv_examples(path: Path, heldout_share: float) -> Iterator[Example]:
+    names_file = path.parent / "class.txt"
+    names = names_file.read_text(encoding="utf-8").split() if names_file.is_file() else []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            text, sep, label = line.rstrip("\r\n").rpartition("\t")
+            if not sep or not text or not label:
+                raise UserError(f"{path}:{n}: expected text<TAB>label")
+            if label.isdigit() and names:
+                if int(label) >= len(names):
+                    raise UserError(f"{path}:{n}: label {label} has no name in {names_file}")
+                label = names[int(label)]
+            yield Example(f"{path.name}:{n}", text, [label], None, split_for(text, heldout_share) == "heldout")
+
+
+def load_tokenizer(run_config: str | Path) -> Any:
+    """The run config's tokenizer alone (pkuseg and user dictionary), so training sees the run's words."""
+    from .config import load_config
+    from .run import build_nlp
+
+    config = load_config(run_config)
+    config["nlp"]["pipeline"] = []
+    config["components"] = {}
+    config["initialize"]["components"] = {}
+    return build_nlp(config, run_config)
+
+
+def token_strings(nlp: Any, texts: Sequence[str]) -> list[str]:
+    """Each text's words joined by single spaces: the model's input."""
+    from .topics import words
+
+    return [" ".join(words(doc)) for doc in nlp.pipe(texts, batch_size=256)]
+
+
+# --- workflows --------------------------------------------------------------------------------
+
+def train(config_path: str | Path, output: str | Path, data: str | Path | None = None,
+          overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Fit the model on the training examples, cross-validate by document, score the held-out examples,
+    and write the model folder (model.skops, meta.json, config.cfg, README.md model card)."""
+    parsed, config = load_topics_config(config_path, overrides)
+    settings = parsed.settings()
+    files = [str(data)] if data else parsed.paths.train
+    examples = [e for f in files for e in read_examples(f, parsed.paths.data_dir, parsed.evaluation.heldout_share)]
+    train_set = [e for e in examples if not e.heldout]
+    heldout = [e for e in examples if e.heldout]
+    start = time.perf_counter()
+    nlp = load_tokenizer(parsed.paths.run_config)
+    texts = token_strings(nlp, [e.text for e in examples])
+    tokenize_seconds = time.perf_counter() - start
+    by_id = dict(zip((id(e) for e in examples), texts))
+    x_train = [by_id[id(e)] for e in train_set]
+    cats = [e.cats for e in train_set]
+
+    start = time.perf_counter()
+    model = TopicModel.fit(x_train, cats, settings)
+    fit_seconds = time.perf_counter() - start
+    counts = {label: sum(label in c for c in cats) for label in model.labels}
+    report: dict[str, Any] = {
+        "data": [{"file": f, "sha256": sha256_file(f)} for f in files],
+        "examples": {"train": len(train_set), "heldout": len(heldout)},
+        "label_counts": counts,
+        "too_few_examples": [label for label, n in counts.items() if n < parsed.evaluation.min_examples],
+        "settings": settings.model_dump(mode="json"),
+        "seed": settings.seed,
+        "run_config": parsed.paths.run_config,
+    }
+    start = time.perf_counter()
+    cv = cross_validate(x_train, cats, [e.group for e in train_set], settings, parsed.evaluation.max_folds)
+    if cv is not None:
+        report["cross_validation"] = cv
+    if heldout:
+        scores, predicted = model.predict([by_id[id(e)] for e in heldout])
+        report["heldout"] = score_predictions([e.cats for e in heldout], predicted, model.labels, scores)
+    report["seconds"] = {"tokenize": round(tokenize_seconds, 2), "fit": round(fit_seconds, 2),
+                         "evaluate": round(time.perf_counter() - start, 2)}
+    report["versions"] = package_versions()
+    model.meta = report
+    out = Path(output)
+    model.save(out)
+    with atomic_writer(out / CONFIG_FILE) as f:
+        f.write(config.to_str())
+    with atomic_writer(out / CARD_FILE) as f:
+        f.write(model_card(report, model, str(config_path), data))
+    return {**report, "labels": model.labels, "thresholds": model.thresholds}
+
+
+def evaluate(model_dir: str | Path, data: str | Path, run_config: str | Path | None = None,
+             data_dir: str | Path = "../shared/data", heldout_share: float = 0.2) -> dict[str, Any]:
+    """Score a model folder on a data file through the ``topic_classifier`` component itself."""
+    from .topics import classifier_nlp
+
+    examples = read_examples(data, data_dir, heldout_share)
+    scored = [e for e in examples if e.heldout] or examples
+    start = time.perf_counter()
+    nlp = classifier_nlp(run_config or "configs/default.cfg", model_dir)
+    labels = list(nlp.get_pipe("topics").model.labels)
+    startup = time.perf_counter() - start
+    start = time.perf_counter()
+    docs = list(nlp.pipe((e.text for e in scored), batch_size=256))
+    seconds = time.perf_counter() - start
+    gold_labels = sorted({c for e in scored for c in e.cats} - set(labels))
+    import numpy
+
+    scores = numpy.array([[doc.cats[label] for label in labels] for doc in docs])
+    result = score_predictions([e.cats for e in scored], [doc._.topics for doc in docs], labels + gold_labels,
+                               numpy.hstack([scores, numpy.zeros((len(docs), len(gold_labels)))]))
+    result.update({"split": "heldout" if len(scored) < len(examples) else "all", "data": str(data),
+                   "model": str(model_dir), "seconds": {"startup": round(startup, 2), "predict": round(seconds, 2)}})
+    return result
+
+
+def model_card(report: dict[str, Any], model: TopicModel, config_path: str, data: str | Path | None) -> str:
+    """The model folder's README: what it was trained on, how, and how well it does."""
+    command = f"python -m pipeline train topics {config_path}" + (f" --data {data}" if data else "") + " --output DIR"
+    lines = [
+        "# Topic classifier",
+        "",
+        "A scikit-learn model for the `topic_classifier` component (`pipeline/topics.py`): TF-IDF of hashed pkuseg",
+        "words and character n-grams, one calibrated LinearSVC per label (one-vs-rest), per-label thresholds chosen",
+        "on out-of-fold probabilities. Stored with skops (`model.skops`, loaded with an explicit list of trusted types);",
+        "`meta.json` holds the labels, thresholds, data hashes, settings, scores and package versions.",
+        "",
+        f"Trained by `{command}` (seed {report['seed']}; the training config is `config.cfg`).",
+        "",
+        "## Data",
+        "",
+        *[f"- `{d['file']}` (sha256 `{d['sha256'][:16]}…`)" for d in report["data"]],
+        f"- {report['examples']['train']} training examples, {report['examples']['heldout']} held out.",
+        "",
+        "| label | training examples | threshold |",
+        "| --- | ---: | ---: |",
+        *[f"| {label} | {report['label_counts'][label]} | {t:.3f} |" for label, t in zip(model.labels, model.thresholds)],
+        "",
+    ]
+    if report["too_few_examples"]:
+        lines += [f"Too few examples (fewer than the config's `min_examples`) to trust their scores: "
+                  f"{', '.join(report['too_few_examples'])}.", ""]
+    for key, title in (("cross_validation", "Cross-validation, leaving documents out"), ("heldout", "Held-out examples")):
+        if key in report:
+            lines += [f"## {title}", "", *format_scores(report[key]), ""]
+    versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
+    lines += ["## Versions", "", versions, ""]
+    return "\n".join(lines)
+
+
+def format_scores(result: dict[str, Any]) -> list[str]:
+    """A Markdown table of per-label scores plus the summary figures."""
+    lines = ["| label | P | R | F | support |", "| --- | ---: | ---: | ---: | ---: |"]
+    for label, s in result["labels"].items():
+        lines.append(f"| {label} | {s['p']:.3f} | {s['r']:.3f} | {s['f']:.3f} | {s['support']} |")
+    summary = f"{result['examples']} examples: micro-F1 {result['micro_f1']:.3f}, macro-F1 {result['macro_f1']:.3f}"
+    if "accuracy" in result:
+        summary += f", accuracy {result['accuracy']:.3f}"
+    if "folds" in result:
+        summary += f", {len(result['folds'])} folds"
+    return lines + ["", summary + "."]
