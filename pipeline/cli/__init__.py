@@ -7,9 +7,11 @@ from . import compare  # noqa: F401
 from . import corrections  # noqa: F401
 from . import doccano  # noqa: F401
 from . import evaluate_ner  # noqa: F401
+from . import evaluate_topics  # noqa: F401
 from . import gold  # noqa: F401
 from . import learning_curve  # noqa: F401
 from . import report  # noqa: F401
 from . import run  # noqa: F401
 from . import select  # noqa: F401
 from . import train_ner  # noqa: F401
+from . import train_topics  # noqa: F401
