@@ -39,12 +39,16 @@ def _netrc_password(url: str, username: str) -> Optional[str]:
 
     from ..util import UserError
 
+    file = os.environ.get("NETRC") or os.path.expanduser("~/.netrc")
     try:
+        # None for ~/.netrc: then netrc also refuses a file that others can read or that is not ours
         entry = netrc.netrc(os.environ.get("NETRC")).authenticators(urlsplit(url).hostname or "")
     except FileNotFoundError:
         return None
     except netrc.NetrcParseError as error:  # its message may quote a token of the file: leave it out
-        raise UserError(f"{error.filename}: line {error.lineno}: not a valid netrc file (or readable by others); fix it") from None
+        if error.msg.startswith("~/.netrc"):  # not ours, or readable by others
+            raise UserError(f"{file}: {error.msg.removeprefix('~/.netrc ')}; fix it (chmod 600 {file})") from None
+        raise UserError(f"{file}: line {error.lineno}: not a valid netrc file; fix that line") from None
     login, _, password = entry or (None, None, None)
     return password if password and login in (None, "", username) else None
 
