@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +84,9 @@ def test_corrections_come_back_and_nothing_else_changes(
     for unit in (a, b, d):
         expected[unit["id"]]["confirmed_by"] = ["annie"]
 
+    labels = Counter(label for r in expected.values() for _, _, label in r["entities"])
+    topics_count = Counter(topic for r in expected.values() for topic in r["cats"])
+
     out = tmp_path / "corrected.jsonl"
     pulled = cli("doccano", "pull", "--project", project_name, "--output", str(out), env=env)
     assert pulled.returncode == 0, pulled.stderr
@@ -102,6 +107,8 @@ def test_corrections_come_back_and_nothing_else_changes(
     st = cli("doccano", "status", "--project", project_name, env=env)
     assert st.returncode == 0, st.stderr
     assert f"{len(units)} unit(s), 3 confirmed, 3 with annotations changed since push" in st.stdout
+    counted = {m[1]: int(m[2]) for m in re.finditer(r"^\s+(\S+)\s+(\d+)$", st.stdout, re.M)}
+    assert counted == {**labels, **topics_count}
 
     # The password is in no log of the server either.
     logs = list(Path(doccano.data_dir).rglob("*.log"))
