@@ -160,6 +160,7 @@ def selection_curves(pool: Sequence[dict], heldout: Sequence[dict], work: Path, 
             current = Path(work) / f"sim-{name}-{r}"
             train_small(labelled, current, epochs=epochs, seed=seed)
             rows.append({"curve": name, "round": r, "train": len(labelled), **_summary(score(current, heldout))})
+            print(rows[-1], flush=True)
     return rows
 
 
