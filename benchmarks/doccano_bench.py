@@ -1,6 +1,6 @@
 """Time push and pull of N paragraphs against a local doccano 1.8.4 (not a test: prints seconds).
 
-    python benchmarks/doccano_bench.py [--units 1000] [--input RUN/annotated.jsonl]
+    python benchmarks/doccano_bench.py [--units 1000] [--input RUN/annotated.jsonl] [--confirm]
 
 Without --input it runs the default config over the seeds first. The units are repeated with
 new ids until there are N of them. A fresh server is started on a free loopback port (the venv is
@@ -45,6 +45,7 @@ def repeat_units(path: Path, n: int, dest: Path) -> Path:
 def main(
     units: int = typer.Option(1000, "--units", help="How many paragraphs to push and pull"),
     input: Optional[Path] = typer.Option(None, "--input", help="An annotated.jsonl (default: a run over the seeds)"),
+    confirm: bool = typer.Option(False, "--confirm", help="Also time a pull after every unit was confirmed"),
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="doccano-bench-") as tmp:
         work = Path(tmp)
@@ -66,12 +67,21 @@ def main(
                 t = time.perf_counter()
                 status(client, "bench")
                 status_s = time.perf_counter() - t
+                if confirm:
+                    pid = client.project("bench")["id"]
+                    for ex in list(client.examples(pid)):
+                        client.post(f"/v1/projects/{pid}/examples/{ex['id']}/states", {})
+                    t = time.perf_counter()
+                    confirmed = pull(client, "bench", work / "confirmed.jsonl", confirmed_only=True)
+                    confirmed_s = time.perf_counter() - t
         if not report.uploaded == again.skipped == pulled.written == units:
             raise SystemExit(f"expected {units} units each time: {report}, {again}, {pulled}")
         print(f"push {units} paragraphs: {push_s:.2f} s")
         print(f"push again (all skipped): {repush_s:.2f} s")
         print(f"pull {units} paragraphs: {pull_s:.2f} s")
         print(f"status: {status_s:.2f} s")
+        if confirm:
+            print(f"pull {confirmed.written} confirmed paragraphs (who confirmed each): {confirmed_s:.2f} s")
 
 
 if __name__ == "__main__":
