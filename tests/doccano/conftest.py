@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import select
 import signal
 import subprocess
 import sys
@@ -42,15 +41,14 @@ class Served:
     data_dir: Path
 
 
-def _wait_for_line(proc: subprocess.Popen, text: str, timeout: float) -> str:
-    """The first line of ``proc``'s stdout that holds ``text`` ("" on time-out or exit)."""
+def _wait_until_up(proc: subprocess.Popen, out: Path, timeout: float) -> bool:
+    """Wait for ``serve`` to say that the server is up (False on time-out or exit)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
-        if select.select([proc.stdout], [], [], 5)[0]:
-            line = proc.stdout.readline()
-            if text in line:
-                return line
-    return ""
+        if "is up" in out.read_text(errors="replace"):
+            return True
+        time.sleep(1)
+    return False
 
 
 @pytest.fixture(scope="session")
@@ -61,15 +59,18 @@ def doccano(tmp_path_factory: pytest.TempPathFactory, admin_password: str) -> It
     # A small upload limit (doccano's own setting) lets a test make the server reject an import.
     env = {**os.environ, "DOCCANO_USERNAME": ADMIN, "DOCCANO_PASSWORD": admin_password,
            "MAX_UPLOAD_SIZE": str(UPLOAD_LIMIT)}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Named *.log so that the password checks read them too.
+    out, err = data / "serve-stdout.log", data / "serve-stderr.log"
+    with open(out, "w") as stdout, open(err, "w") as stderr:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stdout, stderr=stderr)
     try:
-        if not _wait_for_line(proc, "is up", timeout=1200):
-            raise RuntimeError(f"doccano serve did not come up: {proc.poll()} {proc.stderr.read() if proc.poll() else ''}")
+        if not _wait_until_up(proc, out, timeout=1200):
+            raise RuntimeError(f"doccano serve did not come up (exit {proc.poll()}): {err.read_text()[-2000:]}")
         yield Served(f"http://127.0.0.1:{port}", port, data)
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, f"doccano serve did not stop cleanly on SIGTERM: {err}"
+        proc.wait(timeout=120)
+    assert proc.returncode == 0, f"doccano serve did not stop cleanly on SIGTERM: {err.read_text()[-2000:]}"
 
 
 @pytest.fixture(scope="session")
