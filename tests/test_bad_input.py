@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -189,3 +190,27 @@ def test_annotate_rejects_a_bad_line_and_writes_nothing(tmp_path: Path, line: by
     result, _ = run_cli("annotate", str(src), str(tmp_path / "out.jsonl"))
     _fails_fast(result, f"{src}:2:", problem)
     assert list(tmp_path.iterdir()) == [src]
+
+
+def test_output_folder_that_cannot_be_made(tmp_path: Path):
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    result, _ = run_cli("run", "configs/default.cfg", "--output", str(tmp_path / "file" / "out"))
+    _fails_fast(result, str(tmp_path / "file" / "out"), "Not a directory")
+
+
+def test_closed_pipe_ends_segment_quietly():
+    """``python -m pipeline segment < big | head -1``: no traceback when the reader goes away."""
+    proc = subprocess.Popen([sys.executable, "-m", "pipeline", "segment"], cwd=ROOT, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    def feed() -> None:
+        try:
+            proc.stdin.write("金华市委政法委推进平安建设\n" * 20_000)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    threading.Thread(target=feed, daemon=True).start()
+    assert proc.stdout.readline() == "金华市委政法委 推进 平安 建设\n"
+    proc.stdout.close()
+    stderr = proc.stderr.read()
+    assert proc.wait(timeout=300) == 1 and "Traceback" not in stderr and "Error" not in stderr, stderr
