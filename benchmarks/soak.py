@@ -1,6 +1,7 @@
 """Soak run: the whole People's Daily 1998 text through the real ``run`` twice, memory sampled.
 
     python benchmarks/soak.py [--data ../shared/data] [--lines-per-page 100] [--max-chars 0] [--json FILE]
+    python benchmarks/soak.py --scaling     # the cleaner's time against input size, and a 50 MB line
 
 The corpus lines (spaces and bracket marks removed, as for the stand-off gold) are written as .txt
 pages of ``--lines-per-page`` paragraphs each (a blank line between paragraphs) into a temporary
@@ -138,14 +139,44 @@ def memory_figures(samples: list[tuple[float, int]], startup: float) -> dict[str
     }
 
 
+def scaling() -> None:
+    """Print the cleaner's seconds on 1x to 8x the same narrow-column page (linear: the ratio follows the
+    size) and the reader's on a 50 MB file of one line (decoded, measured, skipped)."""
+    from pipeline.clean import clean_text
+    from pipeline.read import DocumentReader
+
+    column = "金华市推进平安建设工作。\n"
+    base = None
+    for factor in (1, 2, 4, 8):
+        start = time.perf_counter()
+        clean_text(column * 10_000 * factor)
+        seconds = time.perf_counter() - start
+        base = base or seconds
+        typer.echo(f"clean {10_000 * factor:>6} column lines: {seconds:.3f} s ({seconds / base:.1f}x the 10,000-line time)")
+    with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
+        line = (ROOT / "seeds" / "000_fe018ba71f599853.txt").read_text(encoding="utf-8").replace("\n", "").encode()
+        big = Path(tmp) / "big.txt"
+        big.write_bytes(line * (50 * 2**20 // len(line) + 1))
+        before, start = psutil.Process().memory_info().rss, time.perf_counter()
+        reader = DocumentReader(big)
+        docs = list(reader())
+        seconds, rss = time.perf_counter() - start, psutil.Process().memory_info().rss
+        typer.echo(f"read a {big.stat().st_size / 2**20:.0f} MB one-line file: {seconds:.2f} s, {len(docs)} documents, "
+                   f"resident memory {before / 2**20:.0f} -> {rss / 2**20:.0f} MB; {reader.log.skipped[0]['reason'][len(str(big)) + 2:]}")
+
+
 def main(
     data: Path = typer.Option(ROOT.parent / "shared" / "data", "--data", help="The shared corpora folder"),
     lines_per_page: int = typer.Option(100, "--lines-per-page", help="Corpus lines per .txt page"),
     max_chars: int = typer.Option(0, "--max-chars", help="Stop writing pages after this many characters (0: all)"),
     n_process: int = typer.Option(1, "--n-process", help="[system] n_process of the runs"),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the figures to this file"),
+    scale: bool = typer.Option(False, "--scaling", help="Only time the cleaner on growing input and the reader on a 50 MB line"),
 ) -> None:
     """Run the whole People's Daily text through the pipeline twice and report memory and counts."""
+    if scale:
+        scaling()
+        return
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
         work = Path(tmp)
         (work / "pages").mkdir()
