@@ -170,6 +170,10 @@ def jsonl_records(path: Path, log: ReadLog | None = None) -> Iterator[tuple[int,
 
 
 def _read_jsonl(path: Path, log: ReadLog, max_line_chars: int) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as f:
+        if not any(raw.strip() for raw in f):  # stops at the first line with something on it
+            log.skip(str(path), f"{path}: no JSON lines, nothing to annotate; give one {{\"id\": ..., \"text\": \"...\"}} per line")
+            return
     for n, record in jsonl_records(path, log):
         where = f"{path}:{n}"
         try:

@@ -106,3 +106,11 @@ def test_annotate_rejects_the_whole_file_at_its_first_bad_line(tmp_path: Path):
     assert [(r["id"], r["text"]) for r in annotate_records(good)] == [(3, ""), ("good-2", "abc")]
     with pytest.raises(UserError, match="over spaCy's limit of 2"):
         list(annotate_records(good, max_chars=2))
+
+
+def test_jsonl_without_lines_is_skipped(tmp_path: Path):
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n  \n", encoding="utf-8")
+    reader = DocumentReader(path)
+    assert list(reader()) == []
+    assert [s["reason"] for s in reader.log.skipped] == [f"{path}: no JSON lines, nothing to annotate; give one {{\"id\": ..., \"text\": \"...\"}} per line"]
