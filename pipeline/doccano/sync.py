@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -181,8 +182,10 @@ def push(client: DoccanoClient, path: str | Path, project_name: str) -> PushRepo
         if errors:
             _roll_back(client, pid, {unit["id"] for unit in new})
             first = errors[0]
+            line = first.get("line", -1)  # counts the uploaded lines, not those of ``path``
+            where = f"unit {new[line - 1]['id']!r}" if 1 <= line <= len(new) else "the file"
             raise UserError(
-                f"doccano rejected {len(errors)} line(s) of {Path(path).name}, first: line {first.get('line')}: "
+                f"doccano rejected {len(errors)} line(s) of {Path(path).name}, first: {where}: "
                 f"{first.get('message')}; nothing was added"
             )
     return PushReport(project_name, pid, created, len(new), len(units) - len(new))
@@ -244,6 +247,10 @@ def pull(
     examples, exported = _annotations(client, pid)
     examples.sort(key=lambda ex: ex["id"])  # import order, which is the order of the pushed files
     users = client.users()
+    # doccano tells who confirmed an example only one example at a time: ask a few at once.
+    confirmed = [ex["id"] for ex in examples if ex["is_confirmed"] and _ours(ex)]
+    with ThreadPoolExecutor(max_workers=4) as pool:  # httpx.Client can be shared between threads
+        states = dict(zip(confirmed, pool.map(lambda example_id: client.states(pid, example_id), confirmed)))
     report = PullReport(project_name, 0, 0)
     records = []
     for example in examples:
@@ -260,8 +267,7 @@ def pull(
             continue
         confirmed_by = []
         if example["is_confirmed"]:
-            states = client.states(pid, example["id"])
-            confirmed_by = sorted({users.get(s["confirmed_by"], str(s["confirmed_by"])) for s in states})
+            confirmed_by = sorted({users.get(s["confirmed_by"], str(s["confirmed_by"])) for s in states[example["id"]]})
         records.append(corpus_record(example, record, confirmed_by))
     report.changed_texts.sort()
     report.written = write_jsonl(output, records)

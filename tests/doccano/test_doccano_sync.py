@@ -144,7 +144,7 @@ def test_an_import_the_server_rejects_adds_nothing(admin: DoccanoClient, project
     push(admin, write_jsonl(tmp_path / "run1.jsonl", records[:1]), project_name)
     # The session's server takes uploads of at most 3 MiB; this run holds a 3.3 MB paragraph.
     big = {**records[2], "id": "fx:big", "text": "法" * 1_100_000, "entities": [[0, 2, "LOC"]]}
-    with pytest.raises(UserError, match="maximum file size") as err:
+    with pytest.raises(UserError, match="first: the file: The maximum file size") as err:
         push(admin, write_jsonl(tmp_path / "run2.jsonl", records + [big]), project_name)
     assert "\n" not in str(err.value)
     pid = admin.project(project_name)["id"]
