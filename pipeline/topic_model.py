@@ -1,12 +1,11 @@
 """The scikit-learn topic model behind ``topic_classifier``: training, thresholds, evaluation, safe persistence.
 
 Features are TF-IDF over the pipeline's own pkuseg words (uni- and bigrams) and over character n-grams of
-the same space-joined words (so character n-grams see word boundaries as spaces). Terms are hashed, not
-kept in a vocabulary: skops stores a vocabulary as one JSON node per term, and loading tens of thousands
-of them takes longer than the whole default run spends on topics. Each label gets a LinearSVC whose scores
-are calibrated to probabilities (sigmoid, by cross-validation; one-vs-rest), and a decision threshold that
-maximises its F1 on out-of-fold probabilities. The fitted pipeline is stored with skops, never pickle:
-loading accepts only the types in ``TRUSTED_TYPES``.
+the same space-joined words (so character n-grams see word boundaries as spaces). Each label gets a
+LinearSVC whose scores are calibrated to probabilities (sigmoid, by cross-validation; one-vs-rest), and
+a decision threshold that maximises its F1 on out-of-fold probabilities. The fitted pipeline is stored
+with skops, never pickle (loading accepts only the types in ``TRUSTED_TYPES``), next to the arrays that
+``pipeline/topic_runtime.py`` predicts from at run time.
 """
 from __future__ import annotations
 
@@ -20,7 +19,7 @@ import numpy
 from pydantic import BaseModel, ConfigDict, Field
 from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score, precision_recall_curve, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
@@ -28,11 +27,10 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
+from .topic_runtime import META_FILE, WEIGHTS_FILE, assign
 from .util import UserError, atomic_writer, write_json
 
 MODEL_FILE = "model.skops"
-META_FILE = "meta.json"
-OTHER = "other"
 
 # The types a model file written by ``TopicModel.save`` holds beyond those skops trusts by default.
 # Loading refuses a file with any other type, so a model file cannot make us run code we did not choose.
@@ -43,12 +41,12 @@ TRUSTED_TYPES = [
 
 
 class FeatureSettings(BaseModel):
-    """``[features]``: n-gram ranges of words and characters, hash size, TF scaling."""
+    """``[features]``: n-gram ranges of words and characters, rarest n-grams kept, TF scaling."""
 
     model_config = ConfigDict(extra="forbid")
     word_ngrams: tuple[int, int] = (1, 2)
     char_ngrams: tuple[int, int] = (1, 2)
-    hash_bits: int = Field(16, ge=10, le=22)
+    min_df: int = Field(2, ge=1)
     sublinear_tf: bool = True
 
 
@@ -75,9 +73,8 @@ class Settings(BaseModel):
         return math.ceil(m.calibration_folds * m.threshold_folds / (m.threshold_folds - 1)) + 1
 
 
-def _tfidf(f: FeatureSettings, **hashing: Any) -> Pipeline:
-    vectorizer = HashingVectorizer(lowercase=False, n_features=2 ** f.hash_bits, alternate_sign=False, norm=None, **hashing)
-    return Pipeline([("hash", vectorizer), ("tfidf", TfidfTransformer(sublinear_tf=f.sublinear_tf))])
+def _tfidf(f: FeatureSettings, **analyzer: Any) -> TfidfVectorizer:
+    return TfidfVectorizer(lowercase=False, min_df=f.min_df, sublinear_tf=f.sublinear_tf, **analyzer)
 
 
 def build_estimator(s: Settings) -> Pipeline:
@@ -118,20 +115,6 @@ def _folds(y: numpy.ndarray, settings: Settings) -> list[tuple[numpy.ndarray, nu
         return list(splitter.split(y, rarest))
 
 
-def assign(scores: Sequence[float], labels: Sequence[str], thresholds: Sequence[float]) -> list[str]:
-    """The topics of one paragraph: the labels whose score reaches their threshold.
-
-    ``other`` is never combined with another topic (annotation guidelines); when no label reaches its
-    threshold, the label whose score is highest relative to its threshold is taken, so every text has one.
-    """
-    passed = [label for label, score, t in zip(labels, scores, thresholds) if score >= t]
-    topical = [label for label in passed if label != OTHER]
-    if topical or passed:
-        return topical or passed
-    ratios = [score / t if t > 0 else math.inf for score, t in zip(scores, thresholds)]
-    return [labels[int(numpy.argmax(ratios))]]
-
-
 class TopicModel:
     """A fitted pipeline with its labels, thresholds and metadata (data, settings, scores, versions)."""
 
@@ -159,7 +142,8 @@ class TopicModel:
         except ValueError as error:  # a fold left a label with fewer examples than calibration folds
             raise UserError(f"threshold cross-validation failed ({str(error).splitlines()[0]}); "
                             "annotate more examples of the rare labels or lower [model] calibration_folds") from None
-        return cls(estimator.fit(x, y), list(binarizer.classes_), best_thresholds(y, out_of_fold))
+        return cls(estimator.fit(x, y), list(binarizer.classes_), best_thresholds(y, out_of_fold),
+                   {"settings": settings.model_dump(mode="json")})
 
     def scores(self, texts: Sequence[str]) -> numpy.ndarray:
         """Calibrated probabilities, one row per text, one column per label."""
@@ -172,7 +156,7 @@ class TopicModel:
         return scores, [assign(row, self.labels, self.thresholds) for row in scores]
 
     def save(self, folder: str | Path) -> None:
-        """Write ``model.skops`` and ``meta.json`` (labels, thresholds, versions, ...) into ``folder``."""
+        """Write ``model.skops``, the run-time ``weights.npz`` and ``meta.json`` (labels, thresholds, versions, ...)."""
         import zipfile
 
         import skops.io
@@ -180,8 +164,26 @@ class TopicModel:
         folder = Path(folder)
         with atomic_writer(folder / MODEL_FILE, "wb", encoding=None) as f:
             f.write(skops.io.dumps(self.estimator, compression=zipfile.ZIP_DEFLATED))
+        with atomic_writer(folder / WEIGHTS_FILE, "wb", encoding=None) as f:
+            numpy.savez_compressed(f, **self.weights())
         write_json(folder / META_FILE, {**self.meta, "labels": self.labels,
                                         "thresholds": [round(t, 6) for t in self.thresholds]})
+
+    def weights(self) -> dict[str, numpy.ndarray]:
+        """What prediction needs, as plain arrays for ``topic_runtime.TopicWeights``."""
+        words, chars = (t for _, t in self.estimator.named_steps["features"].transformer_list)
+        # One calibrated LinearSVC per label (ensemble=False: a single classifier and sigmoid each).
+        fitted = [e.calibrated_classifiers_[0] for e in self.estimator.named_steps["classifier"].estimators_]
+        return {
+            "word_terms": words.get_feature_names_out().astype(str),
+            "word_idf": words.idf_,
+            "char_terms": chars.get_feature_names_out().astype(str),
+            "char_idf": chars.idf_,
+            "coef": numpy.vstack([c.estimator.coef_[0] for c in fitted]),
+            "intercept": numpy.array([c.estimator.intercept_[0] for c in fitted]),
+            "sigmoid_a": numpy.array([c.calibrators[0].a_ for c in fitted]),
+            "sigmoid_b": numpy.array([c.calibrators[0].b_ for c in fitted]),
+        }
 
     @classmethod
     def load(cls, folder: str | Path) -> "TopicModel":

@@ -76,6 +76,10 @@ def load_topics_config(path: str | Path, overrides: dict[str, Any] | None = None
         err = error.errors()[0]
         loc = [str(x) for x in err["loc"]]
         where = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else f"[{loc[0]}]"
+        if err["type"] == "extra_forbidden":
+            section = TopicsConfig.model_fields.get(loc[0])
+            fields = getattr(section.annotation, "model_fields", {}) if section and len(loc) > 1 else TopicsConfig.model_fields
+            raise UserError(f"{path}: {where}: unknown key; valid keys: {', '.join(fields)}") from None
         got = f" (got {err['input']!r})" if err["type"] != "missing" and len(loc) > 1 else ""
         raise UserError(f"{path}: {where}: {err['msg']}{got}") from None
     return parsed, config
@@ -190,7 +194,6 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
         "examples": {"train": len(train_set), "heldout": len(heldout)},
         "label_counts": counts,
         "too_few_examples": [label for label, n in counts.items() if n < parsed.evaluation.min_examples],
-        "settings": settings.model_dump(mode="json"),
         "seed": settings.seed,
         "run_config": parsed.paths.run_config,
     }
@@ -204,7 +207,7 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     report["seconds"] = {"tokenize": round(tokenize_seconds, 2), "fit": round(fit_seconds, 2),
                          "evaluate": round(time.perf_counter() - start, 2)}
     report["versions"] = package_versions()
-    model.meta = report
+    model.meta.update(report)
     out = Path(output)
     model.save(out)
     with atomic_writer(out / CONFIG_FILE) as f:
@@ -245,9 +248,10 @@ def model_card(report: dict[str, Any], model: TopicModel, config_path: str, data
     lines = [
         "# Topic classifier",
         "",
-        "A scikit-learn model for the `topic_classifier` component (`pipeline/topics.py`): TF-IDF of hashed pkuseg",
+        "A scikit-learn model for the `topic_classifier` component (`pipeline/topics.py`): TF-IDF of pkuseg",
         "words and character n-grams, one calibrated LinearSVC per label (one-vs-rest), per-label thresholds chosen",
         "on out-of-fold probabilities. Stored with skops (`model.skops`, loaded with an explicit list of trusted types);",
+        "the component predicts from the same weights exported to `weights.npz` (numpy, no pickles).",
         "`meta.json` holds the labels, thresholds, data hashes, settings, scores and package versions.",
         "",
         f"Trained by `{command}` (seed {report['seed']}; the training config is `config.cfg`).",
@@ -284,3 +288,37 @@ def format_scores(result: dict[str, Any]) -> list[str]:
     if "folds" in result:
         summary += f", {len(result['folds'])} folds"
     return lines + ["", summary + "."]
+
+
+def speed(run_config: str | Path, repeats: int, output: str | Path) -> dict[str, Any]:
+    """Wall time of ``python -m pipeline run`` with ``keyword_topics`` and with ``topic_classifier``,
+    alternating (so that load from other work on the machine hits both alike); medians and their ratio.
+    Also the in-process seconds of the topics stage from each run's manifest."""
+    import statistics
+    import subprocess
+    import sys
+
+    factories = ("keyword_topics", "topic_classifier")
+    wall: dict[str, list[float]] = {f: [] for f in factories}
+    stage: dict[str, list[float]] = {f: [] for f in factories}
+    for _ in range(repeats):
+        for factory in factories:
+            out = Path(output) / factory
+            command = [sys.executable, "-m", "pipeline", "run", str(run_config), "--output", str(out), "--quiet",
+                       "--components.topics.factory", factory]
+            start = time.perf_counter()
+            result = subprocess.run(command, capture_output=True, text=True)
+            wall[factory].append(time.perf_counter() - start)
+            if result.returncode != 0:
+                raise UserError(f"{run_config}: run with {factory} failed: {(result.stderr.strip().splitlines() or ['?'])[-1]}")
+            manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+            stage[factory].append(manifest["timings"]["topics"]["seconds"])
+    medians = {f: statistics.median(wall[f]) for f in factories}
+    return {
+        "config": str(run_config),
+        "repeats": repeats,
+        "wall_seconds": wall,
+        "median_seconds": medians,
+        "ratio": medians["topic_classifier"] / medians["keyword_topics"],
+        "topics_stage_median_seconds": {f: statistics.median(stage[f]) for f in factories},
+    }

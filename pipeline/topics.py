@@ -6,7 +6,8 @@ threshold (what the export's ``cats`` lists).
 - ``keyword_topics`` is the transparent baseline: a paragraph gets every topic whose keywords it
   contains at least ``min_hits`` times, and ``other`` when none.
 - ``topic_classifier`` runs a trained scikit-learn model (``pipeline/topic_model.py``, trained by
-  ``python -m pipeline train topics``) over the Doc's own pkuseg words. An article or document unit is
+  ``python -m pipeline train topics``) over the Doc's own pkuseg words, predicting from its exported
+  weights with numpy (``pipeline/topic_runtime.py``). An article or document unit is
   the paragraphs joined by newlines (``export.group_units``); the component classifies each paragraph
   on its own and aggregates: a topic's score is its highest paragraph score, and the unit's topics are
   the union of its paragraphs' topics, ``other`` only when no paragraph has another topic. So an
@@ -102,8 +103,8 @@ def paragraphs(doc: Doc) -> List[str]:
 class TopicClassifier:
     """Fills ``doc.cats`` and ``doc._.topics`` from a trained topic model folder.
 
-    The model (``model.skops`` + ``meta.json``) loads at ``initialize`` from the configured path, or
-    from ``from_disk`` when a saved pipeline is loaded.
+    The model folder's ``weights.npz`` and ``meta.json`` load at ``initialize`` from the configured
+    path, or in ``from_disk`` when a saved pipeline is loaded.
     """
 
     def __init__(self, name: str, model: str) -> None:
@@ -112,9 +113,9 @@ class TopicClassifier:
         self.model: Any = None
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Language | None = None) -> None:
-        from .topic_model import TopicModel
+        from .topic_runtime import TopicWeights
 
-        self.model = TopicModel.load(self.path)
+        self.model = TopicWeights.load(self.path)
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
@@ -144,18 +145,18 @@ class TopicClassifier:
         doc._.topics = topical or [label for label in labels if label in found]
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        from .topic_model import META_FILE, MODEL_FILE
+        from .topic_runtime import META_FILE, WEIGHTS_FILE
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        for name in (MODEL_FILE, META_FILE):
+        for name in (WEIGHTS_FILE, META_FILE):
             shutil.copyfile(Path(self.path) / name, path / name)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "TopicClassifier":
-        from .topic_model import TopicModel
+        from .topic_runtime import TopicWeights
 
         self.path = str(path)
-        self.model = TopicModel.load(path)
+        self.model = TopicWeights.load(path)
         return self
 
 

@@ -30,3 +30,20 @@ def evaluate_topics_cli(
     typer.echo(f"{result['data']} ({result['split']} examples), model {result['model']}")
     typer.echo("\n".join(format_scores(result)))
     typer.echo(f"startup {result['seconds']['startup']:.1f}s, predict {result['seconds']['predict']:.1f}s")
+
+
+@evaluate_app.command("topics-speed")
+@user_errors
+def topics_speed_cli(
+    config: Path = typer.Option(Path("configs/default.cfg"), "--config", "-c", help="Run config to time"),
+    repeats: int = typer.Option(5, "--repeats", min=1, help="Runs of each component (alternating); medians count"),
+    output: Path = typer.Option(Path("runs/topics_speed"), "--output", "-o", help="Where the timed runs write"),
+) -> None:
+    """Time the run config with keyword_topics and with topic_classifier side by side; print the ratio."""
+    from ..topic_train import speed
+
+    result = speed(config, repeats, output)
+    for factory, seconds in result["median_seconds"].items():
+        stage = result["topics_stage_median_seconds"][factory]
+        typer.echo(f"{factory:18} median {seconds:6.2f}s over {repeats} runs (topics stage {stage:.3f}s)")
+    typer.echo(f"topic_classifier / keyword_topics: {result['ratio']:.3f}")
