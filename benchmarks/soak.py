@@ -81,7 +81,8 @@ class MemorySampler:
                 for p in tree:
                     full = p.memory_full_info()
                     total += getattr(full, "pss", full.rss)
-                self.samples.append((time.monotonic() - start, total))
+                if total:  # nothing to measure once the process has exited
+                    self.samples.append((time.monotonic() - start, total))
             except psutil.Error:
                 pass
             self._stop.wait(self.interval)
