@@ -146,17 +146,20 @@ def rounds(works: dict[str, Callable[[], Any]], repeats: int) -> dict[str, dict[
     """Time every work once to warm up, then ``repeats`` rounds of all of them in turn (so that load
     from other processes on the machine falls on all alike); keep each one's runs and peak memory.
 
-    A work may return its own seconds (a float) or seconds per stage (a dict); else its wall time counts."""
+    A work may return its own seconds (a float) or seconds per stage (a dict); else its wall time
+    counts. The CPU seconds of this process are kept beside (what the work costs however busy the
+    machine is; every work here runs in this process, on one thread)."""
     for work in works.values():
         work()
-    out: dict[str, dict[str, Any]] = {name: {"runs": [], "peak_memory_mb": 0} for name in works}
+    out: dict[str, dict[str, Any]] = {name: {"runs": [], "cpu": [], "peak_memory_mb": 0} for name in works}
     for _ in range(repeats):
         for name, work in works.items():
             with MemoryPeak(os.getpid()) as memory:
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 result = work()
-                wall = time.perf_counter() - start
+                wall, cpu = time.perf_counter() - start, time.process_time() - cpu
             out[name]["runs"].append(result if isinstance(result, (float, dict)) else wall)
+            out[name]["cpu"].append(cpu)
             out[name]["peak_memory_mb"] = max(out[name]["peak_memory_mb"], memory.mb)
     return out
 
@@ -227,8 +230,10 @@ def bench_corpus(config_path: Path, corpus: Corpus, stages: Any, peer: Any, work
             total = sum(per_stage.values())
             rows.update({f"stage: {stage}": speed(chars, secs, share=round(secs / total, 3)) for stage, secs in per_stage.items()})
         else:
-            rows[name] = speed(chars, statistics.median(m["runs"]), peak_memory_mb=m["peak_memory_mb"])
-    cps = {name: row["chars_per_second"] for name, row in rows.items()}
+            cpu = statistics.median(m["cpu"])
+            rows[name] = speed(chars, statistics.median(m["runs"]), chars_per_cpu_second=round(chars / cpu), peak_memory_mb=m["peak_memory_mb"])
+    # Ratios of CPU speeds: the wall-clock ones follow the load other processes put on the machine.
+    cps = {name: row.get("chars_per_cpu_second") for name, row in rows.items()}
     raw, peer_cps, whole = cps["pkuseg (raw cut)"], cps["peer: spaCy zh + pkuseg + CNN NER"], cps["run (whole pipeline)"]
     return {
         "chars": chars,
@@ -257,11 +262,10 @@ def run_subprocess(config_path: Path, input_path: Path, out: Path, n_process: in
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     seconds = {stage: t["seconds"] for stage, t in manifest["timings"].items()}
     chars = manifest["counts"]["characters"]
-    # Worker stages (summed over workers) against what the main process does itself (read, write).
-    worker = sum(v for stage, v in seconds.items() if stage not in ("startup", "read", "write", "total"))
+    worker_cpu = manifest["executor"]["worker_cpu_seconds"]
     return {"executor": executor, "n_process": n_process, "chars": chars, "wall_seconds": round(wall, 2),
             "startup_seconds": seconds["startup"], "chars_per_second": round(chars / (seconds["total"] - seconds["startup"])),
-            "chars_per_worker_second": round(chars / worker), "main_chars_per_second": round(chars / (seconds["read"] + seconds["write"])),
+            "chars_per_worker_cpu_second": round(chars / worker_cpu), "main_chars_per_second": round(chars / (seconds["read"] + seconds["write"])),
             "peak_memory_mb": memory.mb, "output_sha256": manifest["output"]["annotated.jsonl"]}
 
 
@@ -328,22 +332,23 @@ def table(results: dict[str, Any]) -> str:
              "start-up (model load): " + ", ".join(f"{k} {v['seconds']} s (+{v['added_mb']} MB)" for k, v in results["startup"].items())]
     for name, corpus in results["corpora"].items():
         lines += ["", f"{name}: {corpus['chars']:,} characters in {corpus['paragraphs']:,} paragraphs",
-                  f"{'':36} {'chars/s':>10} {'seconds':>9} {'share':>6} {'peak MB':>8}"]
+                  f"{'(wall: chars/s, seconds; CPU: chars/cpu-s)':44} {'chars/s':>9} {'chars/cpu-s':>11} {'seconds':>8} {'share':>6} {'peak MB':>8}"]
         for row_name, row in corpus["rows"].items():
             share = f"{row['share']:.1%}" if "share" in row else ""
             peak = str(row.get("peak_memory_mb", ""))
             cps = f"{row['chars_per_second']:,}" if row["chars_per_second"] else "-"
-            lines.append(f"{row_name:36} {cps:>10} {row['seconds']:>9.3f} {share:>6} {peak:>8}")
-        lines.append("ratios: " + ", ".join(f"{k} {v}" for k, v in corpus["ratios"].items()))
+            cpu = f"{row['chars_per_cpu_second']:,}" if "chars_per_cpu_second" in row else ""
+            lines.append(f"{row_name:44} {cps:>9} {cpu:>11} {row['seconds']:>8.3f} {share:>6} {peak:>8}")
+        lines.append("ratios (CPU): " + ", ".join(f"{k} {v}" for k, v in corpus["ratios"].items()))
     if "scaling" in results:
-        lines += ["", "scaling: real `run` subprocesses; chars/s excludes start-up; per worker-s: summed worker stage time;",
+        lines += ["", "scaling: real `run` subprocesses; chars/s: wall-clock, without start-up; per worker cpu-s: over the workers' CPU time;",
                   "main c/s: what the main process's reading and writing alone would allow; peak memory: PSS of the process tree",
-                  f"{'scale':>5} {'executor':>8} {'procs':>5} {'chars':>10} {'chars/s':>9} {'speed-up':>8} {'per worker-s':>12} "
+                  f"{'scale':>5} {'executor':>8} {'procs':>5} {'chars':>10} {'chars/s':>9} {'speed-up':>8} {'per worker cpu-s':>17} "
                   f"{'main c/s':>10} {'startup s':>9} {'peak MB':>8}"]
         single = {r["scale"]: r["chars_per_second"] for r in results["scaling"] if r["n_process"] == 1}
         for r in results["scaling"]:
             lines.append(f"{r['scale']:>4}x {r['executor']:>8} {r['n_process']:>5} {r['chars']:>10,} {r['chars_per_second']:>9,} "
-                         f"{r['chars_per_second'] / single[r['scale']]:>8.2f} {r['chars_per_worker_second']:>12,} "
+                         f"{r['chars_per_second'] / single[r['scale']]:>8.2f} {r['chars_per_worker_cpu_second']:>17,} "
                          f"{r['main_chars_per_second']:>10,} {r['startup_seconds']:>9.1f} {r['peak_memory_mb']:>8}")
         same = all(len({r["output_sha256"] for r in results["scaling"] if r["scale"] == s}) == 1 for s in SCALES)
         lines.append(f"same annotated.jsonl bytes for every executor at each scale: {same}")

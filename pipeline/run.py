@@ -68,11 +68,13 @@ def set_seed(seed: int) -> None:
 
 @dataclass
 class ShardResult:
-    """The export lines of one shard, its counts, and the seconds each stage took on it."""
+    """The export lines of one shard, its counts, the seconds each stage took on it and the CPU
+    seconds of the whole shard (what the shard costs, however busy the machine)."""
 
     text: str
     stats: Stats
     seconds: dict[str, float]
+    cpu_seconds: float = 0.0
 
 
 class Annotator:
@@ -90,7 +92,7 @@ class Annotator:
 
     def __call__(self, documents: list[dict[str, Any]]) -> ShardResult:
         seconds: dict[str, float] = {}
-        clock = time.perf_counter()
+        clock, cpu = time.perf_counter(), time.process_time()
 
         def lap(stage: str) -> None:
             nonlocal clock
@@ -112,7 +114,7 @@ class Annotator:
             stats.add(record)
             lines.append(dumps_line(record))
         lap("export")
-        return ShardResult("".join(lines), stats, seconds)
+        return ShardResult("".join(lines), stats, seconds, time.process_time() - cpu)
 
 
 def load_stages(config: Config, path: str | Path) -> Annotator:
@@ -189,16 +191,18 @@ class Checkpoint:
         self.partial.seek(self.done["bytes"])
         self.journal = open(self.journal_path, "a", encoding="utf-8")
 
-    def _read_journal(self, key: dict[str, str]) -> dict[str, int]:
+    def _journal(self) -> list[dict[str, Any]]:
+        """The journal's complete lines (a line cut short by a crash is dropped from the file too)."""
         data = self.journal_path.read_bytes()
-        complete = data[: data.rfind(b"\n") + 1]  # a line cut short by the crash is dropped
+        complete = data[: data.rfind(b"\n") + 1]
         os.truncate(self.journal_path, len(complete))
-        lines = complete.decode("utf-8").splitlines()
-        if not lines or json.loads(lines[0]) != key:
+        return [json.loads(line) for line in complete.decode("utf-8").splitlines()]
+
+    def _read_journal(self, key: dict[str, str]) -> dict[str, int]:
+        lines = self._journal()
+        if not lines or lines[0] != key:
             raise UserError(f"{self.journal_path}: left by a run with another config or other inputs; run without --resume to start over")
-        done = self.done
-        for line in lines[1:]:
-            done = json.loads(line)
+        done = lines[-1] if len(lines) > 1 else self.done
         size = self.partial_path.stat().st_size if self.partial_path.is_file() else -1
         if size < done["bytes"]:
             raise UserError(f"{self.partial_path}: missing or shorter than {JOURNAL} says; run without --resume to start over")
@@ -227,10 +231,14 @@ class Checkpoint:
         os.fsync(self.journal.fileno())
 
     def abort(self) -> None:
-        """Cut the partial file back to the last finished shard (e.g. on Ctrl-C) and close."""
+        """Cut the partial file back to the last shard the journal lists (e.g. on Ctrl-C) and close.
+
+        The journal decides: an interruption may land between a shard's records and its line."""
+        self.journal.close()
+        lines = self._journal()
+        self.done = lines[-1] if len(lines) > 1 else {"documents": 0, "source_chars": 0, "bytes": 0}
         self.partial.truncate(self.done["bytes"])
         self.partial.close()
-        self.journal.close()
 
     def finish(self, target: Path) -> None:
         self.partial.close()
@@ -257,7 +265,7 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
     resumed = {"documents": stats.documents, "units": stats.units}
     seconds: dict[str, float] = defaultdict(float)
     progress = tqdm(unit="doc", initial=stats.documents, desc="run", disable=quiet or not os.isatty(2))
-    executor, n_shards = None, 0
+    executor, n_shards, cpu_seconds = None, 0, 0.0
     try:
         factory = partial(Annotator, config, str(config_path))
         executor = make_executor(settings.executor, pipeline_key(config), factory, settings.n_process, settings.scheduler)
@@ -269,6 +277,7 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
             checkpoint.commit(result)
             seconds["write"] += time.perf_counter() - write_start
             new.merge(result.stats)
+            cpu_seconds += result.cpu_seconds
             progress.update(result.stats.documents)
             n_shards += 1
     except BaseException:
@@ -293,7 +302,7 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
         "versions": package_versions(),
         "seed": settings.seed,
         "executor": {"kind": settings.executor, "workers": executor.workers, "shard_chars": settings.shard_chars,
-                     "shards": n_shards},
+                     "shards": n_shards, "worker_cpu_seconds": round(cpu_seconds, 3)},
         "resumed": resumed if checkpoint.resumed else None,
         "counts": stats.counts(),
         "skipped": reader.log.skipped,

@@ -139,3 +139,12 @@ def test_resume_without_a_journal_starts_afresh(tmp_path: Path):
     (tmp_path / PARTIAL).write_text("stale\n", encoding="utf-8")
     checkpoint = Checkpoint(tmp_path, {"k": "1"}, resume=True)
     assert checkpoint.done["documents"] == 0 and (tmp_path / PARTIAL).read_bytes() == b""
+
+
+def test_abort_keeps_only_what_the_journal_lists(tmp_path: Path):
+    checkpoint = Checkpoint(tmp_path, {"k": "1"}, resume=False)
+    checkpoint.commit(shard(record_line(1)))
+    checkpoint.partial.write(record_line(2).encode("utf-8"))  # Ctrl-C before the shard's journal line
+    checkpoint.abort()
+    assert (tmp_path / PARTIAL).read_text(encoding="utf-8") == record_line(1)
+    assert Checkpoint(tmp_path, {"k": "1"}, resume=True).done == journal_done(tmp_path)
