@@ -281,8 +281,10 @@ def format_scores(result: dict[str, Any]) -> list[str]:
     """A Markdown table of per-label scores plus the summary figures."""
     lines = ["| label | P | R | F | support |", "| --- | ---: | ---: | ---: | ---: |"]
     for label, s in result["labels"].items():
-        lines.append(f"| {label} | {s['p']:.3f} | {s['r']:.3f} | {s['f']:.3f} | {s['support']} |")
-    summary = f"{result['examples']} examples: micro-F1 {result['micro_f1']:.3f}, macro-F1 {result['macro_f1']:.3f}"
+        recall_f = f"{s['r']:.3f} | {s['f']:.3f}" if s["support"] else "– | –"
+        lines.append(f"| {label} | {s['p']:.3f} | {recall_f} | {s['support']} |")
+    summary = f"{result['examples']} examples: micro-F1 {result['micro_f1']:.3f}, " \
+              f"macro-F1 {result['macro_f1']:.3f} (over the labels with support)"
     if "accuracy" in result:
         summary += f", accuracy {result['accuracy']:.3f}"
     if "folds" in result:
