@@ -4,13 +4,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
-from pipeline.doccano.client import DoccanoClient
+from pipeline.doccano.client import Credentials, DoccanoClient
 from pipeline.doccano.sync import pull, push, status
 from pipeline.util import UserError
 
 from doccano_units import BMP_TEXT, read_jsonl, span, units, write_jsonl  # tests/doccano/doccano_units.py
+
 
 def without(record: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in keys}
@@ -149,3 +151,37 @@ def test_an_import_the_server_rejects_adds_nothing(admin: DoccanoClient, project
     assert "\n" not in str(err.value)
     pid = admin.project(project_name)["id"]
     assert [ex["meta"]["id"] for ex in admin.examples(pid)] == ["fx:a1:p1"]
+
+
+class FailOn(httpx.BaseTransport):
+    """The real server, except that requests to paths holding ``fragment`` fail as if it went away."""
+
+    def __init__(self, fragment: str):
+        self.inner = httpx.HTTPTransport()
+        self.fragment = fragment
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.fragment in request.url.path:
+            raise httpx.ConnectError("connection refused", request=request)
+        return self.inner.handle_request(request)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_pull_that_fails_half_way_leaves_the_previous_output(
+    admin: DoccanoClient, admin_creds: Credentials, project_name: str, tmp_path: Path
+) -> None:
+    push(admin, write_jsonl(tmp_path / "in.jsonl", units()), project_name)
+    pid = admin.project(project_name)["id"]
+    example = next(iter(admin.examples(pid)))
+    admin.post(f"/v1/projects/{pid}/examples/{example['id']}/states", {})
+    out = tmp_path / "out" / "corpus.jsonl"
+    out.parent.mkdir()
+    out.write_text("previous\n", encoding="utf-8")
+    # The export and the listing succeed; asking who confirmed fails.
+    with DoccanoClient(admin_creds, transport=FailOn("/states"), backoff=0.001) as flaky:
+        with pytest.raises(UserError, match="cannot reach doccano"):
+            pull(flaky, project_name, out)
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert [p.name for p in out.parent.iterdir()] == ["corpus.jsonl"]
