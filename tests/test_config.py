@@ -35,7 +35,7 @@ def first_error(path: Path, overrides: dict | None = None) -> str:
     ('lang = "zh"', 'lang = "zh"\nlanguage = "zh"', "[nlp] language: unknown key; valid keys: lang, pipeline,"),
     ("[initialize]\n", "[initialize]\nvocab = null\n", "[initialize] vocab: unknown key; valid keys: vocab_data,"),
     ("path = ${paths.input}", "path = ${paths.input}\nencoding = \"gbk\"", "[reader] encoding: unknown key; valid keys: path, max_line_chars"),
-    ('factory = "keyword_topics"', 'factory = "keyword_topics"\nthreshold = 0.5', "[components.topics] threshold: unknown key; valid keys:"),
+    ("overwrite_ents = true", "overwrite_ents = true\nthreshold = 0.5", "[components.governance_lexicon] threshold: unknown key; valid keys: phrase_matcher_attr,"),
     ("path = ${paths.input}", "path = ${paths.inptu}", "[reader] path: ${paths.inptu} names no value in the config"),
     ("tokens = false", 'tokens = "maybe"', "[export] tokens: expected bool (got 'maybe')"),
     ("path = ${paths.input}", 'path = ${paths.input}\nmax_line_chars = "big"', "[reader] max_line_chars: expected int (got 'big')"),
@@ -47,8 +47,8 @@ def test_config_error_names_the_key(tmp_path: Path, old: str, new: str, expected
 
 
 def test_unknown_factory_is_one_sentence(tmp_path: Path):
-    message = first_error(edited(tmp_path, 'factory = "keyword_topics"', 'factory = "keyword_topic"'))
-    assert message == "[E002] Can't find factory for 'keyword_topic' for language Chinese (zh)"
+    message = first_error(edited(tmp_path, 'factory = "entity_ruler"', 'factory = "entity_rulr"'))
+    assert message == "[E002] Can't find factory for 'entity_rulr' for language Chinese (zh)"
 
 
 def test_overrides_are_checked_like_the_file():
