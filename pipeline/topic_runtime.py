@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from functools import partial
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy
 
@@ -54,7 +55,8 @@ def char_ngrams(text: str, low: int, high: int) -> list[str]:
 class TfidfFamily:
     """One feature family: its vocabulary, idf and n-gram function."""
 
-    def __init__(self, terms: numpy.ndarray, idf: numpy.ndarray, offset: int, ngrams: Any, sublinear: bool) -> None:
+    def __init__(self, terms: numpy.ndarray, idf: numpy.ndarray, offset: int, ngrams: Callable[[str], list[str]],
+                 sublinear: bool) -> None:
         self.index = {term: i + offset for i, term in enumerate(terms.tolist())}
         self.idf = idf
         self.offset = offset
@@ -86,8 +88,8 @@ class TopicWeights:
         (w_low, w_high), (c_low, c_high) = features["word_ngrams"], features["char_ngrams"]
         n_words = len(arrays["word_terms"])
         self.families = [
-            TfidfFamily(arrays["word_terms"], arrays["word_idf"], 0, lambda t: word_ngrams(t, w_low, w_high), sublinear),
-            TfidfFamily(arrays["char_terms"], arrays["char_idf"], n_words, lambda t: char_ngrams(t, c_low, c_high), sublinear),
+            TfidfFamily(arrays["word_terms"], arrays["word_idf"], 0, partial(word_ngrams, low=w_low, high=w_high), sublinear),
+            TfidfFamily(arrays["char_terms"], arrays["char_idf"], n_words, partial(char_ngrams, low=c_low, high=c_high), sublinear),
         ]
         self.coef = arrays["coef"]
         self.intercept = arrays["intercept"]

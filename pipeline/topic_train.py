@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
+import numpy
 from confection import Config
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .manifest import package_versions
 from .standoff import resolve_record, split_for
 from .topic_model import FeatureSettings, ModelSettings, Settings, TopicModel, cross_validate, score_predictions
+from .topic_runtime import META_FILE
 from .util import UserError, atomic_writer, sha256_file
 
 CARD_FILE = "README.md"
@@ -179,10 +181,9 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     heldout = [e for e in examples if e.heldout]
     start = time.perf_counter()
     nlp = load_tokenizer(parsed.paths.run_config)
-    texts = token_strings(nlp, [e.text for e in examples])
+    x_train = token_strings(nlp, [e.text for e in train_set])
+    x_heldout = token_strings(nlp, [e.text for e in heldout])
     tokenize_seconds = time.perf_counter() - start
-    by_id = dict(zip((id(e) for e in examples), texts))
-    x_train = [by_id[id(e)] for e in train_set]
     cats = [e.cats for e in train_set]
 
     start = time.perf_counter()
@@ -196,13 +197,14 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
         "too_few_examples": [label for label, n in counts.items() if n < parsed.evaluation.min_examples],
         "seed": settings.seed,
         "run_config": parsed.paths.run_config,
+        "heldout_share": parsed.evaluation.heldout_share,
     }
     start = time.perf_counter()
     cv = cross_validate(x_train, cats, [e.group for e in train_set], settings, parsed.evaluation.max_folds)
     if cv is not None:
         report["cross_validation"] = cv
     if heldout:
-        scores, predicted = model.predict([by_id[id(e)] for e in heldout])
+        scores, predicted = model.predict(x_heldout)
         report["heldout"] = score_predictions([e.cats for e in heldout], predicted, model.labels, scores)
     report["seconds"] = {"tokenize": round(tokenize_seconds, 2), "fit": round(fit_seconds, 2),
                          "evaluate": round(time.perf_counter() - start, 2)}
@@ -217,23 +219,23 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     return {**report, "labels": model.labels, "thresholds": model.thresholds}
 
 
-def evaluate(model_dir: str | Path, data: str | Path, run_config: str | Path | None = None,
-             data_dir: str | Path = "../shared/data", heldout_share: float = 0.2) -> dict[str, Any]:
-    """Score a model folder on a data file through the ``topic_classifier`` component itself."""
+def evaluate(model_dir: str | Path, data: str | Path, run_config: str | Path = "configs/default.cfg",
+             data_dir: str | Path = "../shared/data") -> dict[str, Any]:
+    """Score a model folder on a data file through the ``topic_classifier`` component itself; a THUCNews
+    file is split with the held-out share the model was trained with."""
     from .topics import classifier_nlp
 
-    examples = read_examples(data, data_dir, heldout_share)
-    scored = [e for e in examples if e.heldout] or examples
     start = time.perf_counter()
-    nlp = classifier_nlp(run_config or "configs/default.cfg", model_dir)
+    nlp = classifier_nlp(run_config, model_dir)
+    meta = json.loads((Path(model_dir) / META_FILE).read_text(encoding="utf-8"))
+    examples = read_examples(data, data_dir, meta.get("heldout_share", Evaluation().heldout_share))
+    scored = [e for e in examples if e.heldout] or examples
     labels = list(nlp.get_pipe("topics").model.labels)
     startup = time.perf_counter() - start
     start = time.perf_counter()
     docs = list(nlp.pipe((e.text for e in scored), batch_size=256))
     seconds = time.perf_counter() - start
     gold_labels = sorted({c for e in scored for c in e.cats} - set(labels))
-    import numpy
-
     scores = numpy.array([[doc.cats[label] for label in labels] for doc in docs])
     result = score_predictions([e.cats for e in scored], [doc._.topics for doc in docs], labels + gold_labels,
                                numpy.hstack([scores, numpy.zeros((len(docs), len(gold_labels)))]))
