@@ -49,6 +49,9 @@ def decode(data: bytes, name: str) -> tuple[str, str, str | None]:
     try:
         return data.decode("utf-8-sig"), "utf-8", None
     except UnicodeDecodeError as utf8_error:
+        if _mostly_utf8(data):
+            raise UserError(f"{name}: byte {utf8_error.start}: invalid UTF-8 in an otherwise UTF-8 file (damaged or cut short); "
+                            "repair or export it again") from None
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError:
@@ -58,6 +61,15 @@ def decode(data: bytes, name: str) -> tuple[str, str, str | None]:
         if _control_ratio(text) > MAX_CONTROL_RATIO:
             raise UserError(f"{name}: byte {utf8_error.start}: not valid UTF-8 and not plausible GB18030 text; convert the file to UTF-8")
         return text, "gb18030", f"not UTF-8 (first bad byte at {utf8_error.start}); decoded as GB18030"
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether bytes that are not valid UTF-8 are still UTF-8 text with a few bad bytes: far more
+    well-formed multi-byte characters than bad sequences (in GB18030 text, most pairs are bad).
+    Decoding such a file as GB18030 could succeed, and give nonsense."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    return sum(1 for c in text if c > "\x7f") - bad > 10 * bad
 
 
 def _control_ratio(text: str) -> float:

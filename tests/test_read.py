@@ -114,3 +114,12 @@ def test_jsonl_without_lines_is_skipped(tmp_path: Path):
     reader = DocumentReader(path)
     assert list(reader()) == []
     assert [s["reason"] for s in reader.log.skipped] == [f"{path}: no JSON lines, nothing to annotate; give one {{\"id\": ..., \"text\": \"...\"}} per line"]
+
+
+def test_a_whole_gb18030_page_is_read_and_a_damaged_utf8_page_is_not_taken_for_one():
+    page = (Path(__file__).parent.parent / "seeds" / "000_fe018ba71f599853.txt").read_text(encoding="utf-8")
+    assert decode(page.encode("gb18030"), "gb.txt")[:2] == (page, "gb18030")
+    damaged = bytearray(page.encode("utf-8"))
+    damaged[len(damaged) // 2] = 0xFF
+    with pytest.raises(UserError, match=r"^u\.txt: byte \d+: invalid UTF-8 in an otherwise UTF-8 file"):
+        decode(bytes(damaged), "u.txt")
