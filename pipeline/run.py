@@ -344,8 +344,11 @@ def segment_lines(config_path: str | Path, lines: TextIO, out: TextIO) -> int:
     """Write each input line's words separated by single spaces."""
     nlp = load_stages(load_config(config_path), config_path).nlp
     n = 0
-    for line in lines:
+    for n, line in enumerate(lines, start=1):
         text = line.rstrip("\r\n")
+        try:
+            text.encode("utf-8")  # stdin keeps bytes that are not UTF-8 as lone surrogates
+        except UnicodeEncodeError as error:
+            raise UserError(f"stdin line {n}: character {error.start + 1} is not UTF-8; convert the input to UTF-8") from None
         out.write(" ".join(t.text for t in nlp.make_doc(text) if not t.is_space) + "\n")
-        n += 1
     return n

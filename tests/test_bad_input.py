@@ -214,3 +214,11 @@ def test_closed_pipe_ends_segment_quietly():
     proc.stdout.close()
     stderr = proc.stderr.read()
     assert proc.wait(timeout=300) == 1 and "Traceback" not in stderr and "Error" not in stderr, stderr
+
+
+def test_segment_names_the_stdin_line_that_is_not_utf8():
+    result = subprocess.run([sys.executable, "-m", "pipeline", "segment"], cwd=ROOT, capture_output=True,
+                            input="金华\n平安\n".encode() + b"\xff\xfe abc\n", timeout=300)
+    assert result.stdout.decode() == "金华\n平安\n"
+    _fails_fast(subprocess.CompletedProcess(result.args, result.returncode, "", result.stderr.decode()),
+                "stdin line 3: character 1 is not UTF-8")
