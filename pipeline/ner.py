@@ -449,7 +449,8 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     if not config_path.is_file():
         raise UserError(f"NER config not found: {config_path}")
     config = Config().from_disk(config_path, overrides=overrides or {})
-    work = Path(config["paths"]["corpus_dir"])
+    paths = config["paths"]
+    work = Path(paths["corpus_dir"])
     nlp = char_pipeline()
     train_records, dev_records, sources = training_records(config)
     write_json(work / "sources.json", sources)
@@ -472,7 +473,16 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     except TimeBudgetReached as stop:
         print(f"training stopped: {stop}")
     card = {"config": config_path.as_posix(), "seed": config["system"]["seed"], "data": sources, "overrides": overrides or {}}
-    return save_model(run_dir / "model-best", output, card)
+    card = save_model(run_dir / "model-best", output, card)
+    evaluate_into_card(output, [paths["gold"], paths["standoff"], paths["msra"]])
+    return card
+
+
+def evaluate_into_card(model_dir: Path, data: Sequence[str]) -> dict:
+    """Evaluate a model on each gold file and write the results into its card."""
+    results = {Path(d).name: evaluate(model_dir, d) for d in data if Path(d).is_file()}
+    write_model_card(model_dir, results)
+    return results
 
 
 def save_model(best: Path, output: Path, card: dict) -> dict:
@@ -483,6 +493,7 @@ def save_model(best: Path, output: Path, card: dict) -> dict:
         raise UserError("training ended before the first evaluation: no model to save (raise the time budget)")
     shutil.rmtree(output, ignore_errors=True)
     shutil.copytree(best, output)
+    prune_strings(output)
     meta = json.loads((output / "meta.json").read_text(encoding="utf-8"))
     card = {**card, "dev_scores": meta.get("performance", {})}
     write_json(output / "training.json", card)
@@ -504,6 +515,16 @@ def _vector_texts(config: dict, train_records: list[dict]) -> Iterator[str]:
         if record["id"] not in seen:
             seen.add(record["id"])
             yield record["text"]
+
+
+def prune_strings(model_dir: Path) -> None:
+    """Drop the character bigrams of the training texts from the saved string store: the
+    tokenizer adds the strings it needs at run time, and they are most of the folder's size."""
+    from spacy.strings import StringStore
+
+    path = Path(model_dir) / "vocab" / "strings.json"
+    strings = json.loads(path.read_text(encoding="utf-8"))
+    StringStore([s for s in strings if len(s) != 2 and not s.endswith(END)]).to_disk(path)
 
 
 def write_model_card(model_dir: Path, evaluations: dict | None = None) -> None:
