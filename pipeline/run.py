@@ -350,5 +350,7 @@ def segment_lines(config_path: str | Path, lines: TextIO, out: TextIO) -> int:
             text.encode("utf-8")  # stdin keeps bytes that are not UTF-8 as lone surrogates
         except UnicodeEncodeError as error:
             raise UserError(f"stdin line {n}: character {error.start + 1} is not UTF-8; convert the input to UTF-8") from None
+        if len(text) > nlp.max_length:
+            raise UserError(f"stdin line {n}: {len(text):,} characters, over spaCy's limit of {nlp.max_length:,}; break it into lines")
         out.write(" ".join(t.text for t in nlp.make_doc(text) if not t.is_space) + "\n")
     return n
