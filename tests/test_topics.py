@@ -43,6 +43,12 @@ def trained(seeds, tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.fixture(scope="module")
+def classifier(trained: Path):
+    """The run config's tokenizer followed by the component loading the seed-trained model."""
+    return classifier_nlp(ROOT / "configs" / "default.cfg", trained)
+
+
 # --- decision rule and features ----------------------------------------------------------------
 
 def test_assign_keeps_labels_over_threshold_and_drops_other_beside_a_topic() -> None:
@@ -108,8 +114,8 @@ def test_too_few_examples_of_a_label_is_a_user_error(seeds) -> None:
 
 # --- the spaCy component -----------------------------------------------------------------------
 
-def test_component_aggregates_paragraphs_by_max_score_and_union_of_topics(trained: Path) -> None:
-    nlp = classifier_nlp(ROOT / "configs" / "default.cfg", trained)
+def test_component_aggregates_paragraphs_by_max_score_and_union_of_topics(classifier) -> None:
+    nlp = classifier
     paragraphs = ["浙江省公安厅部署打击电信网络诈骗专项行动。", "记者 张三", "法院依法审理涉企纠纷案件，保护民营企业合法权益。"]
     alone = [nlp(p) for p in paragraphs]
     joined = nlp("\n".join(paragraphs))
@@ -120,8 +126,8 @@ def test_component_aggregates_paragraphs_by_max_score_and_union_of_topics(traine
     assert set(joined._.topics) == expected
 
 
-def test_component_serialises_its_model(trained: Path, tmp_path: Path) -> None:
-    nlp = classifier_nlp(ROOT / "configs" / "default.cfg", trained)
+def test_component_serialises_its_model(classifier, tmp_path: Path) -> None:
+    nlp = classifier
     component = nlp.get_pipe("topics")
     component.to_disk(tmp_path / "topics")
     text = "社区网格员上门调解邻里纠纷。"
