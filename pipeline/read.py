@@ -7,7 +7,7 @@ empty files and files with a line too long to be a paragraph (``max_line_chars``
 
 A JSONL input holds one ``{"id": ..., "text": "..."}`` object per line and must be UTF-8, as JSON is.
 ``run`` skips a bad line (with one line naming it) and goes on; ``annotate`` promises one output line
-per input line, so it rejects the whole file at the first bad line (``jsonl_records(strict=True)``).
+per input line, so it rejects the whole file at its first bad line (``annotate_records``).
 """
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ def _mostly_utf8(data: bytes) -> bool:
     Decoding such a file as GB18030 could succeed, and give nonsense."""
     text = data.decode("utf-8", "replace")
     bad = text.count("\ufffd")
-    return sum(1 for c in text if c > "\x7f") - bad > 10 * bad
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return non_ascii - bad > 10 * bad
 
 
 def _control_ratio(text: str) -> float:
@@ -132,7 +133,7 @@ def parse_jsonl_line(raw: bytes, where: str) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise UserError(f"{where}: not valid JSON ({error.msg}, column {error.colno}); fix or remove the line") from None
     if not isinstance(record, dict):
-        raise UserError(f"{where}: a JSON {type(record).__name__}, not an object; each line must be {{\"id\": ..., \"text\": \"...\"}}")
+        raise UserError(f"{where}: a JSON {_json_type(record)}, not an object; each line must be {{\"id\": ..., \"text\": \"...\"}}")
     if "text" not in record:
         raise UserError(f"{where}: no field 'text'; each line must be {{\"id\": ..., \"text\": \"...\"}}")
     if not isinstance(record["text"], str):
