@@ -164,6 +164,20 @@ def selection_curves(pool: Sequence[dict], heldout: Sequence[dict], work: Path, 
     return rows
 
 
+def average_rows(runs: Sequence[Sequence[dict]]) -> list[dict]:
+    """Mean P/R/F1 per curve and training size over runs with different seeds (each run's F1 kept)."""
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for rows in runs:
+        for row in rows:
+            groups.setdefault((row["curve"], row["train"]), []).append(row)
+    averaged = []
+    for (curve, train), rows in groups.items():
+        mean = {k: round(sum(r[k] for r in rows) / len(rows), 4) for k in ("p", "r", "f1", "macro_f1")}
+        averaged.append({"curve": curve, "train": train, "runs": len(rows), **mean,
+                         "f1_per_run": " / ".join(f"{r['f1']:.3f}" for r in rows)})
+    return averaged
+
+
 def _summary(scores: dict) -> dict:
     micro = scores["micro"]
     return {"p": round(micro["p"], 4), "r": round(micro["r"], 4), "f1": round(micro["f"], 4),

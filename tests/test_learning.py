@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.learning import corrections_standoff, governance_data, plot, shuffled
+from pipeline.learning import average_rows, corrections_standoff, governance_data, plot, shuffled
 from pipeline.ner import gold_records
 from pipeline.util import UserError, sha256_text
-from tests.conftest import cli, read_jsonl
+from helpers import cli, read_jsonl
 
 LINES = ["[ 杭州市 公安局 ] 民警 王 建国 调解 纠纷 。", "金华市 法院 依法 审判 案件 。"]
 
@@ -95,3 +95,19 @@ def test_curve_shares_are_nested_and_plotted(tmp_path):
     png = tmp_path / "curves.png"
     plot(rows, png, "test")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+
+
+def test_runs_with_different_seeds_are_averaged(tmp_path):
+    one = [{"curve": "random", "train": 80, "p": 0.5, "r": 0.2, "f1": 0.3, "macro_f1": 0.2}]
+    two = [{"curve": "random", "train": 80, "p": 0.7, "r": 0.4, "f1": 0.5, "macro_f1": 0.4}]
+    (row,) = average_rows([one, two])
+    assert (row["runs"], row["f1"], row["p"], row["f1_per_run"]) == (2, 0.4, 0.6, "0.300 / 0.500")
+    files = []
+    for n, rows in enumerate((one, two)):
+        files += ["--combine", str(tmp_path / f"{n}.json")]
+        (tmp_path / f"{n}.json").write_text(json.dumps(rows), encoding="utf-8")
+    cli("learning-curve", *files, "--output", str(tmp_path / "mean"))
+    assert json.loads((tmp_path / "mean" / "selection-mean.json").read_text())[0]["f1"] == 0.4
+    assert (tmp_path / "mean" / "selection-mean.png").is_file()
+    missing = cli("learning-curve", "--combine", str(tmp_path / "nope.json"), "--output", str(tmp_path / "x"), check=False)
+    assert missing.returncode == 2 and "no such file" in missing.stderr

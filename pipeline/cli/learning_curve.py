@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -53,14 +53,23 @@ def learning_curve_cli(
     start: int = typer.Option(80, "--start", help="--selection: paragraphs labelled before the first round"),
     batch: int = typer.Option(40, "--batch", help="--selection: paragraphs added per round"),
     rounds: int = typer.Option(3, "--rounds", help="--selection: rounds"),
+    combine: List[Path] = typer.Option([], "--combine", help="Instead: average the selection.json files of runs "
+                                       "with different --seed (repeat the option)"),
     epochs: int = EPOCHS,
     seed: int = SEED,
 ) -> None:
     """Held-out micro-F1 when training on 25/50/75/100 % of the data (gold train split plus
     corrections), or with --selection the uncertainty-versus-random curves; table and PNG."""
-    from ..learning import format_rows, governance_data, learning_curve, plot, selection_curves
-    from ..util import write_json
+    from ..learning import average_rows, governance_data, learning_curve, selection_curves
+    from ..util import UserError
 
+    if combine:
+        missing = [str(p) for p in combine if not p.is_file()]
+        if missing:
+            raise UserError(f"--combine: no such file: {', '.join(missing)} (run learning-curve --selection first)")
+        rows = average_rows([json.loads(p.read_text(encoding="utf-8")) for p in combine])
+        _write(output, "selection-mean", rows, f"uncertainty vs random, mean of {len(combine)} seeds")
+        return
     train, fixes, heldout = governance_data(gold, corrections)
     if selection:
         rows = selection_curves(train, heldout, output, start=start, batch=batch, rounds=rounds, epochs=epochs, seed=seed)
@@ -68,6 +77,14 @@ def learning_curve_cli(
     else:
         rows = learning_curve(train + fixes, heldout, output, epochs=epochs, seed=seed)
         name, title = "learning-curve", f"learning curve ({len(train)} gold + {len(fixes)} corrections)"
+    _write(output, name, rows, title)
+
+
+def _write(output: Path, name: str, rows: list[dict], title: str) -> None:
+    """The rows as ``NAME.json``, a markdown table ``NAME.md`` (also printed) and ``NAME.png``."""
+    from ..learning import format_rows, plot
+    from ..util import write_json
+
     table = format_rows(rows)
     write_json(output / f"{name}.json", rows)
     (output / f"{name}.md").write_text(table + "\n", encoding="utf-8")
