@@ -151,3 +151,57 @@ def test_committed_model_is_small_and_finds_entities():
     doc = nlp("国务院总理李鹏今天在北京会见了美国客人。")
     found = {(e.text, e.label_) for e in doc.ents}
     assert ("李鹏", "PERSON") in found and ("北京", "LOC") in found
+
+
+def test_cached_vectors_equal_floret_vectors():
+    import numpy
+    from spacy.strings import StringStore
+    from spacy.vectors import Vectors
+
+    strings = StringStore(["浙江", "江金", "金华", "华" + ner.END])
+    data = numpy.random.default_rng(0).random((50, 4), dtype="float32")
+    settings = dict(strings=strings, data=data, mode="floret", minn=1, maxn=2, hash_count=2, attr="NORM")
+    keys = [strings[s] for s in ["浙江", "金华", "浙江", "华" + ner.END, "江金"]]
+    cached = ner.CachedVectors(**settings)
+    expected = Vectors(**settings).get_batch(keys)
+    assert numpy.allclose(cached.get_batch(keys), expected)
+    assert numpy.allclose(cached.get_batch(keys[::-1]), expected[::-1])  # served from the cache
+
+
+@pytest.fixture()
+def char_run_config(tmp_path):
+    """configs/default.cfg with spaCy's char segmenter instead of pkuseg (no model download)."""
+    from confection import Config
+
+    config = Config().from_disk(ROOT / "configs" / "default.cfg", interpolate=False)
+    config["nlp"]["tokenizer"] = {"@tokenizers": "spacy.zh.ChineseTokenizer", "segmenter": "char"}
+    config["initialize"]["tokenizer"] = {}
+    lexicon = tmp_path / "lexicon"
+    lexicon.mkdir()
+    (lexicon / "program.jsonl").write_text(json.dumps({"label": "PROGRAM", "canonical": "平安浙江", "aliases": []},
+                                                      ensure_ascii=False) + "\n", encoding="utf-8")
+    config["paths"]["lexicon"] = str(lexicon)
+    path = tmp_path / "run.cfg"
+    config.to_disk(path)
+    return path
+
+
+def test_evaluate_scores_three_systems_and_skips_training_texts(stub_model, char_run_config, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    records = [
+        {"id": "d1:p1", "doc_id": "d1", "text": "林纪平谈平安浙江", "entities": [[0, 3, "PERSON"], [4, 8, "PROGRAM"]]},
+        {"id": "d2:p1", "doc_id": "d2", "text": "浙江省市委政法委", "entities": [[0, 3, "LOC"], [3, 8, "ORG"]]},
+        {"id": "d3:p1", "doc_id": "d3", "text": "林纪平在浙江", "entities": [[0, 3, "PERSON"], [4, 6, "LOC"]]},
+    ]
+    gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    (stub_model / "training.json").write_text(json.dumps({"data": {"gold_text_sha256": [ner._sha("林纪平在浙江")]}}))
+    result = ner.evaluate(stub_model, gold, config=char_run_config)
+    assert result["records"] == 2 and result["skipped_trained_on"] == 1
+    systems = result["systems"]
+    assert systems["lexicon"]["micro"]["p"] == 1.0 and systems["lexicon"]["micro"]["r"] == 0.25
+    # the stub finds 林纪平, 浙江 (inside 平安浙江 and 浙江省) and 市委政法委: 2 of 4 right
+    assert systems["model"]["micro"]["p"] == 0.5 and systems["model"]["micro"]["r"] == 0.5
+    # combined: 平安浙江 (lexicon, longer) replaces 浙江 -> 3 of 4 gold, 1 false 浙江
+    assert systems["combined"]["micro"]["p"] == 0.75 and systems["combined"]["micro"]["r"] == 0.75
+    assert result["unaligned_gold_spans"]["combined"] == 0
+    assert "PROGRAM" in ner.format_scores(result)
