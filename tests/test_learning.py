@@ -75,7 +75,7 @@ def test_corrections_of_held_out_gold_are_refused(tmp_path):
 
 def test_committed_corrections_trace_back(shared_data, root):
     folder = root / "corpus" / "corrections"
-    files = sorted(folder.glob("*.jsonl"))
+    files = sorted(folder.rglob("*.jsonl"))
     assert files, "corpus/corrections holds the demonstration's rounds"
     gold_ids = {json.loads(l)["id"] for l in (root / "corpus/gold/peoples_daily.standoff.jsonl").read_text().splitlines()}
     for path in files:
