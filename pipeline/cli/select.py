@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 import typer
 
 from ._app import app
 from ._errors import user_errors
 
-STANDOFF = [Path("corpus/gold/peoples_daily.standoff.jsonl")]
+GOLD = Path("corpus/gold/peoples_daily.standoff.jsonl")
+CORRECTIONS = Path("corpus/corrections")
 
 
 @app.command("select")
@@ -20,8 +21,9 @@ def select_cli(
     n: int = typer.Option(..., "--n", min=1, help="How many paragraphs to select"),
     output: Path = typer.Option(..., "--output", "-o", help="JSONL to write, ready for `doccano push`"),
     model: Path = typer.Option(Path("models/ner"), "--model", "-m", help="Char NER model (a `train ner` folder)"),
-    exclude: List[Path] = typer.Option(STANDOFF, "--exclude", help="Stand-off files whose paragraphs are taken "
-                                       "(gold, corrections); repeat the option for several"),
+    exclude: Optional[List[Path]] = typer.Option(None, "--exclude", help="Stand-off files whose paragraphs are "
+                                                 "taken; repeat for several (default: the People's Daily gold and "
+                                                 "every file under corpus/corrections/)"),
     strategy: str = typer.Option("uncertainty", "--strategy", help="uncertainty (with diversity) or random"),
     diversity: float = typer.Option(0.5, "--diversity", help="Weight of the similarity penalty (0: pure uncertainty)"),
     limit: int = typer.Option(0, "--limit", help="Score a random sample of this many pool paragraphs (0: all)"),
@@ -32,6 +34,8 @@ def select_cli(
     from ..select import select
     from ..util import write_jsonl
 
+    if not exclude:
+        exclude = [GOLD, *sorted(CORRECTIONS.rglob("*.jsonl"))]
     units, info = select(pool, model, n, exclude=exclude, limit=limit, seed=seed, diversity=diversity,
                          strategy=strategy)
     write_jsonl(output, units)
