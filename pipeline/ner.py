@@ -282,6 +282,24 @@ def merge_spans(model: Sequence[Entity], lexicon: Sequence[tuple[int, int, str, 
     return sorted(kept)
 
 
+def cut_at_spaces(text: str, spans: Iterable[Entity]) -> list[Entity]:
+    """Cut predicted spans at whitespace between Chinese characters (names listed in bylines are
+    separated by spaces, which the char model does not see) and keep the pieces of two or more
+    characters."""
+    out = []
+    for s, e, label in spans:
+        if not any(c.isspace() for c in text[s:e]) or text[s:e].isascii():
+            out.append((s, e, label))
+            continue
+        start = s
+        for i in range(s, e + 1):
+            if i == e or text[i].isspace():
+                if i - start >= 2:
+                    out.append((start, i, label))
+                start = i + 1
+    return out
+
+
 def split_at(doc: Doc, offsets: Iterable[int]) -> int:
     """Split the tokens of ``doc`` that have one of the character ``offsets`` strictly inside them;
     return the number of tokens split."""
@@ -328,7 +346,8 @@ class GovernanceNER:
         """Character-offset entities predicted by the char model alone."""
         if self.model is None:
             raise UserError("governance_ner: the model is not loaded; run nlp.initialize() first")
-        return [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in self.model.pipe(texts, batch_size=batch_size)]
+        return [cut_at_spaces(d.text, [(e.start_char, e.end_char, e.label_) for e in d.ents])
+                for d in self.model.pipe(texts, batch_size=batch_size)]
 
     def set_annotations(self, doc: Doc, predicted: Sequence[Entity]) -> Doc:
         lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]

@@ -205,3 +205,9 @@ def test_evaluate_scores_three_systems_and_skips_training_texts(stub_model, char
     assert systems["combined"]["micro"]["p"] == 0.75 and systems["combined"]["micro"]["r"] == 0.75
     assert result["unaligned_gold_spans"]["combined"] == 0
     assert "PROGRAM" in ner.format_scores(result)
+
+
+def test_predicted_spans_are_cut_at_spaces_between_chinese_names():
+    text = "通讯员 张范 肖永安 陈贞妃 江胜忠 New York"
+    spans = [(4, 10, "PERSON"), (11, 16, "PERSON"), (19, 27, "LOC")]
+    assert ner.cut_at_spaces(text, spans) == [(4, 6, "PERSON"), (7, 10, "PERSON"), (11, 14, "PERSON"), (19, 27, "LOC")]
