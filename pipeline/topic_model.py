@@ -54,7 +54,7 @@ class ModelSettings(BaseModel):
     """``[model]``: the LinearSVC, its calibration folds, and the folds that choose the thresholds."""
 
     model_config = ConfigDict(extra="forbid")
-    C: float = Field(0.5, gt=0)
+    C: float = Field(1.0, gt=0)
     class_weight: Literal["balanced"] | None = "balanced"
     calibration_folds: int = Field(3, ge=2)
     threshold_folds: int = Field(5, ge=2)

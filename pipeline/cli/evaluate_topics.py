@@ -45,5 +45,6 @@ def topics_speed_cli(
     result = speed(config, repeats, output)
     for factory, seconds in result["median_seconds"].items():
         stage = result["topics_stage_median_seconds"][factory]
-        typer.echo(f"{factory:18} median {seconds:6.2f}s over {repeats} runs (topics stage {stage:.3f}s)")
+        runs = ", ".join(f"{t:.2f}" for t in result["wall_seconds"][factory])
+        typer.echo(f"{factory:18} median {seconds:6.2f}s over {repeats} runs [{runs}] (topics stage {stage:.3f}s)")
     typer.echo(f"topic_classifier / keyword_topics: {result['ratio']:.3f}")
