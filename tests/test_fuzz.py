@@ -5,9 +5,10 @@
 * one paragraph, cleaned again as a page of its own, comes back as that one paragraph, every
   character kept (offsets ``[[0, 0, len]]``);
 * a page of such paragraphs, one per line with a blank line between them, comes back as the same
-  paragraphs in the same order, provided every paragraph but the last ends a sentence. The end of a
-  sentence is the cleaner's only sign that a paragraph is over (narrow columns break lines anywhere,
-  even across a blank line), so an open paragraph before another is, by that rule, one that goes on.
+  paragraphs in the same order, provided every paragraph but the last ends a sentence (or with a
+  colon, which opens a list). The end of a sentence is the cleaner's only sign that a paragraph is
+  over (narrow columns break lines anywhere, even across a blank line), so an open paragraph before
+  another is, by that rule, one that goes on.
 
 Kinds are derived again from what is left (a data-box item has lost its bullet), so only the texts
 are compared.
@@ -72,11 +73,11 @@ def test_a_clean_paragraph_comes_back_unchanged(page: str):
 
 
 @FUZZ
-@given(st.lists(PAGES, min_size=1, max_size=6))
-def test_a_page_of_clean_paragraphs_comes_back_unchanged(pages: list[str]):
-    clean = [p["text"] for page in pages for p in paragraphs(page)[:1]]
+@given(st.lists(st.tuples(PAGES, st.sampled_from(["。", "！", "？", "…", "；", "。”", "！」", "：", ":"])), min_size=1, max_size=6))
+def test_a_page_of_clean_paragraphs_comes_back_unchanged(pages: list[tuple[str, str]]):
+    clean = [(p["text"], end) for page, end in pages for p in paragraphs(page)[:1]]
     assume(clean)
-    closed = [text + "。" for text in clean]  # each ends a sentence (see the module docstring)
+    closed = [text + end for text, end in clean]  # each ends a sentence or a colon (see the module docstring)
     page = "\n\n".join(closed)
     assert [p["text"] for p in paragraphs(page)] == closed
 
