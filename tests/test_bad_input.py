@@ -32,7 +32,10 @@ def run_cli(*args: str, timeout: float = 600) -> tuple[subprocess.CompletedProce
         except psutil.NoSuchProcess:
             break
         time.sleep(0.1)
-    stdout, stderr = proc.communicate(timeout=max(1, timeout - (time.monotonic() - start)))
+    if proc.poll() is None:
+        proc.kill()
+        pytest.fail(f"pipeline {' '.join(args)} still running after {timeout} s")
+    stdout, stderr = proc.communicate()
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr), peak
 
 
