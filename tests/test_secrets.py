@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from pipeline.util import UserError
 
 SECRET = "pw-" + secrets.token_urlsafe(18)
