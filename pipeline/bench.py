@@ -98,11 +98,12 @@ def text_corpus(config_path: Path, path: Path) -> Corpus:
 class MemoryPeak:
     """Samples the memory of a process and its children, summed, in a thread; keeps the peak.
 
-    Proportional set size where the system reports it (forked workers share the model's pages, which
-    resident sizes would count once per process), resident size elsewhere."""
+    ``proportional``: proportional set size where the system reports it (forked workers share the
+    model's pages, which resident sizes would count once per process). It reads /proc/PID/smaps,
+    which costs CPU: only for other processes, so that it does not count in this one's CPU time."""
 
-    def __init__(self, pid: int, interval: float = 0.05) -> None:
-        self.process, self.interval, self.peak = psutil.Process(pid), interval, 0
+    def __init__(self, pid: int, interval: float = 0.1, proportional: bool = False) -> None:
+        self.process, self.interval, self.proportional, self.peak = psutil.Process(pid), interval, proportional, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -110,7 +111,7 @@ class MemoryPeak:
         while not self._stop.is_set():
             try:
                 tree = [self.process, *self.process.children(recursive=True)]
-                self.peak = max(self.peak, sum(_memory(p) for p in tree if p.is_running()))
+                self.peak = max(self.peak, sum(self._memory(p) for p in tree if p.is_running()))
             except psutil.Error:
                 pass
             self._stop.wait(self.interval)
@@ -123,14 +124,15 @@ class MemoryPeak:
         self._stop.set()
         self._thread.join()
 
+    def _memory(self, process: psutil.Process) -> int:
+        if self.proportional:
+            full = process.memory_full_info()
+            return getattr(full, "pss", full.rss)
+        return process.memory_info().rss
+
     @property
     def mb(self) -> int:
         return round(self.peak / 2**20)
-
-
-def _memory(process: psutil.Process) -> int:
-    full = process.memory_full_info()
-    return getattr(full, "pss", full.rss)
 
 
 @contextmanager
@@ -254,7 +256,7 @@ def run_subprocess(config_path: Path, input_path: Path, out: Path, n_process: in
            f"--paths.input={input_path}", f"--system.n_process={n_process}", f"--system.executor={executor}"]
     start = time.perf_counter()
     process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    with MemoryPeak(process.pid, interval=0.1) as memory:
+    with MemoryPeak(process.pid, interval=0.25, proportional=True) as memory:
         _, stderr = process.communicate()
     wall = time.perf_counter() - start
     if process.returncode != 0:
