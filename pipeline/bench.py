@@ -301,8 +301,8 @@ def bench(config_path: Path, text: Path | None = None, chars: int = 100_000, rep
         with loading(results["startup"], "jieba"):
             jieba.setLogLevel(60)
             jieba.initialize()
+        examples = [(t, _entities(stages, t)) for t in corpora[0].texts[:50]]
         with loading(results["startup"], "peer"):
-            examples = [(t, _entities(stages, t)) for t in corpora[0].texts[:50]]
             peer = build_peer(str(_pkuseg_dir(config_path)), examples)
         for corpus in corpora:
             if corpus is not None:

@@ -29,7 +29,11 @@ def run_cli(
     """
     from ..run import run
 
-    manifest = run(config, output, parse_config_overrides(ctx.args), quiet=quiet, resume=resume)
+    try:
+        manifest = run(config, output, parse_config_overrides(ctx.args), quiet=quiet, resume=resume)
+    except KeyboardInterrupt:
+        typer.echo("interrupted: no output was half-written; the same command with --resume continues the run", err=True)
+        raise typer.Exit(130) from None
     counts = manifest["counts"]
     typer.echo(
         f"{counts['documents']} documents, {counts['articles']} articles, {counts['units']} units, "
