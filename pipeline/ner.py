@@ -488,11 +488,13 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
         settings["paths.vectors"] = str(folder / "pipeline")
     run_dir = work / "run"
     shutil.rmtree(run_dir, ignore_errors=True)
+    stopped = "max_steps or max_epochs reached"
     try:
         spacy_train(config_path, run_dir, overrides=settings)
     except TimeBudgetReached as stop:
-        print(f"training stopped: {stop}")
-    card = {"config": config_path.as_posix(), "seed": config["system"]["seed"], "data": sources, "overrides": overrides or {}}
+        stopped = str(stop)
+    card = {"config": config_path.as_posix(), "seed": config["system"]["seed"], "data": sources,
+            "overrides": overrides or {}, "stopped": stopped}
     card = save_model(run_dir / "model-best", output, card)
     evaluate_into_card(output, [paths["gold"], paths["standoff"], paths["msra"]])
     return card
@@ -567,6 +569,7 @@ def write_model_card(model_dir: Path, evaluations: dict | None = None) -> None:
         f"- retrain: `python -m pipeline train ner {card['config']} --output {model_dir.as_posix()}`",
         f"- config: `config.cfg` here (from `{card['config']}`), overrides {card['overrides'] or 'none'}",
         f"- seed: {card['seed']}",
+        f"- training ended: {card.get('stopped', 'unknown')}; the best dev checkpoint is kept",
         f"- size: {size / 1e6:.1f} MB",
         "",
         "## Data",
