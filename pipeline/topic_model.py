@@ -94,7 +94,7 @@ def best_thresholds(y: numpy.ndarray, probabilities: numpy.ndarray) -> list[floa
     """Per label, the probability threshold with the highest F1 on out-of-fold probabilities.
 
     Written out rather than ``TunedThresholdClassifierCV``: that one scores each of its candidate
-    thresholds with ``f1_score`` in every fold, a hundred times the cost of the fits themselves here.
+    thresholds with ``f1_score`` in every fold, several times the cost of the fits themselves here.
     """
     thresholds = []
     for column in range(y.shape[1]):
@@ -166,8 +166,7 @@ class TopicModel:
             f.write(skops.io.dumps(self.estimator, compression=zipfile.ZIP_DEFLATED))
         with atomic_writer(folder / WEIGHTS_FILE, "wb", encoding=None) as f:
             numpy.savez_compressed(f, **self.weights())
-        write_json(folder / META_FILE, {**self.meta, "labels": self.labels,
-                                        "thresholds": [round(t, 6) for t in self.thresholds]})
+        write_json(folder / META_FILE, {**self.meta, "labels": self.labels, "thresholds": self.thresholds})
 
     def weights(self) -> dict[str, numpy.ndarray]:
         """What prediction needs, as plain arrays for ``topic_runtime.TopicWeights``."""
