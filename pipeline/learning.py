@@ -221,7 +221,9 @@ def governance_data(standoff: Path = DEFAULT_STANDOFF, corrections: Path | None 
     correction of a paragraph that is also held-out gold is an error (it would leak)."""
     gold = gold_records(standoff, data_dir)
     train, heldout = split_records(gold, "train"), split_records(gold, "heldout")
-    fixes = correction_records(corrections, data_dir) if corrections and Path(corrections).is_dir() else []
+    if corrections is not None and not Path(corrections).is_dir():
+        raise UserError(f"corrections folder not found: {corrections} (pass --corrections none to train without)")
+    fixes = correction_records(corrections, data_dir) if corrections is not None else []
     leaked = {r["id"] for r in fixes} & {r["id"] for r in heldout}
     if leaked:
         raise UserError(f"corrections of held-out paragraphs: {', '.join(sorted(leaked))}; remove them from {corrections}")

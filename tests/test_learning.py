@@ -69,6 +69,8 @@ def test_corrections_of_held_out_gold_are_refused(tmp_path):
     with pytest.raises(UserError, match="corrections of held-out paragraphs: pd98:cv-9:2"):
         governance_data(gold, fixes, data)
     (fixes / "r1.jsonl").unlink()
+    with pytest.raises(UserError, match="corrections folder not found"):
+        governance_data(gold, tmp_path / "typo", data)
     train, corrections, heldout = governance_data(gold, fixes, data)
     assert (len(train), len(corrections), [r["text"] for r in heldout]) == (0, 0, [text])
 

@@ -13,7 +13,8 @@ from ._errors import user_errors
 
 STANDOFF = typer.Option(Path("corpus/gold/peoples_daily.standoff.jsonl"), "--gold",
                         help="Stand-off gold: its train split trains, its heldout split scores")
-CORRECTIONS = typer.Option(Path("corpus/corrections"), "--corrections", help="Folder of stand-off corrections")
+CORRECTIONS = typer.Option(Path("corpus/corrections"), "--corrections",
+                           help="Folder of stand-off corrections (its *.jsonl files), or `none`")
 EPOCHS = typer.Option(10, "--epochs", min=1, help="Training epochs per model")
 SEED = typer.Option(0, "--seed", help="Seed of training and of the data order")
 
@@ -32,7 +33,7 @@ def train_small_cli(
     print what it trained on and its held-out micro-F1 (model alone)."""
     from ..learning import governance_data, score, train_small
 
-    train, fixes, heldout = governance_data(gold, corrections)
+    train, fixes, heldout = governance_data(gold, None if str(corrections) == "none" else corrections)
     card = train_small(train, output, corrections=fixes, weight=weight, epochs=epochs, seed=seed)
     micro = score(output, heldout)["micro"]
     typer.echo(f"trained on {len(train)} gold paragraphs + {len(fixes)} corrections x{weight} "
@@ -70,7 +71,7 @@ def learning_curve_cli(
         rows = average_rows([json.loads(p.read_text(encoding="utf-8")) for p in combine])
         _write(output, "selection-mean", rows, f"uncertainty vs random, mean of {len(combine)} seeds")
         return
-    train, fixes, heldout = governance_data(gold, corrections)
+    train, fixes, heldout = governance_data(gold, None if str(corrections) == "none" else corrections)
     if selection:
         rows = selection_curves(train, heldout, output, start=start, batch=batch, rounds=rounds, epochs=epochs, seed=seed)
         name, title = "selection", f"uncertainty vs random batches of {batch} (start {start})"
