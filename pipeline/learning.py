@@ -10,7 +10,6 @@ of the People's Daily stand-off gold plus the stand-off corrections of ``corpus/
 """
 from __future__ import annotations
 
-import json
 import random
 import shutil
 import tempfile
