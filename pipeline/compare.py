@@ -15,8 +15,8 @@ from typing import Sequence
 import numpy as np
 
 from pipeline.learning import predict
-from pipeline.ner import LABELS, _sha, gold_records, prf
-from pipeline.util import UserError
+from pipeline.ner import LABELS, gold_records, prf
+from pipeline.util import UserError, sha256_text
 
 
 def trained_on(model: Path) -> set[str]:
@@ -71,7 +71,7 @@ def compare(baseline: Path, candidate: Path, data: Path, *, split: str | None = 
         if not records:
             raise UserError(f"{data}: no records in split {split!r}")
     seen = trained_on(baseline) | trained_on(candidate)
-    kept = [r for r in records if _sha(r["text"]) not in seen]
+    kept = [r for r in records if sha256_text(r["text"]) not in seen]
     if not kept:
         raise UserError(f"{data}: every record is in a model's training data; nothing held out to compare on")
     texts = [r["text"] for r in kept]

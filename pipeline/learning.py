@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from pipeline.ner import _sha, char_pipeline, gold_records, prf, write_docbin
+from pipeline.ner import char_pipeline, gold_records, prf, write_docbin
 from pipeline.standoff import DEFAULT_STANDOFF
-from pipeline.util import UserError, write_json
+from pipeline.util import UserError, sha256_text, write_json
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CORRECTIONS = PROJECT_ROOT / "corpus" / "corrections"
@@ -38,7 +38,7 @@ def correction_records(folder: Path = CORRECTIONS, data_dir: Path | None = None)
 def corrections_standoff(pulled: Path, output: Path, project: str) -> tuple[int, int]:
     """Turn a ``doccano pull`` file into stand-off corrections (source file, line, text hash,
     offsets, labels, topics, who confirmed: no text); return (written, left out as unconfirmed)."""
-    from pipeline.util import sha256_text, write_jsonl
+    from pipeline.util import write_jsonl
 
     records, unconfirmed = [], 0
     for number, record in enumerate(gold_records(pulled), 1):
@@ -88,7 +88,7 @@ def train_small(gold: Sequence[dict], output: Path, *, corrections: Sequence[dic
     card = {
         "config": Path(config).as_posix(), "seed": seed, "epochs": epochs,
         "data": {"gold": {"train": len(gold)}, "corrections": {"train": len(corrections), "weight": weight},
-                 "gold_text_sha256": sorted({_sha(r["text"]) for r in train})},
+                 "gold_text_sha256": sorted({sha256_text(r["text"]) for r in train})},
     }
     write_json(output / "training.json", card)
     return card
