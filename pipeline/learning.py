@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 from pipeline.ner import char_pipeline, gold_records, prf, write_docbin
 from pipeline.standoff import DEFAULT_STANDOFF
-from pipeline.util import UserError, sha256_text, write_json
+from pipeline.util import UserError, sha256_text, write_json, write_jsonl
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CORRECTIONS = PROJECT_ROOT / "corpus" / "corrections"
@@ -38,8 +38,6 @@ def correction_records(folder: Path = CORRECTIONS, data_dir: Path | None = None)
 def corrections_standoff(pulled: Path, output: Path, project: str) -> tuple[int, int]:
     """Turn a ``doccano pull`` file into stand-off corrections (source file, line, text hash,
     offsets, labels, topics, who confirmed: no text); return (written, left out as unconfirmed)."""
-    from pipeline.util import write_jsonl
-
     records, unconfirmed = [], 0
     for number, record in enumerate(gold_records(pulled), 1):
         source = record.get("source") or {}

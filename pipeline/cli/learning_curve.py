@@ -32,6 +32,7 @@ def train_small_cli(
     """Train a small char NER (minutes, one thread) on the gold train split plus the corrections;
     print what it trained on and its held-out micro-F1 (model alone)."""
     from ..learning import governance_data, score, train_small
+    from ..util import write_json
 
     train, fixes, heldout = governance_data(gold, None if str(corrections) == "none" else corrections)
     card = train_small(train, output, corrections=fixes, weight=weight, epochs=epochs, seed=seed)
@@ -40,7 +41,7 @@ def train_small_cli(
                f"({epochs} epochs, seed {seed}) -> {output}")
     typer.echo(f"held-out ({len(heldout)} paragraphs) P {micro['p']:.3f} R {micro['r']:.3f} F1 {micro['f']:.3f}")
     card["heldout"] = {"records": len(heldout), "micro": micro}
-    (output / "training.json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_json(output / "training.json", card)
 
 
 @app.command("learning-curve")
