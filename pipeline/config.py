@@ -34,6 +34,8 @@ class SystemSettings(BaseModel):
     scheduler: Optional[str] = None
     # Documents are annotated in shards of about this many characters (the unit of work and of --resume).
     shard_chars: int = Field(20000, ge=1)
+    # Write DIR/report.html (and its PNG figures) at the end of the run.
+    report: bool = False
 
 
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:

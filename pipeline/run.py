@@ -313,6 +313,10 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
                             "total": time.perf_counter() - start}, new),
     }
     write_json(out_dir / "manifest.json", manifest)
+    if settings.report:
+        from .report import write_report
+
+        write_report(out_dir)
     return manifest
 
 

@@ -85,3 +85,10 @@ def test_config_typo_is_one_line(tmp_path: Path):
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "tokenz" in result.stderr and "unit" in result.stderr and "tokens" in result.stderr
     assert not (tmp_path / "annotated.jsonl").exists()
+
+
+def test_run_writes_the_report_when_the_config_asks(tmp_path: Path):
+    cli("run", "configs/default.cfg", "--output", str(tmp_path), "--quiet", "--system.report", "true")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    records = read_jsonl(tmp_path / "annotated.jsonl")
+    assert html.count("<mark") == sum(len(r["entities"]) for r in records) > 0
