@@ -11,7 +11,7 @@ import spacy
 from pipeline.compare import compare, counts, micro_f1, paired_bootstrap
 from pipeline.util import UserError
 from helpers import cli
-from tests.test_select import synthetic, trained_tiny_model
+from test_select import synthetic, trained_tiny_model
 
 
 @pytest.fixture(scope="session")

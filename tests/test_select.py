@@ -12,7 +12,7 @@ from pipeline.select import (Candidate, annotated_keys, corpus_lines, diverse_to
                              score_candidates)
 from pipeline.standoff import resolve_line
 from pipeline.util import sha256_text
-from tests.conftest import cli, read_jsonl
+from helpers import cli, read_jsonl
 
 PEOPLE = ["王建国", "李红梅", "张卫东", "赵志强", "陈晓燕"]
 PLACES = ["杭州市", "金华市", "丽水市", "宁波市", "温州市"]
