@@ -56,7 +56,6 @@ def build_nlp(config: Config, path: str | Path) -> Language:
         raise UserError(f"{path}: {first_line(error)}") from None
     finally:
         gc.enable()
-    gc.freeze()  # the loaded models stay out of later collections (and shared with forked workers)
     return nlp
 
 
