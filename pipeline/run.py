@@ -117,7 +117,8 @@ class Annotator:
 
 
 def load_stages(config: Config, path: str | Path) -> Annotator:
-    """The stages of ``config``, loaded once per process (later calls with the same stages reuse them)."""
+    """The stages of ``config``, loaded once per process: later calls with the same config reuse
+    them (the key is the config, not the files it names: a file changed in place needs a new process)."""
     return loaded(pipeline_key(config), partial(Annotator, config, str(path)))
 
 
