@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
+import re
 import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -35,6 +37,7 @@ CLUENER_LABELS = {"name": "PERSON", "address": "LOC", "organization": "ORG", "go
 MERGE_RULES = ("lexicon", "longest", "model")
 DEFAULT_MERGE = "lexicon"  # best combined micro-F1 on the seeds (docs/ner.md)
 END = "\u2403"  # stands for "end of text" in the last character's bigram
+PUNCTUATION = re.compile(r"[^\w\s]+")  # runs of punctuation and symbols
 
 Entity = tuple[int, int, str]
 
@@ -327,7 +330,8 @@ def load_char_pipeline(path: Path) -> Language:
 class GovernanceNER:
     """Runs the char model on ``doc.text``, merges its spans with the entities already in
     ``doc.ents`` (the lexicon's, with their canonical ``ent_id_``), splits word tokens at entity
-    boundaries and writes the merged entities to ``doc.ents``."""
+    boundaries (and where pkuseg glued punctuation to a word, as in ``;婺``) and writes the
+    merged entities to ``doc.ents``."""
 
     def __init__(self, nlp: Language, name: str = "governance_ner", *, merge: str = DEFAULT_MERGE):
         merge_spans([], [], merge)
@@ -354,7 +358,8 @@ class GovernanceNER:
         lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
         merged = merge_spans(predicted, lexicon, self.merge)
         doc.ents = []
-        split_at(doc, (offset for s, e, _, _ in merged for offset in (s, e)))
+        punctuation = (offset for m in PUNCTUATION.finditer(doc.text) for offset in m.span())
+        split_at(doc, itertools.chain((offset for s, e, _, _ in merged for offset in (s, e)), punctuation))
         spans = []
         for s, e, label, canonical in merged:
             span = doc.char_span(s, e)

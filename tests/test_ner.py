@@ -108,12 +108,13 @@ def _word_pipeline(stub_model):
 
 def test_component_splits_words_and_merges_with_lexicon(stub_model):
     nlp = _word_pipeline(stub_model)
-    words = ["金华市委政法委", "林纪平", "谈", "平安浙江"]
+    words = ["金华市委政法委", "林纪平", "谈", "平安浙江", ";婺", "城区"]
     doc = nlp(Doc(nlp.vocab, words=words, spaces=[False] * len(words)))
     # 市委政法委 sits inside one word: the word is split, the entity kept
     assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == [
         ("市委政法委", "ORG", ""), ("林纪平", "PERSON", ""), ("平安浙江", "PROGRAM", "平安浙江建设")]
-    assert [t.text for t in doc] == ["金华", "市委政法委", "林纪平", "谈", "平安浙江"]
+    # punctuation glued to a word is split off, so the gold span 婺城区 could align
+    assert [t.text for t in doc] == ["金华", "市委政法委", "林纪平", "谈", "平安浙江", ";", "婺", "城区"]
 
 
 def test_component_serialises_its_model(stub_model, tmp_path):
@@ -211,3 +212,17 @@ def test_predicted_spans_are_cut_at_spaces_between_chinese_names():
     text = "通讯员 张范 肖永安 陈贞妃 江胜忠 New York"
     spans = [(4, 10, "PERSON"), (11, 16, "PERSON"), (19, 27, "LOC")]
     assert ner.cut_at_spaces(text, spans) == [(4, 6, "PERSON"), (7, 10, "PERSON"), (11, 14, "PERSON"), (19, 27, "LOC")]
+
+
+def _pkuseg_ready() -> bool:
+    from pipeline import segment
+
+    return segment._is_verified(segment.cache_root() / "pkuseg" / "default")
+
+
+@pytest.mark.skipif(not (MODEL / "config.cfg").is_file() or not SEEDS_GOLD.is_file(), reason="needs models/ner and the seed gold")
+@pytest.mark.skipif(not _pkuseg_ready(), reason="pkuseg model not cached (python -m pipeline fetch-model)")
+def test_combined_stage_aligns_every_seed_gold_span_and_beats_the_lexicon():
+    result = ner.evaluate(MODEL, SEEDS_GOLD, config=ROOT / "configs" / "default.cfg")
+    assert result["unaligned_gold_spans"]["combined"] == 0
+    assert result["systems"]["combined"]["micro"]["f"] > result["systems"]["lexicon"]["micro"]["f"]
