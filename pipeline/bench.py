@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+import jieba
 import psutil
 
 from .config import load_config, resolve, system_settings
@@ -204,8 +205,6 @@ def stage_seconds(stages: Any, config_path: Path, corpus: Corpus, shard_chars: i
 
 
 def bench_corpus(config_path: Path, corpus: Corpus, stages: Any, peer: Any, work: Path, repeats: int) -> dict[str, Any]:
-    import jieba
-
     texts, chars = corpus.texts, corpus.chars
     seg = peer.tokenizer.pkuseg_seg
     shard_chars = system_settings(load_config(config_path), config_path).shard_chars
@@ -285,8 +284,6 @@ def scaling(config_path: Path, base: Path, work: Path, dask: bool) -> list[dict[
 def bench(config_path: Path, text: Path | None = None, chars: int = 100_000, repeats: int = 3,
           shared: Path | None = None, with_scaling: bool = True, dask: bool = True) -> dict[str, Any]:
     """All the measurements, as one JSON-able dict."""
-    import jieba
-
     shared = shared or Path(os.environ.get("GOVNLP_SHARED_DATA", ROOT.parent / "shared" / "data"))
     # The load average tells how much of the machine other processes took while the figures were made.
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average_before": os.getloadavg()[0]},

@@ -22,8 +22,12 @@ def bench_cli(
     no_dask: bool = typer.Option(False, "--no-dask", help="Skip the dask executor in the scaling runs"),
 ) -> None:
     """Measure the pipeline beside raw pkuseg, jieba and a plain spaCy pipeline; print a table and write JSON."""
-    from ..bench import bench, table
-    from ..util import write_json
+    from ..util import UserError, write_json
+
+    try:
+        from ..bench import bench, table
+    except ImportError as error:
+        raise UserError(f"bench needs {error.name}: pip install -e '.[bench]'") from None
 
     results = bench(config, text, chars, repeats, with_scaling=not no_scaling, dask=not no_dask)
     write_json(json_file, results)
