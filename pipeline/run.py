@@ -36,8 +36,8 @@ from .util import UserError, atomic_writer, dumps_line, sha256_file, sha256_text
 
 PARTIAL = "annotated.jsonl.partial"
 JOURNAL = "annotated.journal"
-# [system] keys that change where and how a run executes but not what it writes.
-EXECUTION_KEYS = ("n_process", "executor", "scheduler", "output")
+# [system] keys that change where and how a run executes, or what else it writes, but not annotated.jsonl.
+EXECUTION_KEYS = ("n_process", "executor", "scheduler", "output", "report")
 
 
 def build_nlp(config: Config, path: str | Path) -> Language:
