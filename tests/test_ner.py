@@ -226,3 +226,21 @@ def test_combined_stage_aligns_every_seed_gold_span_and_beats_the_lexicon():
     result = ner.evaluate(MODEL, SEEDS_GOLD, config=ROOT / "configs" / "default.cfg")
     assert result["unaligned_gold_spans"]["combined"] == 0
     assert result["systems"]["combined"]["micro"]["f"] > result["systems"]["lexicon"]["micro"]["f"]
+
+
+def test_evaluate_cli_prints_json_and_user_errors_are_one_line(stub_model, char_run_config, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "d1:p1", "text": "林纪平在浙江", "entities": [[0, 3, "PERSON"], [4, 6, "LOC"]]},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["evaluate", "ner", "--model", str(stub_model), "--data", str(gold),
+                                 "--config", str(char_run_config), "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.stdout)
+    assert scores["systems"]["model"]["micro"]["f"] == 1.0 and scores["systems"]["lexicon"]["micro"]["r"] == 0.0
+    missing = runner.invoke(app, ["train", "ner", str(tmp_path / "none.cfg"), "--output", str(tmp_path / "out")])
+    assert missing.exit_code == 2 and "NER config not found" in missing.output
