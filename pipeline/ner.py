@@ -456,10 +456,26 @@ def training_records(config: dict) -> tuple[list[dict], list[dict], dict]:
         seeds = gold_records(need(paths["gold"]))
         gold_train += seeds
         sources["seeds"] = {"file": paths["gold"], "train": len(seeds)}
-    train += gold_train * data["gold_repeat"]
+    corrections = correction_records(paths, data, dev) if data.get("use_corrections") else []
+    if corrections:
+        sources["corrections"] = {"folder": paths["corrections"], "train": len(corrections), "repeat": data["corrections_repeat"]}
+    train += gold_train * data["gold_repeat"] + corrections * data.get("corrections_repeat", 1)
     sources["gold_repeat"] = data["gold_repeat"]
-    sources["gold_text_sha256"] = sorted({_sha(r["text"]) for r in gold_train})
+    sources["gold_text_sha256"] = sorted({_sha(r["text"]) for r in gold_train + corrections})
     return train, dev, sources
+
+
+def correction_records(paths: dict, data: dict, dev: list[dict]) -> list[dict]:
+    """The people's corrections pulled from doccano (stand-off ``*.jsonl`` in ``[paths] corrections``,
+    written by ``python -m pipeline corrections``); a correction of a held-out paragraph is refused."""
+    folder = Path(paths["corrections"])
+    if not folder.is_dir():
+        raise UserError(f"{folder}: corrections folder not found; set [paths] corrections or [data] use_corrections = false")
+    records = [r for f in sorted(folder.glob("*.jsonl")) for r in gold_records(f, Path(paths["msra"]).parents[2])]
+    leaked = sorted({r["id"] for r in records} & {r["id"] for r in dev})
+    if leaked:
+        raise UserError(f"{folder}: corrections of held-out paragraphs ({', '.join(leaked[:5])}); remove them before training")
+    return records
 
 
 def train(config_path: str | Path, output: str | Path, overrides: dict | None = None) -> dict:

@@ -244,3 +244,18 @@ def test_evaluate_cli_prints_json_and_user_errors_are_one_line(stub_model, char_
     assert scores["systems"]["model"]["micro"]["f"] == 1.0 and scores["systems"]["lexicon"]["micro"]["r"] == 0.0
     missing = runner.invoke(app, ["train", "ner", str(tmp_path / "none.cfg"), "--output", str(tmp_path / "out")])
     assert missing.exit_code == 2 and "NER config not found" in missing.output
+
+
+def test_training_reads_the_corrections_and_refuses_held_out_ones(shared_data, tmp_path):
+    from pipeline.ner import correction_records
+    from pipeline.util import UserError
+
+    root = Path(__file__).resolve().parent.parent
+    paths = {"corrections": str(tmp_path), "msra": str(shared_data / "ner" / "msra" / "train.bio.tsv.gz")}
+    lines = (root / "corpus" / "corrections" / "round1.jsonl").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "round1.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records = correction_records(paths, {}, dev=[])
+    assert [r["id"] for r in records] == [json.loads(line)["id"] for line in lines]
+    assert all(r["text"] and r["entities"] == json.loads(line)["entities"] for r, line in zip(records, lines))
+    with pytest.raises(UserError, match="held-out"):
+        correction_records(paths, {}, dev=[{"id": records[0]["id"]}])
