@@ -157,3 +157,19 @@ def test_project_lookup_is_exact(admin: DoccanoClient, project_name: str) -> Non
     assert admin.find_project(project_name) is None
     made = admin.create_project(project_name, "x")
     assert admin.find_project(project_name)["id"] == made["id"]
+
+
+def test_a_task_that_never_finishes_is_one_line_after_its_time_out() -> None:
+    polls: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/auth/login/":
+            return httpx.Response(200, json={"key": "tok"})
+        polls.append(request.url.path)
+        return httpx.Response(200, json={"ready": False, "result": None, "error": None})
+
+    c = DoccanoClient(Credentials("http://doccano.test", "admin", SECRET), transport=httpx.MockTransport(handle), backoff=0.001)
+    with pytest.raises(DoccanoError, match=r"import task not done after 1s") as error:
+        c.wait_task("t-1", timeout=1.0, what="import")
+    assert "\n" not in str(error.value) and SECRET not in str(error.value)
+    assert len(polls) >= 2 and set(polls) == {"/v1/tasks/status/t-1"}
