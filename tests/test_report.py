@@ -126,8 +126,15 @@ def test_same_run_same_bytes(seed_run: Path, report: Path, tmp_path: Path) -> No
         assert (again.parent / first.name).read_bytes() == first.read_bytes(), first.name
 
 
-def test_no_model_section_without_a_card(page_text: str) -> None:
-    assert 'id="models"' not in page_text  # the default config loads no trained model
+def test_the_default_run_shows_its_trained_models(page_text: str) -> None:
+    models = page_text[page_text.index('<section id="models">'):page_text.index('<section id="documents">')]
+    assert "models/ner" in models and "models/topics" in models
+
+
+def test_no_model_section_without_a_card(tmp_path: Path) -> None:
+    record = {"id": "d:a1:p1", "doc_id": "d", "text": "平安浙江", "entities": [[0, 4, "PROGRAM"]], "cats": ["other"]}
+    out = write_report(write_run(tmp_path, [record]), tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'id="models"' not in out
 
 
 def run_with_model(seed_run: Path, tmp_path: Path, cards: dict[str, dict]) -> Path:
@@ -140,8 +147,9 @@ def run_with_model(seed_run: Path, tmp_path: Path, cards: dict[str, dict]) -> Pa
     run.mkdir()
     shutil.copy(seed_run / "annotated.jsonl", run)
     manifest = json.loads((seed_run / "manifest.json").read_text(encoding="utf-8"))
-    manifest["config"] = manifest["config"].replace("[paths]\n", f'[paths]\nner_model = "{model.as_posix()}"\n', 1)
-    manifest["models"]["ner_model"] = "0" * 64
+    config = re.sub(r'^(ner_model|topic_model) = .*\n', "", manifest["config"], flags=re.M)
+    manifest["config"] = config.replace("[paths]\n", f'[paths]\nner_model = "{model.as_posix()}"\n', 1)
+    manifest["models"] = {"ner_model": "0" * 64}
     (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return run
 
