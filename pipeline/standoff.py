@@ -16,7 +16,7 @@ from pipeline.util import UserError, sha256_text
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
-DEFAULT_STANDOFF = PROJECT_ROOT / "corpus" / "gold" / "peoples_daily.standoff.jsonl"
+DEFAULT_STANDOFF = PROJECT_ROOT / "corpus" / "gold" / "pd1998.standoff.jsonl"
 LABELS = ("PROGRAM", "PLATFORM", "ORG", "LOC", "PERSON", "HONOR", "POLICY", "EVENT")
 
 

@@ -156,7 +156,7 @@ class TopicModel:
         return scores, [assign(row, self.labels, self.thresholds) for row in scores]
 
     def save(self, folder: str | Path) -> None:
-        """Write ``model.skops``, the run-time ``weights.npz`` and ``meta.json`` (labels, thresholds, versions, ...)."""
+        """Write ``model.skops``, the run-time ``topic_weights.npz`` and ``meta.json`` (labels, thresholds, versions, ...)."""
         import zipfile
 
         import skops.io

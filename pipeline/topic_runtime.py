@@ -3,7 +3,7 @@
 Why not call the scikit-learn pipeline: importing scikit-learn and skops costs about 3 s of CPU, half
 again the CPU time of the whole default run (which imports neither), and the issue allows prediction
 10%. The fitted pipeline is linear, so ``export_weights`` copies out what prediction needs (vocabularies,
-idf, LinearSVC coefficients, sigmoid calibration) into ``weights.npz``, read with ``allow_pickle=False``;
+idf, LinearSVC coefficients, sigmoid calibration) into ``topic_weights.npz``, read with ``allow_pickle=False``;
 ``TopicWeights`` repeats scikit-learn's arithmetic (TfidfVectorizer n-grams, sublinear tf, idf, l2 norm
 per feature family; decision value; ``expit(-(a*d + b))``). ``tests/test_topics.py`` checks that both
 give the same probabilities. ``model.skops`` stays the reference model (evaluation, inspection).
@@ -19,7 +19,7 @@ from typing import Any, Callable, Sequence
 
 import numpy
 
-WEIGHTS_FILE = "weights.npz"
+WEIGHTS_FILE = "topic_weights.npz"
 META_FILE = "meta.json"
 OTHER = "other"
 _WHITESPACE = re.compile(r"\s\s+")
@@ -100,7 +100,7 @@ class TopicWeights:
 
     @classmethod
     def load(cls, folder: str | Path) -> "TopicWeights":
-        """Read ``weights.npz`` (no pickles allowed) and ``meta.json`` from a model folder."""
+        """Read ``topic_weights.npz`` (no pickles allowed) and ``meta.json`` from a model folder."""
         from .util import UserError
 
         folder = Path(folder)

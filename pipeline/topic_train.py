@@ -253,7 +253,7 @@ def model_card(report: dict[str, Any], model: TopicModel, config_path: str, data
         "A scikit-learn model for the `topic_classifier` component (`pipeline/topics.py`): TF-IDF of pkuseg",
         "words and character n-grams, one calibrated LinearSVC per label (one-vs-rest), per-label thresholds chosen",
         "on out-of-fold probabilities. Stored with skops (`model.skops`, loaded with an explicit list of trusted types);",
-        "the component predicts from the same weights exported to `weights.npz` (numpy, no pickles).",
+        "the component predicts from the same weights exported to `topic_weights.npz` (numpy, no pickles).",
         "`meta.json` holds the labels, thresholds, data hashes, settings, scores and package versions.",
         "",
         f"Trained by `{command}` (seed {report['seed']}; the training config is `config.cfg`).",

@@ -103,7 +103,7 @@ def paragraphs(doc: Doc) -> List[str]:
 class TopicClassifier:
     """Fills ``doc.cats`` and ``doc._.topics`` from a trained topic model folder.
 
-    The model folder's ``weights.npz`` and ``meta.json`` load at ``initialize`` from the configured
+    The model folder's ``topic_weights.npz`` and ``meta.json`` load at ``initialize`` from the configured
     path, or in ``from_disk`` when a saved pipeline is loaded.
     """
 

@@ -79,7 +79,7 @@ def test_committed_corrections_trace_back(shared_data, root):
     folder = root / "corpus" / "corrections"
     files = sorted(folder.rglob("*.jsonl"))
     assert files, "corpus/corrections holds the demonstration's rounds"
-    gold_ids = {json.loads(l)["id"] for l in (root / "corpus/gold/peoples_daily.standoff.jsonl").read_text().splitlines()}
+    gold_ids = {json.loads(l)["id"] for l in (root / "corpus/gold/pd1998.standoff.jsonl").read_text().splitlines()}
     for path in files:
         for record in read_jsonl(path):
             assert "text" not in record and record["annotators"] and record["id"] not in gold_ids

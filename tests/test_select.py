@@ -120,7 +120,7 @@ def test_select_cli_writes_units_ready_for_push(tiny_model, tmp_path):
                "--exclude", str(tmp_path / "none.jsonl"), check=False)
     assert proc.returncode == 2 and "stand-off file not found" in proc.stderr  # a wrong --exclude is named
     proc = cli("select", "--pool", str(pool.parent), "--n", "3", "--model", str(tiny_model), "--output", str(out),
-               "--exclude", str(Path("corpus/gold/peoples_daily.standoff.jsonl").resolve()))
+               "--exclude", str(Path("corpus/gold/pd1998.standoff.jsonl").resolve()))
     assert "3 of 10 pool paragraphs selected" in proc.stdout
     units = read_units(out)  # what `doccano push` accepts
     assert len(units) == 3 and len({u["id"] for u in units}) == 3

@@ -17,7 +17,7 @@ from pipeline.topics import TOPICS, classifier_nlp
 from pipeline.util import UserError
 
 SEEDS_GOLD = ROOT / "corpus" / "gold" / "seeds.jsonl"
-STANDOFF = ROOT / "corpus" / "gold" / "peoples_daily.standoff.jsonl"
+STANDOFF = ROOT / "corpus" / "gold" / "pd1998.standoff.jsonl"
 COMMITTED = ROOT / "models" / "topics"
 # Few folds keep the fit on the seed gold to seconds; the rarest seed label has five examples.
 SMALL = Settings(model=ModelSettings(calibration_folds=2, threshold_folds=3))

@@ -11,7 +11,7 @@ import typer
 from ._app import app, train_app
 from ._errors import user_errors
 
-STANDOFF = typer.Option(Path("corpus/gold/peoples_daily.standoff.jsonl"), "--gold",
+STANDOFF = typer.Option(Path("corpus/gold/pd1998.standoff.jsonl"), "--gold",
                         help="Stand-off gold: its train split trains, its heldout split scores")
 CORRECTIONS = typer.Option(Path("corpus/corrections"), "--corrections",
                            help="Folder of stand-off corrections (its *.jsonl files), or `none`")

@@ -9,7 +9,7 @@ import typer
 from ._app import app
 from ._errors import user_errors
 
-GOLD = Path("corpus/gold/peoples_daily.standoff.jsonl")
+GOLD = Path("corpus/gold/pd1998.standoff.jsonl")
 CORRECTIONS = Path("corpus/corrections")
 
 
