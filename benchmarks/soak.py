@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -27,6 +26,7 @@ from typing import Any, Optional
 import psutil
 import typer
 
+from pipeline.bench import MemorySampler
 from pipeline.standoff import resolve_line
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,37 +63,6 @@ def write_pages(data: Path, folder: Path, lines_per_page: int, max_chars: int) -
     return pages, chars
 
 
-class MemorySampler:
-    """Samples the memory of a process tree (proportional set size where known) every ``interval`` s."""
-
-    def __init__(self, pid: int, interval: float = 1.0) -> None:
-        self.process, self.interval = psutil.Process(pid), interval
-        self.samples: list[tuple[float, int]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        start = time.monotonic()
-        while not self._stop.is_set():
-            try:
-                tree = [self.process, *self.process.children(recursive=True)]
-                total = 0
-                for p in tree:
-                    full = p.memory_full_info()
-                    total += getattr(full, "pss", full.rss)
-                if total:  # nothing to measure once the process has exited
-                    self.samples.append((time.monotonic() - start, total))
-            except psutil.Error:
-                pass
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> "MemorySampler":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def run_once(pages: Path, out: Path, n_process: int) -> dict[str, Any]:
@@ -102,7 +71,7 @@ def run_once(pages: Path, out: Path, n_process: int) -> dict[str, Any]:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     start = time.monotonic()
     process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    with MemorySampler(process.pid) as memory:
+    with MemorySampler(process.pid, interval=1.0, proportional=True) as memory:
         _, stderr = process.communicate()
     wall = time.monotonic() - start
     if process.returncode != 0:

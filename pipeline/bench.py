@@ -96,8 +96,9 @@ def text_corpus(config_path: Path, path: Path) -> Corpus:
     return Corpus(path.name, path, paragraphs(config_path, path))
 
 
-class MemoryPeak:
-    """Samples the memory of a process and its children, summed, in a thread; keeps the peak.
+class MemorySampler:
+    """Samples the memory of a process and its children, summed, in a thread: every sample
+    ``(seconds since start, bytes)`` and the peak.
 
     ``proportional``: proportional set size where the system reports it (forked workers share the
     model's pages, which resident sizes would count once per process). It reads /proc/PID/smaps,
@@ -105,19 +106,24 @@ class MemoryPeak:
 
     def __init__(self, pid: int, interval: float = 0.1, proportional: bool = False) -> None:
         self.process, self.interval, self.proportional, self.peak = psutil.Process(pid), interval, proportional, 0
+        self.samples: list[tuple[float, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
+        start = time.monotonic()
         while not self._stop.is_set():
             try:
                 tree = [self.process, *self.process.children(recursive=True)]
-                self.peak = max(self.peak, sum(self._memory(p) for p in tree if p.is_running()))
+                total = sum(self._memory(p) for p in tree if p.is_running())
+                if total:  # nothing to measure once the process has exited
+                    self.samples.append((time.monotonic() - start, total))
+                    self.peak = max(self.peak, total)
             except psutil.Error:
                 pass
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "MemoryPeak":
+    def __enter__(self) -> "MemorySampler":
         self._thread.start()
         return self
 
@@ -157,7 +163,7 @@ def rounds(works: dict[str, Callable[[], Any]], repeats: int) -> dict[str, dict[
     out: dict[str, dict[str, Any]] = {name: {"runs": [], "cpu": [], "peak_memory_mb": 0} for name in works}
     for _ in range(repeats):
         for name, work in works.items():
-            with MemoryPeak(os.getpid()) as memory:
+            with MemorySampler(os.getpid()) as memory:
                 start, cpu = time.perf_counter(), time.process_time()
                 result = work()
                 wall, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -255,7 +261,7 @@ def run_subprocess(config_path: Path, input_path: Path, out: Path, n_process: in
            f"--paths.input={input_path}", f"--system.n_process={n_process}", f"--system.executor={executor}"]
     start = time.perf_counter()
     process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    with MemoryPeak(process.pid, interval=0.25, proportional=True) as memory:
+    with MemorySampler(process.pid, interval=0.25, proportional=True) as memory:
         _, stderr = process.communicate()
     wall = time.perf_counter() - start
     if process.returncode != 0:
