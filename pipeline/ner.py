@@ -29,6 +29,7 @@ from spacy.util import get_words_and_spaces
 from spacy.vectors import Vectors
 from spacy.vocab import Vocab
 
+from pipeline import entity_tagger  # noqa: F401  (registers the char pipeline's ``entity_tagger``)
 from pipeline.util import UserError, write_json
 
 LABELS = ("PROGRAM", "PLATFORM", "ORG", "LOC", "PERSON", "HONOR", "POLICY", "EVENT")

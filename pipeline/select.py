@@ -1,11 +1,11 @@
 """Pick the paragraphs worth a person's time (issue 6): rank an unlabeled pool by how uncertain the
 NER model is about its entities and where it disagrees with the lexicon, then take a diverse batch.
 
-Uncertainty comes from beam search over the greedy char model: an entity's probability is the
-share of the beam's parses that contain it (spaCy's ``EntityRecognizer.scored_ents``, the recipe
-Prodigy uses). A paragraph's score is the expected number of entity decisions a correction would
-fix: ``min(p, 1 - p)`` summed over the beam's entities, plus ``1 - p`` for every lexicon match the
-model does not back. Diversity is maximal marginal relevance over character-bigram TF-IDF vectors,
+Uncertainty comes from the char model's tag probabilities: an entity's probability is its marginal
+over all valid BILUO tag sequences (``EntityTagger.scored_ents``: forward-backward), for the
+entities of the best sequence and of a recall-oriented one. A paragraph's score is the expected
+number of entity decisions a correction would fix: ``min(p, 1 - p)`` summed over those entities,
+plus ``1 - p`` for every lexicon match the model does not back. Diversity is maximal marginal relevance over character-bigram TF-IDF vectors,
 so that one pattern (the same agency, the same sentence frame) does not fill the batch.
 """
 from __future__ import annotations
@@ -139,13 +139,13 @@ def lexicon_matcher(nlp, lexicon: Path = LEXICON):
     return matcher
 
 
-def score_candidates(model: Path, records: Sequence[dict], *, beam_width: int = 8, lexicon: Path | None = LEXICON,
+def score_candidates(model: Path, records: Sequence[dict], *, lexicon: Path | None = LEXICON,
                      batch_size: int = 64) -> list[Candidate]:
-    """Beam-search every record with the char model and score it (see the module docstring)."""
+    """Score every record with the char model's entity marginals (see the module docstring)."""
     import spacy
     from spacy.util import filter_spans, minibatch
 
-    import pipeline.ner  # noqa: F401  (registers the char tokenizer)
+    import pipeline.ner  # noqa: F401  (registers the char tokenizer and the entity tagger)
 
     nlp = spacy.load(model)
     ner = nlp.get_pipe("ner")
@@ -153,9 +153,8 @@ def score_candidates(model: Path, records: Sequence[dict], *, beam_width: int = 
     candidates = []
     for batch in minibatch(records, batch_size):
         docs = [nlp.make_doc(r["text"]) for r in batch]
-        beams = ner.beam_parse(docs, beam_width=beam_width, beam_density=0.0001)
-        for record, doc, probs in zip(batch, docs, ner.scored_ents(beams)):
-            probs = {(doc[s:e].start_char, doc[s:e].end_char, label): min(p, 1.0) for (s, e, label), p in probs.items()}
+        for record, doc, probs in zip(batch, docs, ner.scored_ents(docs)):
+            probs = {key: min(p, 1.0) for key, p in probs.items()}
             best = filter_spans([doc.char_span(s, e, label=lab) for (s, e, lab), p in probs.items() if p >= 0.5])
             cand = Candidate(record, entities=sorted((e.start_char, e.end_char, e.label_) for e in best))
             cand.uncertain = sorted((s, e, lab, p) for (s, e, lab), p in probs.items() if 0.05 < p < 0.95)
@@ -214,7 +213,7 @@ def to_unit(candidate: Candidate, rank: int, model: Path) -> dict:
 
 
 def select(pool: Path, model: Path, n: int, *, exclude: Sequence[Path] = (), data_dir: Path = DEFAULT_DATA_DIR,
-           limit: int = 0, seed: int = 0, diversity: float = 0.5, beam_width: int = 8,
+           limit: int = 0, seed: int = 0, diversity: float = 0.5,
            strategy: str = "uncertainty") -> tuple[list[dict], dict]:
     """The ``n`` pool paragraphs to correct next, as push-ready units, and figures about the pool.
     ``limit`` scores a seeded random sample of that many pool paragraphs (0: all)."""
@@ -229,9 +228,9 @@ def select(pool: Path, model: Path, n: int, *, exclude: Sequence[Path] = (), dat
         records = random_batch(records, limit, seed)
     if strategy == "random":
         chosen = [Candidate(r) for r in random_batch(records, n, seed)]
-        scored = score_candidates(model, [c.record for c in chosen], beam_width=beam_width)
+        scored = score_candidates(model, [c.record for c in chosen])
     else:
-        scored = diverse_top(score_candidates(model, records, beam_width=beam_width), n, diversity=diversity)
+        scored = diverse_top(score_candidates(model, records), n, diversity=diversity)
     units = [to_unit(c, rank, model) for rank, c in enumerate(scored, 1)]
     info = {"pool": len(records), "selected": len(units), "strategy": strategy,
             "mean_score": sum(c.score for c in scored) / max(len(scored), 1)}

@@ -94,7 +94,7 @@ def test_diversity_breaks_up_one_pattern():
     assert [c.record["id"] for c in diverse_top(candidates, 2, diversity=0.5)] == ["dup1", "new"]
 
 
-def test_scores_come_from_the_beam(tiny_model, tmp_path):
+def test_scores_come_from_the_marginals(tiny_model, tmp_path):
     texts = ["李红梅在金华市公安局工作，负责治安和调解纠纷。", "新来的同志在县里工作，负责治安和调解纠纷。"]
     records = [{"id": str(i), "text": t} for i, t in enumerate(texts)]
     plain = score_candidates(tiny_model, records, lexicon=None)

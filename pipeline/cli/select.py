@@ -29,8 +29,8 @@ def select_cli(
     limit: int = typer.Option(0, "--limit", help="Score a random sample of this many pool paragraphs (0: all)"),
     seed: int = typer.Option(0, "--seed", help="Seed of --limit sampling and of --strategy random"),
 ) -> None:
-    """Rank pool paragraphs by how much a correction would teach the model (beam-search entity
-    uncertainty plus lexicon disagreement), keep a diverse batch, write it for `doccano push`."""
+    """Rank pool paragraphs by how much a correction would teach the model (entity
+    uncertainty from the tagger's marginals plus lexicon disagreement), keep a diverse batch, write it for `doccano push`."""
     from ..select import select
     from ..util import write_jsonl
 
