@@ -132,17 +132,17 @@ class BILUOLattice:
             nxt = logp[t + 1] + beta[t + 1]
             beta[t, self.closed] = lse(nxt[self.opening])
             beta[t, self.b] = beta[t, self.i] = numpy.logaddexp(nxt[self.i], nxt[self.l])
-        z = lse(alpha[n - 1] + self.end_penalty)
+        z = lse(alpha[n - 1] + self.end_penalty)  # a marginal may exceed it by rounding: capped at 1
         column = {label: k for k, label in enumerate(self.labels)}
         out = []
         for s, e, label in spans:
             if e - s == 1:
                 u = column[f"U-{label}"]
-                out.append(float(numpy.exp(alpha[s, u] + beta[s, u] - z)))
+                out.append(min(1.0, float(numpy.exp(alpha[s, u] + beta[s, u] - z))))
                 continue
             before = lse(alpha[s - 1, self.closed]) if s else 0.0
             path = logp[s, column[f"B-{label}"]] + logp[s + 1:e - 1, column[f"I-{label}"]].sum() + logp[e - 1, column[f"L-{label}"]]
-            out.append(float(numpy.exp(before + path + beta[e - 1, column[f"L-{label}"]] - z)))
+            out.append(min(1.0, float(numpy.exp(before + path + beta[e - 1, column[f"L-{label}"]] - z))))
         return out
 
     def spans(self, tags: numpy.ndarray) -> list[tuple[int, int, str]]:

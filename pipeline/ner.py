@@ -9,6 +9,7 @@ lexicon's entities, and splits word tokens at the boundaries of the merged entit
 """
 from __future__ import annotations
 
+import bisect
 import gzip
 import hashlib
 import itertools
@@ -22,6 +23,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy
 
 import spacy
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example, biluo_tags_to_spans, iob_to_biluo
@@ -58,8 +60,9 @@ class CharBigramTokenizer:
         words, spaces = get_words_and_spaces(list(text), text)
         doc = Doc(self.vocab, words=words, spaces=spaces)
         norm = [unicodedata.normalize("NFKC", w) for w in words] + [END]
-        for i, token in enumerate(doc):
-            token.norm_ = norm[i] + norm[i + 1]
+        add = self.vocab.strings.add
+        bigrams = numpy.array([add(a + b) for a, b in zip(norm, norm[1:])], dtype="uint64")
+        doc.from_array([NORM], bigrams.reshape(-1, 1))
         return doc
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
@@ -308,16 +311,17 @@ def cut_at_spaces(text: str, spans: Iterable[Entity]) -> list[Entity]:
 def split_at(doc: Doc, offsets: Iterable[int]) -> int:
     """Split the tokens of ``doc`` that have one of the character ``offsets`` strictly inside them;
     return the number of tokens split."""
-    cuts: dict[int, list[int]] = defaultdict(list)
+    starts = [token.idx for token in doc]
+    cuts: dict[int, set[int]] = defaultdict(set)
     for offset in offsets:
-        span = doc.char_span(offset, offset + 1, alignment_mode="expand") if offset < len(doc.text) else None
-        if span is not None and len(span) and span[0].idx < offset:
-            cuts[span[0].i].append(offset - span[0].idx)
+        i = bisect.bisect_right(starts, offset) - 1
+        if i >= 0 and starts[i] < offset < starts[i] + len(doc[i]):
+            cuts[i].add(offset - starts[i])
     if cuts:
         with doc.retokenize() as retokenizer:
             for i, inner in cuts.items():
                 token = doc[i]
-                bounds = [0, *sorted(set(inner)), len(token.text)]
+                bounds = [0, *sorted(inner), len(token.text)]
                 pieces = [token.text[a:b] for a, b in zip(bounds, bounds[1:])]
                 retokenizer.split(token, pieces, heads=[(token, k) for k in range(len(pieces))])
     return len(cuts)
@@ -352,14 +356,14 @@ class GovernanceNER:
         """Character-offset entities predicted by the char model alone."""
         if self.model is None:
             raise UserError("governance_ner: the model is not loaded; run nlp.initialize() first")
-        return [cut_at_spaces(d.text, [(e.start_char, e.end_char, e.label_) for e in d.ents])
-                for d in self.model.pipe(texts, batch_size=batch_size)]
+        return [cut_at_spaces(text, [(e.start_char, e.end_char, e.label_) for e in d.ents])
+                for text, d in zip(texts, self.model.pipe(texts, batch_size=batch_size))]
 
-    def set_annotations(self, doc: Doc, predicted: Sequence[Entity]) -> Doc:
+    def set_annotations(self, doc: Doc, predicted: Sequence[Entity], text: str | None = None) -> Doc:
         lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
         merged = merge_spans(predicted, lexicon, self.merge)
         doc.ents = []
-        punctuation = (offset for m in PUNCTUATION.finditer(doc.text) for offset in m.span())
+        punctuation = (offset for m in PUNCTUATION.finditer(doc.text if text is None else text) for offset in m.span())
         split_at(doc, itertools.chain((offset for s, e, _, _ in merged for offset in (s, e)), punctuation))
         spans = []
         for s, e, label, canonical in merged:
@@ -373,8 +377,9 @@ class GovernanceNER:
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
         for batch in spacy.util.minibatch(docs, size=batch_size):
-            for doc, predicted in zip(batch, self.predict([d.text for d in batch], batch_size)):
-                yield self.set_annotations(doc, predicted)
+            texts = [d.text for d in batch]
+            for doc, text, predicted in zip(batch, texts, self.predict(texts, batch_size)):
+                yield self.set_annotations(doc, predicted, text)
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         if self.model is not None:

@@ -98,6 +98,7 @@ def test_missing_annotation_is_left_out_of_the_loss():
 
 
 def test_the_tagger_learns_entities_and_survives_a_round_trip(tmp_path):
+    spacy.util.fix_random_seed(0)
     nlp = char_nlp()
     data = [("王芳在温州市调解纠纷", [(0, 2, "PER"), (3, 6, "LOC")]),
             ("张伟到杭州市公安局报到", [(0, 2, "PER"), (3, 9, "ORG")]),
