@@ -643,13 +643,13 @@ def prf(gold: Iterable[Entity], predicted: Iterable[Entity]) -> dict:
     return {"per_label": per_label, "micro": micro, "macro": macro}
 
 
-def base_pipeline(config_path: str | Path) -> tuple[Language, GovernanceNER | None]:
+def base_pipeline(config_path: str | Path, overrides: dict | None = None) -> tuple[Language, GovernanceNER | None]:
     """The main pipeline of ``config_path`` up to its lexicon ruler, and its ``governance_ner``
     component (None when the config has none)."""
     from pipeline.config import load_config
     from pipeline.run import build_nlp
 
-    config = load_config(config_path)
+    config = load_config(config_path, overrides)
     names = list(config["nlp"]["pipeline"])
     if "governance_lexicon" not in names:
         raise UserError(f"{config_path}: no governance_lexicon component to evaluate against")
@@ -663,11 +663,41 @@ def base_pipeline(config_path: str | Path) -> tuple[Language, GovernanceNER | No
     return nlp, GovernanceNER(nlp, merge=merge)
 
 
+def document_of(record: dict) -> str:
+    """The document a gold record belongs to (``doc_id``, or its id up to the first colon)."""
+    return record.get("doc_id") or record["id"].split(":")[0]
+
+
+def lexicon_without_document(lexicon: Path, records: Sequence[dict], held_out: str, output: Path) -> int:
+    """Write to ``output`` the entries of ``lexicon`` except those whose names occur in the
+    ``held_out`` document of ``records`` and in no other of its documents (the entries one could
+    only have written after reading it); return how many were left out."""
+    from pipeline.entities import load_lexicon
+
+    inside = "\n".join(r["text"] for r in records if document_of(r) == held_out)
+    elsewhere = "\n".join(r["text"] for r in records if document_of(r) != held_out)
+    kept, dropped = [], 0
+    for entry in load_lexicon(lexicon):
+        if any(s in inside for s in entry.surfaces) and not any(s in elsewhere for s in entry.surfaces):
+            dropped += 1
+        else:
+            kept.append({"label": entry.label, "canonical": entry.canonical, "aliases": list(entry.aliases)})
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "lexicon.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kept), encoding="utf-8")
+    return dropped
+
+
 def evaluate(model: str | Path, data: str | Path, *, config: str | Path = "configs/default.cfg",
-             merge: str | None = None, data_dir: Path | None = None) -> dict:
+             merge: str | None = None, data_dir: Path | None = None, lexicon_lodo: bool = False) -> dict:
     """Score the lexicon alone, the model alone and the combined stage on a gold file, on
     character offsets; records whose text the model trained on are skipped. MSRA files
-    (``*.bio.tsv[.gz]``) are scored on the dev split the model card names."""
+    (``*.bio.tsv[.gz]``) are scored on the dev split the model card names. ``lexicon_lodo``: each
+    document is scored with a lexicon that lacks the entries only that document names
+    (``lexicon_without_document``), so that the lexicon is not credited with what it was written from."""
+    import tempfile
+
+    from pipeline.config import load_config
+
     model = Path(model)
     card = json.loads((model / "training.json").read_text(encoding="utf-8")) if (model / "training.json").is_file() else {}
     data = Path(data)
@@ -680,39 +710,73 @@ def evaluate(model: str | Path, data: str | Path, *, config: str | Path = "confi
         records = gold_records(data, data_dir)
     trained_on = set(card.get("data", {}).get("gold_text_sha256", []))
     kept = [r for r in records if _sha(r["text"]) not in trained_on]
-    nlp, component = base_pipeline(config)
-    if merge:
-        merge_spans([], [], merge)
-        component.merge = merge
-    component.initialize(model=str(model))
+    groups: list[tuple[dict, list[dict]]] = [({}, kept)]
+    left_out: dict[str, int] = {}
+    work = tempfile.TemporaryDirectory()
+    if lexicon_lodo:
+        lexicon = Path(load_config(config)["paths"]["lexicon"])
+        groups = []
+        for document in sorted({document_of(r) for r in kept}):
+            folder = Path(work.name) / document
+            left_out[document] = lexicon_without_document(lexicon, kept, document, folder)
+            groups.append(({"paths.lexicon": str(folder)}, [r for r in kept if document_of(r) == document]))
+    component = None
     systems: dict[str, list[Entity]] = {"lexicon": [], "model": [], "combined": []}
     gold: list[Entity] = []
     by_doc: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
     unaligned = {"lexicon": 0, "combined": 0}
-    texts = [r["text"] for r in kept]
-    for n, (record, doc, predicted) in enumerate(zip(kept, nlp.pipe(texts, batch_size=64), component.predict(texts))):
-        key = lambda s, e, label: (n, s, e, label)  # noqa: E731
-        g = [key(*span[:3]) for span in record["entities"]]
-        gold += g
-        systems["lexicon"] += [key(e.start_char, e.end_char, e.label_) for e in doc.ents]
-        unaligned["lexicon"] += sum(doc.char_span(s, e) is None for s, e, _ in record["entities"])
-        systems["model"] += [key(*span) for span in predicted]
-        component.set_annotations(doc, predicted)
-        combined = [key(e.start_char, e.end_char, e.label_) for e in doc.ents]
-        systems["combined"] += combined
-        unaligned["combined"] += sum(doc.char_span(s, e) is None for s, e, _ in record["entities"])
-        doc_gold, doc_pred = by_doc[record.get("doc_id") or record["id"].split(":")[0]]
-        doc_gold += g
-        doc_pred += combined
+    with work:
+        for n, (record, doc, predicted, component) in enumerate(_predictions(groups, config, model, merge)):
+            _score_record(n, record, doc, predicted, component, gold, systems, unaligned, by_doc)
     result = {
-        "command": f"python -m pipeline evaluate ner --model {model.as_posix()} --data {data.as_posix()}",
+        "command": f"python -m pipeline evaluate ner --model {model.as_posix()} --data {data.as_posix()}"
+                   + (" --lexicon-lodo" if lexicon_lodo else ""),
         "data": data.as_posix(), "records": len(kept), "skipped_trained_on": len(records) - len(kept),
-        "gold_spans": len(gold), "merge": component.merge,
+        "gold_spans": len(gold), "merge": component.merge if component else merge or DEFAULT_MERGE,
         "unaligned_gold_spans": unaligned,
         "systems": {name: prf(gold, spans) for name, spans in systems.items()},
         "combined_by_document": {d: prf(g, p)["micro"]["f"] for d, (g, p) in sorted(by_doc.items())} if len(by_doc) <= 20 else {},
     }
+    if lexicon_lodo:
+        result["lexicon_entries_left_out"] = left_out
     return result
+
+
+def _predictions(groups: Sequence[tuple[dict, list[dict]]], config: str | Path, model: Path,
+                 merge: str | None) -> Iterator[tuple[dict, Doc, list[Entity], GovernanceNER]]:
+    """Each record with its lexicon-stage doc and the model's spans, group by group (a group's
+    config overrides give it its own lexicon); the char model is loaded once."""
+    char_model = None
+    for overrides, records in groups:
+        nlp, component = base_pipeline(config, overrides)
+        if merge:
+            merge_spans([], [], merge)
+            component.merge = merge
+        if char_model is None:
+            component.initialize(model=str(model))
+            char_model = component.model
+        component.model = char_model
+        texts = [r["text"] for r in records]
+        for record, doc, predicted in zip(records, nlp.pipe(texts, batch_size=64), component.predict(texts)):
+            yield record, doc, predicted, component
+
+
+def _score_record(n: int, record: dict, doc: Doc, predicted: list[Entity], component: GovernanceNER, gold: list,
+                  systems: dict[str, list[Entity]], unaligned: dict[str, int], by_doc: dict) -> None:
+    """Add one record's gold and its three systems' spans (keyed by record number) to the tallies."""
+    key = lambda s, e, label: (n, s, e, label)  # noqa: E731
+    g = [key(*span[:3]) for span in record["entities"]]
+    gold += g
+    systems["lexicon"] += [key(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    unaligned["lexicon"] += sum(doc.char_span(s, e) is None for s, e, _ in record["entities"])
+    systems["model"] += [key(*span) for span in predicted]
+    component.set_annotations(doc, predicted)
+    combined = [key(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    systems["combined"] += combined
+    unaligned["combined"] += sum(doc.char_span(s, e) is None for s, e, _ in record["entities"])
+    doc_gold, doc_pred = by_doc[document_of(record)]
+    doc_gold += g
+    doc_pred += combined
 
 
 def format_scores(result: dict, markdown: bool = False) -> str:
@@ -730,6 +794,8 @@ def format_scores(result: dict, markdown: bool = False) -> str:
     notes = [f"{result['records']} records ({result['skipped_trained_on']} skipped: in the model's training data), "
              f"{result['gold_spans']} gold spans, merge rule {result['merge']!r}; gold spans not aligned with tokens: "
              f"lexicon stage {result['unaligned_gold_spans']['lexicon']}, combined stage {result['unaligned_gold_spans']['combined']}"]
+    if result.get("lexicon_entries_left_out"):
+        notes.append("lexicon entries left out, leaving each document out: " + ", ".join(f"{d} {n}" for d, n in result["lexicon_entries_left_out"].items()))
     if result.get("combined_by_document"):
         notes.append("combined micro-F1 by held-out document: " + ", ".join(f"{d} {f:.3f}" for d, f in result["combined_by_document"].items()))
     if markdown:

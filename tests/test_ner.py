@@ -208,6 +208,32 @@ def test_evaluate_scores_three_systems_and_skips_training_texts(stub_model, char
     assert "PROGRAM" in ner.format_scores(result)
 
 
+def test_lexicon_lodo_scores_each_document_without_the_names_only_it_has(stub_model, char_run_config, tmp_path):
+    lexicon = tmp_path / "lexicon"
+    (lexicon / "org.jsonl").write_text(json.dumps({"label": "ORG", "canonical": "市委政法委", "aliases": []},
+                                                  ensure_ascii=False) + "\n", encoding="utf-8")
+    gold = tmp_path / "gold.jsonl"
+    records = [
+        {"id": "d1:p1", "doc_id": "d1", "text": "林纪平谈平安浙江", "entities": [[0, 3, "PERSON"], [4, 8, "PROGRAM"]]},
+        {"id": "d2:p1", "doc_id": "d2", "text": "平安浙江和市委政法委", "entities": [[0, 4, "PROGRAM"], [5, 10, "ORG"]]},
+        {"id": "d3:p1", "doc_id": "d3", "text": "市委政法委", "entities": [[0, 5, "ORG"]]},
+    ]
+    gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "without-d1"
+    # 平安浙江 is named in d2 too, 市委政法委 not in d1 at all: nothing is d1's alone
+    assert ner.lexicon_without_document(lexicon, records, "d1", out) == 0
+    assert ner.lexicon_without_document(lexicon, records, "d3", out) == 0
+    gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records[1:]), encoding="utf-8")
+    assert ner.lexicon_without_document(lexicon, records[1:], "d2", out) == 1  # 平安浙江 is d2's alone now
+    assert [json.loads(line)["canonical"] for line in (out / "lexicon.jsonl").read_text(encoding="utf-8").splitlines()] == ["市委政法委"]
+    plain = ner.evaluate(stub_model, gold, config=char_run_config)
+    strict = ner.evaluate(stub_model, gold, config=char_run_config, lexicon_lodo=True)
+    assert strict["lexicon_entries_left_out"] == {"d2": 1, "d3": 0}
+    assert plain["systems"]["lexicon"]["micro"]["r"] == 1.0  # both names in both lexicons
+    # leaving d2 out drops 平安浙江, so the lexicon finds 市委政法委 twice and misses 平安浙江
+    assert strict["systems"]["lexicon"]["micro"]["r"] == pytest.approx(2 / 3)
+
+
 def test_predicted_spans_are_cut_at_spaces_between_chinese_names():
     text = "通讯员 张范 肖永安 陈贞妃 江胜忠 New York"
     spans = [(4, 10, "PERSON"), (11, 16, "PERSON"), (19, 27, "LOC")]

@@ -19,11 +19,13 @@ def evaluate_ner_cli(
                               help="Gold JSONL (export format or stand-off), or an MSRA .bio.tsv.gz (its dev split)"),
     config: Path = typer.Option(Path("configs/default.cfg"), "--config", "-c", help="Run config of the lexicon stage"),
     merge: Optional[str] = typer.Option(None, "--merge", help="Merge rule: longest, lexicon or model (default: the config's)"),
+    lexicon_lodo: bool = typer.Option(False, "--lexicon-lodo", help="Score each document with a lexicon lacking the "
+                                      "entries only that document names (the lexicon was written from the seeds)"),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON"),
 ) -> None:
     """Per-label P/R/F1 with micro and macro averages for the lexicon alone, the model alone and the
     combined stage, on character offsets; texts the model trained on are skipped."""
     from ..ner import evaluate, format_scores
 
-    result = evaluate(model, data, config=config, merge=merge)
+    result = evaluate(model, data, config=config, merge=merge, lexicon_lodo=lexicon_lodo)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_scores(result))
