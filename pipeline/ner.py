@@ -505,7 +505,12 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     write_docbin(nlp, dev_records, work / "dev.spacy")
     settings = {"paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy"), **(overrides or {})}
     vec = config["data"].get("vectors")
-    if vec:
+    base = paths.get("base_model")
+    spacy_config = config_path
+    if base:
+        spacy_config = continued_config(config_path, Path(base), work / "config.cfg")
+        settings["paths.vectors"] = str(base)
+    elif vec:
         stamp = json.dumps({**vec, "msra": sources["msra"]}, sort_keys=True)
         folder = work / "vectors"
         if not (folder / "stamp.json").is_file() or (folder / "stamp.json").read_text() != stamp:
@@ -517,14 +522,28 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     shutil.rmtree(run_dir, ignore_errors=True)
     stopped = "max_steps or max_epochs reached"
     try:
-        spacy_train(config_path, run_dir, overrides=settings)
+        spacy_train(spacy_config, run_dir, overrides=settings)
     except TimeBudgetReached as stop:
         stopped = str(stop)
     card = {"config": config_path.as_posix(), "seed": config["system"]["seed"], "data": sources,
-            "overrides": overrides or {}, "stopped": stopped}
+            "base_model": base, "overrides": overrides or {}, "stopped": stopped}
     card = save_model(run_dir / "model-best", output, card)
     evaluate_into_card(output, [paths["gold"], paths["standoff"], paths["msra"]])
     return card
+
+
+def continued_config(config_path: Path, base: Path, output: Path) -> Path:
+    """A copy of the training config whose ``ner`` is sourced from the model at ``base`` (spaCy
+    then resumes training its weights) instead of built by its factory."""
+    from thinc.api import Config
+
+    if not (base / "ner").is_dir():
+        raise UserError(f"{base}: not a model folder written by `train ner` (no ner/); fix [paths] base_model")
+    config = Config().from_disk(config_path, interpolate=False)
+    config["components"]["ner"] = {"source": str(base)}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    config.to_disk(output)
+    return output
 
 
 def evaluate_into_card(model_dir: Path, data: Sequence[str]) -> dict:
