@@ -17,6 +17,7 @@ import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -459,9 +460,10 @@ def training_records(config: dict) -> tuple[list[dict], list[dict], dict]:
         dev += held
         sources["peoples_daily_standoff"] = {"file": paths["standoff"], "train": len(standoff) - len(held), "dev": len(held)}
     if data["use_seeds"]:
-        seeds = gold_records(need(paths["gold"]))
+        held_out = data.get("held_out_document")
+        seeds = [r for r in gold_records(need(paths["gold"])) if document_of(r) != held_out]
         gold_train += seeds
-        sources["seeds"] = {"file": paths["gold"], "train": len(seeds)}
+        sources["seeds"] = {"file": paths["gold"], "train": len(seeds), "held_out_document": held_out}
     corrections = correction_records(paths, data, dev) if data.get("use_corrections") else []
     if corrections:
         sources["corrections"] = {"folder": paths["corrections"], "train": len(corrections), "repeat": data["corrections_repeat"]}
@@ -484,7 +486,8 @@ def correction_records(paths: dict, data: dict, dev: list[dict]) -> list[dict]:
     return records
 
 
-def train(config_path: str | Path, output: str | Path, overrides: dict | None = None) -> dict:
+def train(config_path: str | Path, output: str | Path, overrides: dict | None = None,
+          evaluate_on: Sequence[str] | None = None) -> dict:
     """Convert the data a NER config names, train its vectors and its ``ner`` with spaCy's own
     training loop, and write the char pipeline with its model card to ``output``."""
     import shutil
@@ -528,8 +531,47 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     card = {"config": config_path.as_posix(), "seed": config["system"]["seed"], "data": sources,
             "base_model": base, "overrides": overrides or {}, "stopped": stopped}
     card = save_model(run_dir / "model-best", output, card)
-    evaluate_into_card(output, [paths["gold"], paths["standoff"], paths["msra"]])
+    evaluations = {Path(d).name: evaluate(output, d) for d in evaluate_on or [paths["gold"], paths["standoff"], paths["msra"]]
+                   if Path(d).is_file()}
+    if paths.get("cross_validation"):
+        cv = Path(paths["cross_validation"])
+        if not cv.is_file():
+            raise UserError(f"{cv}: no cross-validation results; run `python -m pipeline evaluate ner-cv` or fix [paths] cross_validation")
+        evaluations["cross-validation"] = json.loads(cv.read_text(encoding="utf-8"))
+    write_model_card(output, evaluations)
     return card
+
+
+def cross_validate(config_path: str | Path, base: str | Path, output: str | Path, *, run_config: str | Path = "configs/default.cfg",
+                   overrides: dict | None = None) -> dict:
+    """Leave one seed document out: for each seed document, continue training the ``base`` model on
+    the config's data plus the other seed documents, then score the combined stage on the left-out
+    document with a lexicon lacking the entries only that document names. The scores are pooled
+    over the documents and written to ``output/cv.json``."""
+    import tempfile
+
+    from thinc.api import Config
+
+    config_path, base, output = Path(config_path), Path(base), Path(output)
+    if not config_path.is_file():
+        raise UserError(f"NER config not found: {config_path}")
+    config = Config().from_disk(config_path, overrides=overrides or {})
+    seeds = gold_records(Path(config["paths"]["gold"]))
+    models = {}
+    for document in sorted({document_of(r) for r in seeds}):
+        models[document] = output / document
+        train(config_path, models[document], {**(overrides or {}), "paths.base_model": str(base), "data.use_seeds": True,
+                                              "data.held_out_document": document,
+                                              "paths.corpus_dir": str(output / "corpus"), "paths.cross_validation": None},
+              evaluate_on=[])
+    with tempfile.TemporaryDirectory() as work:
+        groups, left_out = lodo_groups(run_config, seeds, models, Path(work))
+        result = score_groups(groups, run_config, None)
+    result = {"command": f"python -m pipeline evaluate ner-cv {config_path.as_posix()} --base {base.as_posix()} --output {output.as_posix()}",
+              "data": config["paths"]["gold"], "records": len(seeds), "skipped_trained_on": 0, **result,
+              "lexicon_entries_left_out": left_out}
+    write_json(output / "cv.json", result)
+    return result
 
 
 def continued_config(config_path: Path, base: Path, output: Path) -> Path:
@@ -544,13 +586,6 @@ def continued_config(config_path: Path, base: Path, output: Path) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
     config.to_disk(output)
     return output
-
-
-def evaluate_into_card(model_dir: Path, data: Sequence[str]) -> dict:
-    """Evaluate a model on each gold file and write the results into its card."""
-    results = {Path(d).name: evaluate(model_dir, d) for d in data if Path(d).is_file()}
-    write_model_card(model_dir, results)
-    return results
 
 
 def save_model(best: Path, output: Path, card: dict) -> dict:
@@ -706,6 +741,16 @@ def lexicon_without_document(lexicon: Path, records: Sequence[dict], held_out: s
     return dropped
 
 
+@dataclass
+class Group:
+    """Records scored together: with one char model and the main pipeline under some overrides
+    (e.g. its own lexicon)."""
+
+    model: Path
+    records: list[dict]
+    overrides: dict = field(default_factory=dict)
+
+
 def evaluate(model: str | Path, data: str | Path, *, config: str | Path = "configs/default.cfg",
              merge: str | None = None, data_dir: Path | None = None, lexicon_lodo: bool = False) -> dict:
     """Score the lexicon alone, the model alone and the combined stage on a gold file, on
@@ -715,11 +760,8 @@ def evaluate(model: str | Path, data: str | Path, *, config: str | Path = "confi
     (``lexicon_without_document``), so that the lexicon is not credited with what it was written from."""
     import tempfile
 
-    from pipeline.config import load_config
-
-    model = Path(model)
+    model, data = Path(model), Path(data)
     card = json.loads((model / "training.json").read_text(encoding="utf-8")) if (model / "training.json").is_file() else {}
-    data = Path(data)
     if data.name.endswith((".bio.tsv", ".bio.tsv.gz")):
         if not data.is_file():
             raise UserError(f"gold file not found: {data}")
@@ -729,54 +771,70 @@ def evaluate(model: str | Path, data: str | Path, *, config: str | Path = "confi
         records = gold_records(data, data_dir)
     trained_on = set(card.get("data", {}).get("gold_text_sha256", []))
     kept = [r for r in records if _sha(r["text"]) not in trained_on]
-    groups: list[tuple[dict, list[dict]]] = [({}, kept)]
-    left_out: dict[str, int] = {}
-    work = tempfile.TemporaryDirectory()
-    if lexicon_lodo:
-        lexicon = Path(load_config(config)["paths"]["lexicon"])
-        groups = []
-        for document in sorted({document_of(r) for r in kept}):
-            folder = Path(work.name) / document
-            left_out[document] = lexicon_without_document(lexicon, kept, document, folder)
-            groups.append(({"paths.lexicon": str(folder)}, [r for r in kept if document_of(r) == document]))
-    component = None
-    systems: dict[str, list[Entity]] = {"lexicon": [], "model": [], "combined": []}
-    gold: list[Entity] = []
-    by_doc: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
-    unaligned = {"lexicon": 0, "combined": 0}
-    with work:
-        for n, (record, doc, predicted, component) in enumerate(_predictions(groups, config, model, merge)):
-            _score_record(n, record, doc, predicted, component, gold, systems, unaligned, by_doc)
-    result = {
-        "command": f"python -m pipeline evaluate ner --model {model.as_posix()} --data {data.as_posix()}"
-                   + (" --lexicon-lodo" if lexicon_lodo else ""),
-        "data": data.as_posix(), "records": len(kept), "skipped_trained_on": len(records) - len(kept),
-        "gold_spans": len(gold), "merge": component.merge if component else merge or DEFAULT_MERGE,
-        "unaligned_gold_spans": unaligned,
-        "systems": {name: prf(gold, spans) for name, spans in systems.items()},
-        "combined_by_document": {d: prf(g, p)["micro"]["f"] for d, (g, p) in sorted(by_doc.items())} if len(by_doc) <= 20 else {},
-    }
+    with tempfile.TemporaryDirectory() as work:
+        if lexicon_lodo:
+            groups, left_out = lodo_groups(config, records, {document_of(r): model for r in kept}, Path(work), kept)
+        else:
+            groups, left_out = [Group(model, kept)], {}
+        result = score_groups(groups, config, merge)
+    command = f"python -m pipeline evaluate ner --model {model.as_posix()} --data {data.as_posix()}"
+    result = {"command": command + (" --lexicon-lodo" if lexicon_lodo else ""), "data": data.as_posix(),
+              "records": len(kept), "skipped_trained_on": len(records) - len(kept), **result}
     if lexicon_lodo:
         result["lexicon_entries_left_out"] = left_out
     return result
 
 
-def _predictions(groups: Sequence[tuple[dict, list[dict]]], config: str | Path, model: Path,
+def lodo_groups(config: str | Path, records: Sequence[dict], models: dict[str, Path], work: Path,
+                scored: Sequence[dict] | None = None) -> tuple[list[Group], dict[str, int]]:
+    """One group per document in ``models`` (document -> the model to score it with): its records
+    among ``scored`` (default: all ``records``), scored with a lexicon lacking the entries only that
+    document of ``records`` names."""
+    from pipeline.config import load_config
+
+    lexicon = Path(load_config(config)["paths"]["lexicon"])
+    groups, left_out = [], {}
+    for document, model in sorted(models.items()):
+        folder = work / document
+        left_out[document] = lexicon_without_document(lexicon, records, document, folder)
+        groups.append(Group(model, [r for r in (records if scored is None else scored) if document_of(r) == document],
+                            {"paths.lexicon": str(folder)}))
+    return groups, left_out
+
+
+def score_groups(groups: Sequence[Group], config: str | Path, merge: str | None) -> dict:
+    """Per-label scores of the lexicon, the model and the combined stage over all groups' records."""
+    systems: dict[str, list[Entity]] = {"lexicon": [], "model": [], "combined": []}
+    gold: list[Entity] = []
+    by_doc: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    unaligned = {"lexicon": 0, "combined": 0}
+    rule = merge or DEFAULT_MERGE
+    for n, (record, doc, predicted, component) in enumerate(_predictions(groups, config, merge)):
+        _score_record(n, record, doc, predicted, component, gold, systems, unaligned, by_doc)
+        rule = component.merge
+    return {
+        "gold_spans": len(gold), "merge": rule, "unaligned_gold_spans": unaligned,
+        "systems": {name: prf(gold, spans) for name, spans in systems.items()},
+        "combined_by_document": {d: prf(g, p)["micro"]["f"] for d, (g, p) in sorted(by_doc.items())} if len(by_doc) <= 20 else {},
+    }
+
+
+def _predictions(groups: Sequence[Group], config: str | Path,
                  merge: str | None) -> Iterator[tuple[dict, Doc, list[Entity], GovernanceNER]]:
-    """Each record with its lexicon-stage doc and the model's spans, group by group (a group's
-    config overrides give it its own lexicon); the char model is loaded once."""
-    char_model = None
-    for overrides, records in groups:
-        nlp, component = base_pipeline(config, overrides)
+    """Each record with its lexicon-stage doc and the model's spans, group by group; each char
+    model is loaded once."""
+    char_models: dict[Path, Language] = {}
+    for group in groups:
+        nlp, component = base_pipeline(config, group.overrides)
         if merge:
             merge_spans([], [], merge)
             component.merge = merge
-        if char_model is None:
-            component.initialize(model=str(model))
-            char_model = component.model
-        component.model = char_model
-        texts = [r["text"] for r in records]
-        for record, doc, predicted in zip(records, nlp.pipe(texts, batch_size=64), component.predict(texts)):
+        if group.model not in char_models:
+            component.initialize(model=str(group.model))
+            char_models[group.model] = component.model
+        component.model = char_models[group.model]
+        texts = [r["text"] for r in group.records]
+        for record, doc, predicted in zip(group.records, nlp.pipe(texts, batch_size=64), component.predict(texts)):
             yield record, doc, predicted, component
 
 

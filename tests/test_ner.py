@@ -285,3 +285,35 @@ def test_training_reads_the_corrections_and_refuses_held_out_ones(shared_data, t
     assert all(r["text"] and r["entities"] == json.loads(line)["entities"] for r, line in zip(records, lines))
     with pytest.raises(UserError, match="held-out"):
         correction_records(paths, {}, dev=[{"id": records[0]["id"]}])
+
+
+def test_each_left_out_document_is_scored_by_its_own_fold_model(stub_model, char_run_config, tmp_path):
+    """The pooling of `evaluate ner-cv`: one group per document, each with its fold model and lexicon."""
+    other = ner.char_pipeline()
+    other.add_pipe("entity_ruler").add_patterns([{"label": "PERSON", "pattern": "林纪平"}])
+    other.to_disk(tmp_path / "other")
+    records = [
+        {"id": "d1:p1", "doc_id": "d1", "text": "林纪平在浙江", "entities": [[0, 3, "PERSON"], [4, 6, "LOC"]]},
+        {"id": "d2:p1", "doc_id": "d2", "text": "林纪平在浙江", "entities": [[0, 3, "PERSON"], [4, 6, "LOC"]]},
+    ]
+    groups, left_out = ner.lodo_groups(char_run_config, records, {"d1": stub_model, "d2": tmp_path / "other"}, tmp_path / "lex")
+    assert [(g.model, [r["id"] for r in g.records]) for g in groups] == [(stub_model, ["d1:p1"]), (tmp_path / "other", ["d2:p1"])]
+    assert left_out == {"d1": 0, "d2": 0}
+    result = ner.score_groups(groups, char_run_config, None)
+    # the stub finds both entities in d1, the other model only the person in d2
+    assert result["systems"]["model"]["micro"]["r"] == 0.75
+    assert result["combined_by_document"] == {"d1": 1.0, "d2": pytest.approx(2 / 3)}
+
+
+def test_a_held_out_seed_document_stays_out_of_training(shared_data, tmp_path):
+    from thinc.api import Config
+
+    config = Config().from_disk(ROOT / "configs" / "ner.cfg", overrides={
+        "data.use_seeds": True, "data.held_out_document": "000_fe018ba71f599853", "data.use_cluener": False,
+        "data.use_standoff": False, "data.use_corrections": False, "data.gold_repeat": 1})
+    train, _, sources = ner.training_records(config)
+    seeds = [r for r in train if not r["id"].startswith("msra:")]
+    assert seeds and all(ner.document_of(r) != "000_fe018ba71f599853" for r in seeds)
+    assert len(seeds) == sum(1 for line in SEEDS_GOLD.read_text(encoding="utf-8").splitlines()
+                             if json.loads(line)["doc_id"] != "000_fe018ba71f599853")
+    assert sources["seeds"]["held_out_document"] == "000_fe018ba71f599853"

@@ -7,6 +7,7 @@ from . import compare  # noqa: F401
 from . import corrections  # noqa: F401
 from . import doccano  # noqa: F401
 from . import evaluate_ner  # noqa: F401
+from . import evaluate_ner_cv  # noqa: F401
 from . import evaluate_topics  # noqa: F401
 from . import gold  # noqa: F401
 from . import learning_curve  # noqa: F401
