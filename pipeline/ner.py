@@ -530,7 +530,10 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
         stopped = str(stop)
     card = {"config": config_path.as_posix(), "seed": config["system"]["seed"], "data": sources,
             "base_model": base, "overrides": overrides or {}, "stopped": stopped}
-    card = save_model(run_dir / "model-best", output, card)
+    keep = config["data"].get("keep_checkpoint", "best")
+    if keep not in ("best", "last"):
+        raise UserError(f"{config_path}: [data] keep_checkpoint must be best or last, not {keep!r}")
+    card = save_model(run_dir / f"model-{keep}", output, {**card, "checkpoint": keep})
     evaluations = {Path(d).name: evaluate(output, d) for d in evaluate_on or [paths["gold"], paths["standoff"], paths["msra"]]
                    if Path(d).is_file()}
     if paths.get("cross_validation"):
@@ -560,7 +563,8 @@ def cross_validate(config_path: str | Path, base: str | Path, output: str | Path
     models = {}
     for document in sorted({document_of(r) for r in seeds}):
         models[document] = output / document
-        train(config_path, models[document], {**(overrides or {}), "paths.base_model": str(base), "data.use_seeds": True,
+        train(config_path, models[document], {"data.keep_checkpoint": "last", **(overrides or {}),
+                                              "paths.base_model": str(base), "data.use_seeds": True,
                                               "data.held_out_document": document,
                                               "paths.corpus_dir": str(output / "corpus"), "paths.cross_validation": None},
               evaluate_on=[])
@@ -588,14 +592,14 @@ def continued_config(config_path: Path, base: Path, output: Path) -> Path:
     return output
 
 
-def save_model(best: Path, output: Path, card: dict) -> dict:
-    """Copy the best checkpoint to ``output`` and write its ``training.json`` and card."""
+def save_model(checkpoint: Path, output: Path, card: dict) -> dict:
+    """Copy a checkpoint of the training run to ``output`` and write its ``training.json`` and card."""
     import shutil
 
-    if not best.is_dir():
+    if not checkpoint.is_dir():
         raise UserError("training ended before the first evaluation: no model to save (raise the time budget)")
     shutil.rmtree(output, ignore_errors=True)
-    shutil.copytree(best, output)
+    shutil.copytree(checkpoint, output)
     prune_strings(output)
     meta = json.loads((output / "meta.json").read_text(encoding="utf-8"))
     card = {**card, "dev_scores": meta.get("performance", {})}
@@ -650,7 +654,7 @@ def write_model_card(model_dir: Path, evaluations: dict | None = None) -> None:
         f"- retrain: `python -m pipeline train ner {card['config']} --output {model_dir.as_posix()}`",
         f"- config: `config.cfg` here (from `{card['config']}`), overrides {card['overrides'] or 'none'}",
         f"- seed: {card['seed']}",
-        f"- training ended: {card.get('stopped', 'unknown')}; the best dev checkpoint is kept",
+        f"- training ended: {card.get('stopped', 'unknown')}; the {card.get('checkpoint', 'best')} checkpoint is kept",
         f"- size: {size / 1e6:.1f} MB",
         "",
         "## Data",
