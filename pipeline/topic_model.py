@@ -1,9 +1,11 @@
 """The scikit-learn topic model behind ``topic_classifier``: training, thresholds, evaluation, safe persistence.
 
 Features are TF-IDF over the pipeline's own pkuseg words (uni- and bigrams) and over character n-grams of
-the same space-joined words (so character n-grams see word boundaries as spaces). Each label gets a
+the same space-joined words (so character n-grams see word boundaries as spaces), and, when the config has
+a ``[vectors]`` corpus, the mean of the words' static vectors (``pipeline/topic_vectors.py``). Each label gets a
 LinearSVC whose scores are calibrated to probabilities (sigmoid, by cross-validation; one-vs-rest), and
-a decision threshold that maximises its F1 on out-of-fold probabilities. The fitted pipeline is stored
+a decision threshold that maximises its F1 on out-of-fold probabilities; of several ``C`` the one whose
+out-of-fold macro-F1 is highest is kept (chosen on the training data alone). The fitted pipeline is stored
 with skops, never pickle (loading accepts only the types in ``TRUSTED_TYPES``), next to the arrays that
 ``pipeline/topic_runtime.py`` predicts from at run time.
 """
@@ -13,11 +15,11 @@ import json
 import math
 import warnings
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Annotated, Any, Literal, Sequence
 
 import numpy
-from pydantic import BaseModel, ConfigDict, Field
-from sklearn.base import clone
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score, precision_recall_curve, precision_recall_fscore_support
@@ -27,7 +29,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
-from .topic_runtime import META_FILE, WEIGHTS_FILE, assign
+from .topic_runtime import META_FILE, WEIGHTS_FILE, VectorTable, assign
 from .util import UserError, atomic_writer, write_json
 
 MODEL_FILE = "model.skops"
@@ -37,6 +39,7 @@ MODEL_FILE = "model.skops"
 TRUSTED_TYPES = [
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    "pipeline.topic_model.MeanVectors",
 ]
 
 
@@ -51,19 +54,41 @@ class FeatureSettings(BaseModel):
 
 
 class ModelSettings(BaseModel):
-    """``[model]``: the LinearSVC, its calibration folds, and the folds that choose the thresholds."""
+    """``[model]``: the LinearSVC (one ``C`` or several to choose from), its calibration folds, and the folds
+    whose out-of-fold probabilities choose the thresholds and ``C``."""
 
     model_config = ConfigDict(extra="forbid")
-    C: float = Field(1.0, gt=0)
+    C: list[Annotated[float, Field(gt=0)]] = Field([1.0], min_length=1)
     class_weight: Literal["balanced"] | None = "balanced"
     calibration_folds: int = Field(3, ge=2)
     threshold_folds: int = Field(5, ge=2)
+
+    @field_validator("C", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return value if isinstance(value, (list, tuple)) else [value]
+
+
+class VectorSettings(BaseModel):
+    """``[vectors]``: floret vectors trained on unlabeled text (``corpus``, files under ``[paths] data_dir``;
+    none: no vectors), averaged per text and weighted by ``scale`` beside the TF-IDF families."""
+
+    model_config = ConfigDict(extra="forbid")
+    corpus: list[str] = []
+    dim: int = Field(100, ge=1)
+    minn: int = Field(1, ge=1)
+    maxn: int = Field(3, ge=1)
+    bucket: int = Field(50000, ge=1)
+    epoch: int = Field(5, ge=1)
+    min_count: int = Field(2, ge=1)
+    scale: float = Field(0.5, gt=0)
 
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     features: FeatureSettings = FeatureSettings()
     model: ModelSettings = ModelSettings()
+    vectors: VectorSettings = VectorSettings()
     seed: int = 0
 
     @property
@@ -77,15 +102,34 @@ def _tfidf(f: FeatureSettings, **analyzer: Any) -> TfidfVectorizer:
     return TfidfVectorizer(lowercase=False, min_df=f.min_df, sublinear_tf=f.sublinear_tf, **analyzer)
 
 
-def build_estimator(s: Settings) -> Pipeline:
-    """The untrained pipeline: word + character TF-IDF, then per label a calibrated LinearSVC."""
+class MeanVectors(TransformerMixin, BaseEstimator):
+    """The dense feature block: ``scale`` times the l2-normalised mean word vector of each space-joined text
+    (``topic_runtime.VectorTable``, which the run time uses too). Nothing to fit: the table is given."""
+
+    def __init__(self, terms: numpy.ndarray, vectors: numpy.ndarray, scale: float = 1.0) -> None:
+        self.terms = terms
+        self.vectors = vectors
+        self.scale = scale
+
+    def fit(self, x: Sequence[str], y: Any = None) -> "MeanVectors":
+        return self
+
+    def transform(self, x: Sequence[str]) -> numpy.ndarray:
+        return self.scale * VectorTable(self.terms, self.vectors).matrix(x)
+
+
+def build_estimator(s: Settings, C: float, vectors: VectorTable | None = None) -> Pipeline:
+    """The untrained pipeline: word + character TF-IDF (+ mean word vectors), then per label a calibrated LinearSVC."""
     f, m = s.features, s.model
-    svm = LinearSVC(C=m.C, class_weight=m.class_weight, random_state=s.seed)
+    svm = LinearSVC(C=C, class_weight=m.class_weight, random_state=s.seed)
+    families: list[tuple[str, Any]] = [
+        ("words", _tfidf(f, token_pattern=r"\S+", ngram_range=tuple(f.word_ngrams))),
+        ("chars", _tfidf(f, analyzer="char", ngram_range=tuple(f.char_ngrams))),
+    ]
+    if vectors is not None:
+        families.append(("vectors", MeanVectors(vectors.terms, vectors.vectors, s.vectors.scale)))
     return Pipeline([
-        ("features", FeatureUnion([
-            ("words", _tfidf(f, token_pattern=r"\S+", ngram_range=tuple(f.word_ngrams))),
-            ("chars", _tfidf(f, analyzer="char", ngram_range=tuple(f.char_ngrams))),
-        ])),
+        ("features", FeatureUnion(families)),
         ("classifier", OneVsRestClassifier(CalibratedClassifierCV(svm, method="sigmoid", cv=m.calibration_folds, ensemble=False))),
     ])
 
@@ -127,8 +171,9 @@ class TopicModel:
 
     @classmethod
     def fit(cls, texts: Sequence[str], cats: Sequence[Sequence[str]], settings: Settings,
-            labels: Sequence[str] | None = None) -> "TopicModel":
-        """Fit on space-joined token strings and their label lists; thresholds come from out-of-fold scores."""
+            labels: Sequence[str] | None = None, vectors: VectorTable | None = None) -> "TopicModel":
+        """Fit on space-joined token strings and their label lists (with ``vectors``: and the mean word vectors);
+        ``C`` (of several, the best by out-of-fold macro-F1) and the thresholds come from out-of-fold scores."""
         binarizer = MultiLabelBinarizer(classes=sorted(labels or {c for cs in cats for c in cs}))
         y = binarizer.fit_transform(cats)
         few = [f"{label} ({n})" for label, n in zip(binarizer.classes_, y.sum(axis=0)) if n < settings.min_examples]
@@ -136,14 +181,23 @@ class TopicModel:
             raise UserError(f"too few training examples for {', '.join(few)}: each label needs at least "
                             f"{settings.min_examples} (or lower [model] calibration_folds / threshold_folds)")
         x = numpy.asarray(texts, dtype=object)
-        estimator = build_estimator(settings)
-        try:
-            out_of_fold = cross_val_predict(clone(estimator), x, y, cv=_folds(y, settings), method="predict_proba")
-        except ValueError as error:  # a fold left a label with fewer examples than calibration folds
-            raise UserError(f"threshold cross-validation failed ({str(error).splitlines()[0]}); "
-                            "annotate more examples of the rare labels or lower [model] calibration_folds") from None
-        return cls(estimator.fit(x, y), list(binarizer.classes_), best_thresholds(y, out_of_fold),
-                   {"settings": settings.model_dump(mode="json")})
+        labels = list(binarizer.classes_)
+        folds = _folds(y, settings)
+        candidates = []
+        for C in settings.model.C:
+            estimator = build_estimator(settings, C, vectors)
+            try:
+                out_of_fold = cross_val_predict(clone(estimator), x, y, cv=folds, method="predict_proba")
+            except ValueError as error:  # a fold left a label with fewer examples than calibration folds
+                raise UserError(f"threshold cross-validation failed ({str(error).splitlines()[0]}); "
+                                "annotate more examples of the rare labels or lower [model] calibration_folds") from None
+            thresholds = best_thresholds(y, out_of_fold)
+            predicted = binarizer.transform([assign(row, labels, thresholds) for row in out_of_fold])
+            candidates.append((float(f1_score(y, predicted, average="macro", zero_division=0)), C, estimator, thresholds))
+        _, C, estimator, thresholds = max(candidates, key=lambda c: c[0])  # the first of equals
+        meta = {"settings": settings.model_dump(mode="json"), "C": C,
+                "C_out_of_fold_macro_f1": {str(c): round(score, 4) for score, c, _, _ in candidates}}
+        return cls(estimator.fit(x, y), labels, thresholds, meta)
 
     def scores(self, texts: Sequence[str]) -> numpy.ndarray:
         """Calibrated probabilities, one row per text, one column per label."""
@@ -170,10 +224,13 @@ class TopicModel:
 
     def weights(self) -> dict[str, numpy.ndarray]:
         """What prediction needs, as plain arrays for ``topic_runtime.TopicWeights``."""
-        words, chars = (t for _, t in self.estimator.named_steps["features"].transformer_list)
+        families = dict(self.estimator.named_steps["features"].transformer_list)
+        words, chars = families["words"], families["chars"]
         # One calibrated LinearSVC per label (ensemble=False: a single classifier and sigmoid each).
         fitted = [e.calibrated_classifiers_[0] for e in self.estimator.named_steps["classifier"].estimators_]
+        vectors = {"vector_terms": families["vectors"].terms, "vectors": families["vectors"].vectors} if "vectors" in families else {}
         return {
+            **vectors,
             "word_terms": words.get_feature_names_out().astype(str),
             "word_idf": words.idf_,
             "char_terms": chars.get_feature_names_out().astype(str),
@@ -238,7 +295,7 @@ def score_predictions(gold: Sequence[Sequence[str]], predicted: Sequence[Sequenc
 
 
 def cross_validate(texts: Sequence[str], cats: Sequence[Sequence[str]], groups: Sequence[str | None],
-                   settings: Settings, max_folds: int) -> dict[str, Any] | None:
+                   settings: Settings, max_folds: int, vectors: VectorTable | None = None) -> dict[str, Any] | None:
     """Leave documents out: folds over the examples that have a document (``groups``), one document per
     fold when there are at most ``max_folds``; examples without one always stay in training.
     Scores pool the held-out predictions of all folds. None when there are fewer than two documents."""
@@ -256,7 +313,7 @@ def cross_validate(texts: Sequence[str], cats: Sequence[Sequence[str]], groups: 
         train = [i for i in range(len(texts)) if i not in test]
         folds.append(sorted({groups[i] for i in test}))
         try:
-            model = TopicModel.fit([texts[i] for i in train], [cats[i] for i in train], settings, labels)
+            model = TopicModel.fit([texts[i] for i in train], [cats[i] for i in train], settings, labels, vectors)
         except UserError as error:
             raise UserError(f"cross-validation fold without {', '.join(folds[-1])}: {error}") from None
         scores, preds = model.predict([texts[i] for i in sorted(test)])

@@ -3,9 +3,10 @@
 Why not call the scikit-learn pipeline: importing scikit-learn and skops costs about 3 s of CPU, half
 again the CPU time of the whole default run (which imports neither), and the issue allows prediction
 10%. The fitted pipeline is linear, so ``export_weights`` copies out what prediction needs (vocabularies,
-idf, LinearSVC coefficients, sigmoid calibration) into ``topic_weights.npz``, read with ``allow_pickle=False``;
-``TopicWeights`` repeats scikit-learn's arithmetic (TfidfVectorizer n-grams, sublinear tf, idf, l2 norm
-per feature family; decision value; ``expit(-(a*d + b))``). ``tests/test_topics.py`` checks that both
+idf, LinearSVC coefficients, sigmoid calibration, the word vectors table) into ``topic_weights.npz``, read with
+``allow_pickle=False``; ``TopicWeights`` repeats scikit-learn's arithmetic (TfidfVectorizer n-grams, sublinear
+tf, idf, l2 norm per feature family; the mean word vector of ``VectorTable``, the same code the scikit-learn
+pipeline runs; decision value; ``expit(-(a*d + b))``). ``tests/test_topics.py`` checks that both
 give the same probabilities. ``model.skops`` stays the reference model (evaluation, inspection).
 """
 from __future__ import annotations
@@ -52,6 +53,32 @@ def char_ngrams(text: str, low: int, high: int) -> list[str]:
     return [text[i:i + n] for n in range(low, high + 1) for i in range(len(text) - n + 1)]
 
 
+class VectorTable:
+    """Static word vectors of a fixed vocabulary: ``terms`` (words and single characters), one ``vectors`` row each."""
+
+    def __init__(self, terms: numpy.ndarray, vectors: numpy.ndarray) -> None:
+        self.terms = terms
+        self.vectors = vectors
+        self.index = {term: i for i, term in enumerate(terms.tolist())}
+
+    def vector(self, text: str) -> numpy.ndarray:
+        """The l2-normalised mean vector of the words of a space-joined text. A word outside the table counts as the
+        mean of its characters' vectors (those in the table); zeros when no word or character is known."""
+        rows = []
+        for word in _TOKEN.findall(text):
+            row = self.index.get(word)
+            chars = [row] if row is not None else [self.index[c] for c in word if c in self.index]
+            if chars:
+                rows.append(self.vectors[chars].astype(numpy.float64).mean(axis=0))
+        mean = numpy.mean(rows, axis=0) if rows else numpy.zeros(self.vectors.shape[1])
+        norm = numpy.sqrt(mean @ mean)
+        return mean / norm if norm > 0 else mean
+
+    def matrix(self, texts: Sequence[str]) -> numpy.ndarray:
+        """One ``vector`` row per text."""
+        return numpy.vstack([self.vector(t) for t in texts]) if len(texts) else numpy.zeros((0, self.vectors.shape[1]))
+
+
 class TfidfFamily:
     """One feature family: its vocabulary, idf and n-gram function."""
 
@@ -91,6 +118,9 @@ class TopicWeights:
             TfidfFamily(arrays["word_terms"], arrays["word_idf"], 0, partial(word_ngrams, low=w_low, high=w_high), sublinear),
             TfidfFamily(arrays["char_terms"], arrays["char_idf"], n_words, partial(char_ngrams, low=c_low, high=c_high), sublinear),
         ]
+        # The dense block of mean word vectors, when the model has one: the last columns of ``coef``.
+        self.vectors = VectorTable(arrays["vector_terms"], arrays["vectors"]) if "vectors" in arrays else None
+        self.vector_scale = float(meta["settings"]["vectors"]["scale"]) if self.vectors is not None else 0.0
         self.coef = arrays["coef"]
         self.intercept = arrays["intercept"]
         self.sigmoid_a = arrays["sigmoid_a"]
@@ -123,6 +153,9 @@ class TopicWeights:
             columns = numpy.concatenate([c for c, _ in parts])
             values = numpy.concatenate([v for _, v in parts])
             decisions[row] = self.coef[:, columns] @ values + self.intercept
+            if self.vectors is not None:
+                dense = self.vector_scale * self.vectors.vector(text)
+                decisions[row] += self.coef[:, self.coef.shape[1] - len(dense):] @ dense
         return 1.0 / (1.0 + numpy.exp(self.sigmoid_a * decisions + self.sigmoid_b))
 
     def predict(self, texts: Sequence[str]) -> tuple[numpy.ndarray, list[list[str]]]:

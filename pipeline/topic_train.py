@@ -22,8 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .manifest import package_versions
 from .standoff import resolve_record, split_for
-from .topic_model import FeatureSettings, ModelSettings, Settings, TopicModel, cross_validate, score_predictions
+from .topic_model import FeatureSettings, ModelSettings, Settings, TopicModel, VectorSettings, cross_validate, score_predictions
 from .topic_runtime import META_FILE
+from .topic_vectors import vector_table, vectors_model
 from .util import UserError, atomic_writer, sha256_file
 
 CARD_FILE = "README.md"
@@ -57,10 +58,11 @@ class TopicsConfig(BaseModel):
     system: SystemSection = SystemSection()
     features: FeatureSettings = FeatureSettings()
     model: ModelSettings = ModelSettings()
+    vectors: VectorSettings = VectorSettings()
     evaluation: Evaluation = Evaluation()
 
     def settings(self) -> Settings:
-        return Settings(features=self.features, model=self.model, seed=self.system.seed)
+        return Settings(features=self.features, model=self.model, vectors=self.vectors, seed=self.system.seed)
 
 
 def load_topics_config(path: str | Path, overrides: dict[str, Any] | None = None) -> tuple[TopicsConfig, Config]:
@@ -171,8 +173,9 @@ def token_strings(nlp: Any, texts: Sequence[str]) -> list[str]:
 
 def train(config_path: str | Path, output: str | Path, data: str | Path | None = None,
           overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Fit the model on the training examples, cross-validate by document, score the held-out examples,
-    and write the model folder (model.skops, meta.json, config.cfg, README.md model card)."""
+    """Fit the model on the training examples (with ``[vectors] corpus``: after building or loading the cached
+    word vectors), cross-validate by document, score the held-out examples, and write the model folder
+    (model.skops, topic_weights.npz, meta.json, config.cfg, README.md model card)."""
     parsed, config = load_topics_config(config_path, overrides)
     settings = parsed.settings()
     files = [str(data)] if data else parsed.paths.train
@@ -185,9 +188,16 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     x_heldout = token_strings(nlp, [e.text for e in heldout])
     tokenize_seconds = time.perf_counter() - start
     cats = [e.cats for e in train_set]
+    start = time.perf_counter()
+    vectors = None
+    if settings.vectors.corpus:
+        floret_model = vectors_model(settings.vectors, parsed.paths.data_dir, parsed.paths.run_config,
+                                     lambda texts: token_strings(nlp, texts))
+        vectors = vector_table(floret_model, x_train)
+    vector_seconds = time.perf_counter() - start
 
     start = time.perf_counter()
-    model = TopicModel.fit(x_train, cats, settings)
+    model = TopicModel.fit(x_train, cats, settings, vectors=vectors)
     fit_seconds = time.perf_counter() - start
     counts = {label: sum(label in c for c in cats) for label in model.labels}
     report: dict[str, Any] = {
@@ -200,13 +210,15 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
         "heldout_share": parsed.evaluation.heldout_share,
     }
     start = time.perf_counter()
-    cv = cross_validate(x_train, cats, [e.group for e in train_set], settings, parsed.evaluation.max_folds)
+    cv = cross_validate(x_train, cats, [e.group for e in train_set], settings, parsed.evaluation.max_folds, vectors)
     if cv is not None:
         report["cross_validation"] = cv
     if heldout:
         scores, predicted = model.predict(x_heldout)
         report["heldout"] = score_predictions([e.cats for e in heldout], predicted, model.labels, scores)
-    report["seconds"] = {"tokenize": round(tokenize_seconds, 2), "fit": round(fit_seconds, 2),
+    if vectors is not None:
+        report["vectors"] = {"model": floret_model.name, "terms": len(vectors.terms)}
+    report["seconds"] = {"tokenize": round(tokenize_seconds, 2), "vectors": round(vector_seconds, 2), "fit": round(fit_seconds, 2),
                          "evaluate": round(time.perf_counter() - start, 2)}
     report["versions"] = package_versions()
     model.meta.update(report)
@@ -251,12 +263,19 @@ def model_card(report: dict[str, Any], model: TopicModel, config_path: str, data
         "# Topic classifier",
         "",
         "A scikit-learn model for the `topic_classifier` component (`pipeline/topics.py`): TF-IDF of pkuseg",
-        "words and character n-grams, one calibrated LinearSVC per label (one-vs-rest), per-label thresholds chosen",
+        "words and character n-grams" + (" and the mean floret word vector" if "vectors" in report else "") +
+        ", one calibrated LinearSVC per label (one-vs-rest), per-label thresholds chosen",
         "on out-of-fold probabilities. Stored with skops (`model.skops`, loaded with an explicit list of trusted types);",
         "the component predicts from the same weights exported to `topic_weights.npz` (numpy, no pickles).",
         "`meta.json` holds the labels, thresholds, data hashes, settings, scores and package versions.",
         "",
+        *([f"Word vectors: floret model `{report['vectors']['model']}` trained on the `[vectors] corpus` of `config.cfg`; "
+           f"the vectors of the {report['vectors']['terms']} words and characters of the training texts are kept.", ""]
+          if "vectors" in report else []),
         f"Trained by `{command}` (seed {report['seed']}; the training config is `config.cfg`).",
+        "",
+        f"`[model] C` = {model.meta['C']}, the best out-of-fold macro-F1 on the training examples ("
+        + ", ".join(f"C {c}: {f:.3f}" for c, f in model.meta["C_out_of_fold_macro_f1"].items()) + ").",
         "",
         "## Data",
         "",

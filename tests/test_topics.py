@@ -1,6 +1,7 @@
 """Topic classification: the numpy run-time against scikit-learn, safe loading, aggregation, data, CLI."""
 from __future__ import annotations
 
+import gzip
 import json
 from collections import Counter
 from pathlib import Path
@@ -10,9 +11,10 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from helpers import ROOT, cli
-from pipeline.topic_model import MODEL_FILE, ModelSettings, Settings, TopicModel, score_predictions
-from pipeline.topic_runtime import META_FILE, WEIGHTS_FILE, TopicWeights, assign, char_ngrams, word_ngrams
+from pipeline.topic_model import MODEL_FILE, ModelSettings, Settings, TopicModel, VectorSettings, score_predictions
+from pipeline.topic_runtime import META_FILE, WEIGHTS_FILE, TopicWeights, VectorTable, assign, char_ngrams, word_ngrams
 from pipeline.topic_train import load_tokenizer, load_topics_config, read_examples, token_strings
+from pipeline.topic_vectors import corpus_texts, train_floret, vector_table, vectors_model
 from pipeline.topics import TOPICS, classifier_nlp
 from pipeline.util import UserError
 
@@ -21,6 +23,8 @@ STANDOFF = ROOT / "corpus" / "gold" / "pd1998.standoff.jsonl"
 COMMITTED = ROOT / "models" / "topics"
 # Few folds keep the fit on the seed gold to seconds; the rarest seed label has five examples.
 SMALL = Settings(model=ModelSettings(calibration_folds=2, threshold_folds=3))
+# Tiny floret vectors: seconds to train on the seed paragraphs.
+TINY_VECTORS = VectorSettings(dim=16, bucket=2000, epoch=3, min_count=1, scale=0.5)
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +44,28 @@ def trained(seeds, tmp_path_factory) -> Path:
     examples, texts = seeds
     folder = tmp_path_factory.mktemp("topics_model")
     TopicModel.fit(texts, [e.cats for e in examples], SMALL).save(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def floret_model(seeds, tmp_path_factory) -> Path:
+    """floret vectors trained on the seed paragraphs' words, saved as the vectors cache keeps them."""
+    _, texts = seeds
+    folder = tmp_path_factory.mktemp("floret")
+    (folder / "corpus.txt").write_text("\n".join(texts) + "\n", encoding="utf-8")
+    train_floret(folder / "corpus.txt", TINY_VECTORS).save_model(str(folder / "model.bin"))
+    return folder / "model.bin"
+
+
+@pytest.fixture(scope="module")
+def trained_with_vectors(seeds, floret_model: Path, tmp_path_factory) -> Path:
+    """A seed-gold model with the mean word vector block, trained on half the paragraphs (so that the other
+    half has words outside the vectors table)."""
+    examples, texts = seeds
+    folder = tmp_path_factory.mktemp("topics_model_vectors")
+    settings = SMALL.model_copy(update={"vectors": TINY_VECTORS})
+    table = vector_table(floret_model, texts[::2])
+    TopicModel.fit(texts, [e.cats for e in examples], settings, vectors=table).save(folder)
     return folder
 
 
@@ -71,13 +97,45 @@ def test_ngrams_match_scikit_learn_analyzers(text: str) -> None:
 
 # --- run-time weights and safe persistence -----------------------------------------------------
 
-def test_runtime_weights_give_the_probabilities_of_the_skops_model(trained: Path, seeds) -> None:
+@pytest.mark.parametrize("model", ["trained", "trained_with_vectors"])
+def test_runtime_weights_give_the_probabilities_of_the_skops_model(model: str, seeds, request) -> None:
     _, texts = seeds
-    probe = texts[:40] + ["", "从未 见过 的 词语", "公安 机关\n依法 打击"]
-    reference = TopicModel.load(trained)
-    runtime = TopicWeights.load(trained)
+    folder = request.getfixturevalue(model)
+    probe = texts[:40] + ["", "从未 见过 的 词语", "公安 机关\n依法 打击", "xyz 𠀀"]
+    reference = TopicModel.load(folder)
+    runtime = TopicWeights.load(folder)
     assert runtime.labels == reference.labels
+    assert (runtime.vectors is not None) == (model == "trained_with_vectors")
     numpy.testing.assert_allclose(runtime.scores(probe), reference.scores(probe), rtol=0, atol=1e-9)
+
+
+def test_vectors_change_the_scores(trained_with_vectors: Path, seeds) -> None:
+    """The dense block is used: zeroing its coefficients changes the run-time probabilities."""
+    _, texts = seeds
+    runtime = TopicWeights.load(trained_with_vectors)
+    before = runtime.scores(texts[:20])
+    runtime.coef = runtime.coef.copy()
+    runtime.coef[:, -TINY_VECTORS.dim:] = 0
+    assert numpy.abs(runtime.scores(texts[:20]) - before).max() > 1e-3
+
+
+def test_vector_table_keeps_the_words_of_the_texts_and_their_characters(floret_model: Path) -> None:
+    import floret
+
+    table = vector_table(floret_model, ["公安 机关", "机关 依法"])
+    assert table.terms.tolist() == sorted({"公安", "机关", "依法", "公", "安", "机", "关", "依", "法"})
+    assert table.vectors.dtype == numpy.float16 and table.vectors.shape == (9, TINY_VECTORS.dim)
+    model = floret.load_model(str(floret_model))
+    numpy.testing.assert_array_equal(table.vectors[0], model.get_word_vector(table.terms[0]).astype(numpy.float16))
+
+
+def test_mean_vector_composes_unknown_words_from_their_characters() -> None:
+    table = VectorTable(numpy.array(["公", "公安", "机"]), numpy.array([[1.0, 0, 0], [0, 3.0, 0], [0, 0, 1.0]], dtype=numpy.float16))
+    numpy.testing.assert_allclose(table.vector("公安"), [0, 1, 0])
+    numpy.testing.assert_allclose(table.vector("公机 xyz"), [0.5 ** 0.5, 0, 0.5 ** 0.5])  # xyz: no known character
+    mean = numpy.array([0.25, 1.5, 0.25])  # of 公安 (0, 3, 0) and 公机 (0.5, 0, 0.5)
+    numpy.testing.assert_allclose(table.vector("公安 公机"), mean / numpy.linalg.norm(mean))
+    assert not table.vector("xyz").any() and table.matrix([]).shape == (0, 3)
 
 
 def test_thresholds_are_probabilities_per_label(trained: Path) -> None:
@@ -102,6 +160,16 @@ def test_weights_with_pickled_objects_are_refused(trained: Path, tmp_path: Path)
     (tmp_path / META_FILE).write_bytes((trained / META_FILE).read_bytes())
     with pytest.raises(UserError, match="pickle"):
         TopicWeights.load(tmp_path)
+
+
+def test_C_is_chosen_by_out_of_fold_macro_f1(seeds) -> None:
+    examples, texts = seeds
+    settings = SMALL.model_copy(update={"model": SMALL.model.model_copy(update={"C": [0.001, 1.0, 0.002]})})
+    model = TopicModel.fit(texts, [e.cats for e in examples], settings)
+    searched = model.meta["C_out_of_fold_macro_f1"]
+    assert list(searched) == ["0.001", "1.0", "0.002"] and searched["1.0"] > max(searched["0.001"], searched["0.002"])
+    assert model.meta["C"] == 1.0
+    assert model.estimator.named_steps["classifier"].estimator.estimator.C == 1.0
 
 
 def test_too_few_examples_of_a_label_is_a_user_error(seeds) -> None:
@@ -134,6 +202,42 @@ def test_component_serialises_its_model(classifier, tmp_path: Path) -> None:
     before = nlp(text).cats
     component.from_disk(tmp_path / "topics")
     assert nlp(text).cats == before
+
+
+# --- vectors corpus -----------------------------------------------------------------------------
+
+def test_corpus_texts_reads_each_format(tmp_path: Path) -> None:
+    folder = tmp_path / "pd"
+    folder.mkdir()
+    (folder / "cv-1.txt").write_text("[湖南省 邵阳市] 朝阳 小学\n\n迈向 新 世纪\n", encoding="utf-8")
+    (tmp_path / "ner.json").write_text('{"text": "浙商银行叶老桂"}\n\n', encoding="utf-8")
+    with gzip.open(tmp_path / "msra.bio.tsv.gz", "wt", encoding="utf-8") as f:
+        f.write("当\tO\n希\tB-ORG\n\n工\tO\n程\tO\n")
+    assert list(corpus_texts(folder)) == ["湖南省邵阳市朝阳小学", "迈向新世纪"]
+    assert list(corpus_texts(tmp_path / "ner.json")) == ["浙商银行叶老桂"]
+    assert list(corpus_texts(tmp_path / "msra.bio.tsv.gz")) == ["当希", "工程"]
+    (tmp_path / "bad.jsonl").write_text('{"txt": 1}\n', encoding="utf-8")
+    with pytest.raises(UserError, match=r"bad.jsonl:1: expected a JSON object with 'text'"):
+        list(corpus_texts(tmp_path / "bad.jsonl"))
+
+
+def test_vectors_model_is_trained_once_then_cached(tmp_path: Path) -> None:
+    (tmp_path / "corpus.txt").write_text("公安机关依法打击电信诈骗\n社区网格员调解邻里纠纷\n" * 20, encoding="utf-8")
+    settings = TINY_VECTORS.model_copy(update={"corpus": ["corpus.txt"]})
+    calls: list[int] = []
+
+    def tokenize(texts: list[str]) -> list[str]:
+        calls.append(len(texts))
+        return [" ".join(t) for t in texts]
+
+    config = ROOT / "configs" / "default.cfg"
+    first = vectors_model(settings, tmp_path, config, tokenize, cache=tmp_path / "cache")
+    again = vectors_model(settings, tmp_path, config, tokenize, cache=tmp_path / "cache")
+    assert first == again and first.is_file() and calls == [2]  # duplicate paragraphs are read once
+    assert vectors_model(settings.model_copy(update={"dim": 8}), tmp_path, config, tokenize, cache=tmp_path / "cache") != first
+    assert calls == [2, 2]
+    with pytest.raises(UserError, match=r"\[vectors\] corpus: .*missing.txt not found"):
+        vectors_model(settings.model_copy(update={"corpus": ["missing.txt"]}), tmp_path, config, tokenize, tmp_path)
 
 
 # --- data files and configs --------------------------------------------------------------------
@@ -170,6 +274,8 @@ def test_config_errors_name_section_and_key(tmp_path: Path) -> None:
         load_topics_config(ROOT / "configs" / "topics.cfg", {"model.C": -1})
     with pytest.raises(UserError, match=r"\[features\] shingles"):
         load_topics_config(ROOT / "configs" / "topics.cfg", {"features.shingles": 3})
+    with pytest.raises(UserError, match=r"\[vectors\] scale"):
+        load_topics_config(ROOT / "configs" / "topics.cfg", {"vectors.scale": 0})
 
 
 def test_scores_macro_f1_over_labels_the_gold_has() -> None:

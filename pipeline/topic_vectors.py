@@ -1,0 +1,116 @@
+"""Static word vectors for the topic classifier: floret, trained on unlabeled text, kept for the words a model uses.
+
+``train topics`` with a ``[vectors] corpus`` reads the corpus files (under ``[paths] data_dir``), cuts them into
+words with the run config's tokenizer, trains floret skip-gram vectors with character n-gram subwords (one
+thread, so the same corpus gives the same vectors) and caches the floret model in ``$GOVNLP_CACHE/topic_vectors/``
+(default ``~/.cache/govnlp``), keyed by the vector settings and the sha256 of the corpus files and of the run
+config; later trainings with the same key reuse it. A model folder keeps only the vectors of the words of its
+training texts and of their characters (``vector_table``), as float16 in ``topic_weights.npz`` and
+``model.skops``; the corpus itself is never stored.
+
+Corpus files by name: a folder (its ``*.txt``, sorted); ``*.txt`` one paragraph a line, where the spaces and
+brackets of segmented text (People's Daily: ``[湖南省 邵阳市 朝阳 小学]``) are removed; ``*.json`` / ``*.jsonl``
+one object with ``text`` a line (CLUENER); ``*.tsv`` / ``*.tsv.gz`` one character (then a tab and its tag) a
+line with a blank line between sentences (MSRA BIO).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy
+
+from .segment import cache_root
+from .topic_model import VectorSettings
+from .topic_runtime import VectorTable
+from .util import UserError, sha256_file, sha256_text
+
+_SEGMENTATION = str.maketrans("", "", " []\u3000")
+
+
+def corpus_texts(path: Path) -> Iterator[str]:
+    """The raw paragraphs of one corpus file or folder (formats in the module doc), empty ones skipped."""
+    if path.is_dir():
+        for child in sorted(path.glob("*.txt")):
+            yield from corpus_texts(child)
+        return
+    name = path.name.lower()
+    if name.endswith((".tsv", ".tsv.gz")):
+        with (gzip.open(path, "rt", encoding="utf-8") if name.endswith(".gz") else path.open(encoding="utf-8")) as f:
+            sentence: list[str] = []
+            for line in f:
+                char = line.rstrip("\r\n").split("\t")[0]
+                if char:
+                    sentence.append(char)
+                elif sentence:
+                    yield "".join(sentence)
+                    sentence = []
+            if sentence:
+                yield "".join(sentence)
+        return
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if name.endswith((".json", ".jsonl")):
+                if not line.strip():
+                    continue
+                try:
+                    text = json.loads(line)["text"]
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    raise UserError(f"{path}:{n}: expected a JSON object with 'text' (a [vectors] corpus file)") from None
+            else:
+                text = line.translate(_SEGMENTATION)
+            if text.strip():
+                yield text.strip()
+
+
+def vectors_model(settings: VectorSettings, data_dir: str | Path, run_config: str | Path,
+                  tokenize: Callable[[list[str]], list[str]], cache: str | Path | None = None) -> Path:
+    """The cached floret model for these settings and corpus files, trained first when not cached."""
+    files = [Path(data_dir) / name for name in settings.corpus]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise UserError(f"[vectors] corpus: {', '.join(missing)} not found; fix [paths] data_dir or the corpus list")
+    digests = [sha256_text("\n".join(sha256_file(c) for c in sorted(f.glob("*.txt")))) if f.is_dir() else sha256_file(f)
+               for f in files]
+    key = sha256_text(json.dumps({"settings": settings.model_dump(exclude={"corpus", "scale"}), "corpus": digests,
+                                  "run_config": sha256_file(run_config)}, sort_keys=True))[:16]
+    target = cache_root(cache) / "topic_vectors" / f"{key}.bin"
+    if target.is_file():
+        return target
+    texts = list(dict.fromkeys(text for f in files for text in corpus_texts(f)))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        corpus = Path(tmp) / "corpus.txt"
+        corpus.write_text("".join(line + "\n" for line in tokenize(texts)), encoding="utf-8")
+        model = train_floret(corpus, settings)
+        model.save_model(str(Path(tmp) / "model.bin"))
+        (Path(tmp) / "model.bin").replace(target)
+    return target
+
+
+def train_floret(corpus: Path, settings: VectorSettings) -> Any:
+    """floret skip-gram vectors with character ``minn``-``maxn``-gram subwords hashed into ``bucket`` rows."""
+    try:
+        import floret
+    except ImportError:
+        raise UserError("[vectors] needs the floret package: pip install -e '.[train]' "
+                        "(or remove [vectors] corpus to train without vectors)") from None
+    return floret.train_unsupervised(
+        str(corpus), model="skipgram", mode="floret", hashCount=2, dim=settings.dim, minn=settings.minn,
+        maxn=settings.maxn, bucket=settings.bucket, epoch=settings.epoch, minCount=settings.min_count, thread=1,
+        verbose=0,
+    )
+
+
+def vector_table(model_path: Path, texts: Sequence[str]) -> VectorTable:
+    """The floret vectors (float16) of every word of the space-joined ``texts`` and of every character in them."""
+    import floret
+
+    words = {w for text in texts for w in text.split()}
+    terms = sorted(words | {c for w in words for c in w})
+    model = floret.load_model(str(model_path))
+    vectors = numpy.array([model.get_word_vector(t) for t in terms], dtype=numpy.float16).reshape(len(terms), -1)
+    return VectorTable(numpy.array(terms, dtype=str), vectors)
