@@ -756,9 +756,11 @@ class Group:
 
 
 def evaluate(model: str | Path, data: str | Path, *, config: str | Path = "configs/default.cfg",
-             merge: str | None = None, data_dir: Path | None = None, lexicon_lodo: bool = False) -> dict:
+             merge: str | None = None, data_dir: Path | None = None, lexicon_lodo: bool = False,
+             skip_trained: bool = True) -> dict:
     """Score the lexicon alone, the model alone and the combined stage on a gold file, on
-    character offsets; records whose text the model trained on are skipped. MSRA files
+    character offsets; records whose text the model trained on are skipped (unless not
+    ``skip_trained``: for checks that do not measure accuracy, such as token alignment). MSRA files
     (``*.bio.tsv[.gz]``) are scored on the dev split the model card names. ``lexicon_lodo``: each
     document is scored with a lexicon that lacks the entries only that document names
     (``lexicon_without_document``), so that the lexicon is not credited with what it was written from."""
@@ -773,7 +775,7 @@ def evaluate(model: str | Path, data: str | Path, *, config: str | Path = "confi
         records = [r for r in msra_records(data) if in_dev_split(r["id"], share)]
     else:
         records = gold_records(data, data_dir)
-    trained_on = set(card.get("data", {}).get("gold_text_sha256", []))
+    trained_on = set(card.get("data", {}).get("gold_text_sha256", [])) if skip_trained else set()
     kept = [r for r in records if _sha(r["text"]) not in trained_on]
     with tempfile.TemporaryDirectory() as work:
         if lexicon_lodo:
