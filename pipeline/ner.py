@@ -523,7 +523,7 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
         settings["paths.vectors"] = str(folder / "pipeline")
     run_dir = work / "run"
     shutil.rmtree(run_dir, ignore_errors=True)
-    stopped = "max_steps or max_epochs reached"
+    stopped = "spaCy's loop finished (max_steps, max_epochs or patience)"
     try:
         spacy_train(spacy_config, run_dir, overrides=settings)
     except TimeBudgetReached as stop:
@@ -648,10 +648,12 @@ def write_model_card(model_dir: Path, evaluations: dict | None = None) -> None:
     lines = [
         "# governance NER model (character level)",
         "",
-        "A spaCy pipeline over characters (tokenizer `governance.CharBigramTokenizer.v1`, component `ner`),",
+        "A spaCy pipeline over characters (tokenizer `governance.CharBigramTokenizer.v1`, component `ner`,",
+        "factory `entity_tagger`: BILUO tags per character under constrained Viterbi decoding),",
         "loaded by the `governance_ner` component of the main pipeline (`pipeline/ner.py`, `docs/ner.md`).",
         "",
-        f"- retrain: `python -m pipeline train ner {card['config']} --output {model_dir.as_posix()}`",
+        f"- retrain: `python -m pipeline train ner {card['config']} --output {model_dir.as_posix()}{_flags(card['overrides'])}`"
+        + (" (from a base model trained first without `--paths.base_model`)" if card.get("base_model") else ""),
         f"- config: `config.cfg` here (from `{card['config']}`), overrides {card['overrides'] or 'none'}",
         f"- seed: {card['seed']}",
         f"- training ended: {card.get('stopped', 'unknown')}; the {card.get('checkpoint', 'best')} checkpoint is kept",
@@ -673,6 +675,11 @@ def write_model_card(model_dir: Path, evaluations: dict | None = None) -> None:
     for name, result in (evaluations or {}).items():
         lines += ["", f"### `{result['command']}`", "", format_scores(result, markdown=True)]
     (model_dir / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _flags(overrides: dict) -> str:
+    """Config overrides as the command-line options that set them."""
+    return "".join(f" --{key} {value if isinstance(value, str) else json.dumps(value)}" for key, value in sorted(overrides.items()))
 
 
 # ---------------------------------------------------------------------------------------------
