@@ -228,9 +228,9 @@ class TopicModel:
         words, chars = families["words"], families["chars"]
         # One calibrated LinearSVC per label (ensemble=False: a single classifier and sigmoid each).
         fitted = [e.calibrated_classifiers_[0] for e in self.estimator.named_steps["classifier"].estimators_]
-        vectors = {"vector_terms": families["vectors"].terms, "vectors": families["vectors"].vectors} if "vectors" in families else {}
+        dense = families.get("vectors")
         return {
-            **vectors,
+            **({"vector_terms": dense.terms, "vectors": dense.vectors} if dense is not None else {}),
             "word_terms": words.get_feature_names_out().astype(str),
             "word_idf": words.idf_,
             "char_terms": chars.get_feature_names_out().astype(str),

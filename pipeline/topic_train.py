@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .manifest import package_versions
 from .standoff import resolve_record, split_for
-from .topic_model import FeatureSettings, ModelSettings, Settings, TopicModel, VectorSettings, cross_validate, score_predictions
+from .topic_model import (FeatureSettings, ModelSettings, Settings, TopicModel, VectorSettings, cross_validate,
+                          score_predictions)
 from .topic_runtime import META_FILE
 from .topic_vectors import vector_table, vectors_model
 from .util import UserError, atomic_writer, sha256_file
@@ -36,6 +37,7 @@ class Paths(BaseModel):
     train: list[str]
     run_config: str = "configs/default.cfg"
     data_dir: str = "../shared/data"
+    cache: str | None = None
 
 
 class SystemSection(BaseModel):
@@ -192,7 +194,7 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     vectors = None
     if settings.vectors.corpus:
         floret_model = vectors_model(settings.vectors, parsed.paths.data_dir, parsed.paths.run_config,
-                                     lambda texts: token_strings(nlp, texts))
+                                     lambda texts: token_strings(nlp, texts), parsed.paths.cache)
         vectors = vector_table(floret_model, x_train)
     vector_seconds = time.perf_counter() - start
 
@@ -218,8 +220,8 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
         report["heldout"] = score_predictions([e.cats for e in heldout], predicted, model.labels, scores)
     if vectors is not None:
         report["vectors"] = {"model": floret_model.name, "terms": len(vectors.terms)}
-    report["seconds"] = {"tokenize": round(tokenize_seconds, 2), "vectors": round(vector_seconds, 2), "fit": round(fit_seconds, 2),
-                         "evaluate": round(time.perf_counter() - start, 2)}
+    report["seconds"] = {"tokenize": round(tokenize_seconds, 2), "vectors": round(vector_seconds, 2),
+                         "fit": round(fit_seconds, 2), "evaluate": round(time.perf_counter() - start, 2)}
     report["versions"] = package_versions()
     model.meta.update(report)
     out = Path(output)

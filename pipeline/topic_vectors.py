@@ -2,8 +2,8 @@
 
 ``train topics`` with a ``[vectors] corpus`` reads the corpus files (under ``[paths] data_dir``), cuts them into
 words with the run config's tokenizer, trains floret skip-gram vectors with character n-gram subwords (one
-thread, so the same corpus gives the same vectors) and caches the floret model in ``$GOVNLP_CACHE/topic_vectors/``
-(default ``~/.cache/govnlp``), keyed by the vector settings and the sha256 of the corpus files and of the run
+thread, so the same corpus gives the same vectors) and caches the floret model in ``topic_vectors/`` of the
+cache folder (``[paths] cache``, else ``$GOVNLP_CACHE``, else ``~/.cache/govnlp``), keyed by the vector settings and the sha256 of the corpus files and of the run
 config; later trainings with the same key reuse it. A model folder keeps only the vectors of the words of its
 training texts and of their characters (``vector_table``), as float16 in ``topic_weights.npz`` and
 ``model.skops``; the corpus itself is never stored.
@@ -26,7 +26,7 @@ import numpy
 from .segment import cache_root
 from .topic_model import VectorSettings
 from .topic_runtime import VectorTable
-from .util import UserError, sha256_file, sha256_text
+from .util import UserError, sha256_file, sha256_text, sha256_tree
 
 _SEGMENTATION = str.maketrans("", "", " []\u3000")
 
@@ -72,9 +72,9 @@ def vectors_model(settings: VectorSettings, data_dir: str | Path, run_config: st
     files = [Path(data_dir) / name for name in settings.corpus]
     missing = [str(f) for f in files if not f.exists()]
     if missing:
-        raise UserError(f"[vectors] corpus: {', '.join(missing)} not found; fix [paths] data_dir or the corpus list")
-    digests = [sha256_text("\n".join(sha256_file(c) for c in sorted(f.glob("*.txt")))) if f.is_dir() else sha256_file(f)
-               for f in files]
+        raise UserError(f"[vectors] corpus: {', '.join(missing)} not found; fix [paths] data_dir, "
+                        "or train without vectors: --vectors.corpus \"[]\"")
+    digests = [sha256_tree(f) for f in files]
     key = sha256_text(json.dumps({"settings": settings.model_dump(exclude={"corpus", "scale"}), "corpus": digests,
                                   "run_config": sha256_file(run_config)}, sort_keys=True))[:16]
     target = cache_root(cache) / "topic_vectors" / f"{key}.bin"

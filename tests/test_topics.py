@@ -130,7 +130,8 @@ def test_vector_table_keeps_the_words_of_the_texts_and_their_characters(floret_m
 
 
 def test_mean_vector_composes_unknown_words_from_their_characters() -> None:
-    table = VectorTable(numpy.array(["公", "公安", "机"]), numpy.array([[1.0, 0, 0], [0, 3.0, 0], [0, 0, 1.0]], dtype=numpy.float16))
+    rows = numpy.array([[1.0, 0, 0], [0, 3.0, 0], [0, 0, 1.0]], dtype=numpy.float16)
+    table = VectorTable(numpy.array(["公", "公安", "机"]), rows)
     numpy.testing.assert_allclose(table.vector("公安"), [0, 1, 0])
     numpy.testing.assert_allclose(table.vector("公机 xyz"), [0.5 ** 0.5, 0, 0.5 ** 0.5])  # xyz: no known character
     mean = numpy.array([0.25, 1.5, 0.25])  # of 公安 (0, 3, 0) and 公机 (0.5, 0, 0.5)
@@ -234,10 +235,28 @@ def test_vectors_model_is_trained_once_then_cached(tmp_path: Path) -> None:
     first = vectors_model(settings, tmp_path, config, tokenize, cache=tmp_path / "cache")
     again = vectors_model(settings, tmp_path, config, tokenize, cache=tmp_path / "cache")
     assert first == again and first.is_file() and calls == [2]  # duplicate paragraphs are read once
-    assert vectors_model(settings.model_copy(update={"dim": 8}), tmp_path, config, tokenize, cache=tmp_path / "cache") != first
+    other = vectors_model(settings.model_copy(update={"dim": 8}), tmp_path, config, tokenize, cache=tmp_path / "cache")
+    assert other != first
     assert calls == [2, 2]
     with pytest.raises(UserError, match=r"\[vectors\] corpus: .*missing.txt not found"):
         vectors_model(settings.model_copy(update={"corpus": ["missing.txt"]}), tmp_path, config, tokenize, tmp_path)
+
+
+def test_train_command_builds_the_vectors_once_and_keeps_them_in_the_model(seeds, tmp_path: Path) -> None:
+    examples, _ = seeds
+    two = [e for e in examples if e.cats[0] in ("public_security", "other")]
+    (tmp_path / "data.txt").write_text("".join(f"{e.text}\t{e.cats[0]}\n" for e in two), encoding="utf-8")
+    (tmp_path / "corpus.jsonl").write_text("".join(json.dumps({"text": e.text}) + "\n" for e in examples), encoding="utf-8")
+    args = ["train", "topics", "configs/topics.cfg", "--data", str(tmp_path / "data.txt"), "--paths.data_dir", str(tmp_path),
+            "--paths.cache", str(tmp_path / "cache"), "--vectors.corpus", '["corpus.jsonl"]', "--vectors.dim", "8",
+            "--vectors.bucket", "1000", "--vectors.epoch", "1", "--vectors.min_count", "1", "--model.C", "1.0"]
+    for name in ("first", "second"):
+        cli(*args, "--output", str(tmp_path / name))
+    first, second = (json.loads((tmp_path / name / META_FILE).read_text(encoding="utf-8")) for name in ("first", "second"))
+    assert first["vectors"] == second["vectors"]  # one floret model, in the given cache
+    assert [p.name for p in (tmp_path / "cache" / "topic_vectors").iterdir()] == [first["vectors"]["model"]]
+    with numpy.load(tmp_path / "first" / WEIGHTS_FILE, allow_pickle=False) as weights:
+        assert weights["vectors"].shape == (first["vectors"]["terms"], 8)
 
 
 # --- data files and configs --------------------------------------------------------------------
