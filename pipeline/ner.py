@@ -540,7 +540,8 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
         cv = Path(paths["cross_validation"])
         if not cv.is_file():
             raise UserError(f"{cv}: no cross-validation results; run `python -m pipeline evaluate ner-cv` or fix [paths] cross_validation")
-        evaluations["cross-validation"] = json.loads(cv.read_text(encoding="utf-8"))
+        for name, result in json.loads(cv.read_text(encoding="utf-8")).items():
+            evaluations[f"seeds, leave one document out ({name})"] = result
     write_model_card(output, evaluations)
     return card
 
@@ -551,8 +552,6 @@ def cross_validate(config_path: str | Path, base: str | Path, output: str | Path
     the config's data plus the other seed documents, then score the combined stage on the left-out
     document with a lexicon lacking the entries only that document names. The scores are pooled
     over the documents and written to ``output/cv.json``."""
-    import tempfile
-
     from thinc.api import Config
 
     config_path, base, output = Path(config_path), Path(base), Path(output)
@@ -568,14 +567,26 @@ def cross_validate(config_path: str | Path, base: str | Path, output: str | Path
                                               "data.held_out_document": document,
                                               "paths.corpus_dir": str(output / "corpus"), "paths.cross_validation": None},
               evaluate_on=[])
-    with tempfile.TemporaryDirectory() as work:
-        groups, left_out = lodo_groups(run_config, seeds, models, Path(work))
-        result = score_groups(groups, run_config, None)
-    result = {"command": f"python -m pipeline evaluate ner-cv {config_path.as_posix()} --base {base.as_posix()} --output {output.as_posix()}",
-              "data": config["paths"]["gold"], "records": len(seeds), "skipped_trained_on": 0, **result,
-              "lexicon_entries_left_out": left_out}
+    command = f"python -m pipeline evaluate ner-cv {config_path.as_posix()} --base {base.as_posix()} --output {output.as_posix()}{_flags(overrides or {})}"
+    result = score_folds(models, seeds, run_config, command, config["paths"]["gold"])
     write_json(output / "cv.json", result)
     return result
+
+
+def score_folds(models: dict[str, Path], seeds: Sequence[dict], run_config: str | Path, command: str, data: str) -> dict:
+    """Scores of fold models (left-out document -> model) on their documents, pooled: with the
+    lexicon as shipped, and with a lexicon lacking the entries only the left-out document names."""
+    import tempfile
+
+    shipped = score_groups([Group(model, [r for r in seeds if document_of(r) == d]) for d, model in sorted(models.items())],
+                           run_config, None)
+    with tempfile.TemporaryDirectory() as work:
+        groups, left_out = lodo_groups(run_config, seeds, models, Path(work))
+        strict = score_groups(groups, run_config, None)
+    head = {"data": data, "records": len(seeds), "skipped_trained_on": 0}
+    return {"lexicon as shipped": {"command": command, **head, **shipped},
+            "lexicon without the left-out document's own names": {"command": command, **head, **strict,
+                                                                   "lexicon_entries_left_out": left_out}}
 
 
 def continued_config(config_path: Path, base: Path, output: Path) -> Path:

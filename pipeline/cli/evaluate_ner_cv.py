@@ -20,12 +20,13 @@ def evaluate_ner_cv_cli(
     run_config: Path = typer.Option(Path("configs/default.cfg"), "--config", "-c", help="Run config of the lexicon stage"),
 ) -> None:
     """Leave one seed document out: train a fold model on the other documents (continuing from
-    --base), score the combined stage on the left-out one with a lexicon lacking the names only it
-    has; print the pooled scores and write them to OUTPUT/cv.json.
+    --base) and score it on the left-out one, with the lexicon as shipped and with a lexicon lacking
+    the names only that document has; print the pooled scores and write them to OUTPUT/cv.json.
 
     Override training config values with dotted options: --training.before_update.minutes 6
     """
     from ..ner import cross_validate, format_scores
 
-    result = cross_validate(config, base, output, run_config=run_config, overrides=parse_config_overrides(ctx.args))
-    typer.echo(format_scores(result))
+    results = cross_validate(config, base, output, run_config=run_config, overrides=parse_config_overrides(ctx.args))
+    for name, result in results.items():
+        typer.echo(f"\n{name}\n{format_scores(result)}")
