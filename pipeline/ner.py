@@ -536,6 +536,7 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     card = save_model(run_dir / f"model-{keep}", output, {**card, "checkpoint": keep})
     evaluations = {Path(d).name: evaluate(output, d) for d in evaluate_on or [paths["gold"], paths["standoff"], paths["msra"]]
                    if Path(d).is_file()}
+    evaluations = {name: result for name, result in evaluations.items() if result["records"]}  # all trained on: no score
     if paths.get("cross_validation"):
         cv = Path(paths["cross_validation"])
         if not cv.is_file():
