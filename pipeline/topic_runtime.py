@@ -59,18 +59,25 @@ class VectorTable:
     def __init__(self, terms: numpy.ndarray, vectors: numpy.ndarray) -> None:
         self.terms = terms
         self.vectors = vectors
+        self._rows = vectors.astype(numpy.float64)  # converted once, not per word
         self.index = {term: i for i, term in enumerate(terms.tolist())}
 
     def vector(self, text: str) -> numpy.ndarray:
         """The l2-normalised mean vector of the words of a space-joined text. A word outside the table counts as the
         mean of its characters' vectors (those in the table); zeros when no word or character is known."""
-        rows = []
+        rows: list[int] = []
+        weights: list[float] = []
+        words = 0
         for word in _TOKEN.findall(text):
             row = self.index.get(word)
             chars = [row] if row is not None else [self.index[c] for c in word if c in self.index]
             if chars:
-                rows.append(self.vectors[chars].astype(numpy.float64).mean(axis=0))
-        mean = numpy.mean(rows, axis=0) if rows else numpy.zeros(self.vectors.shape[1])
+                rows += chars
+                weights += [1.0 / len(chars)] * len(chars)
+                words += 1
+        if not words:
+            return numpy.zeros(self.vectors.shape[1])
+        mean = numpy.asarray(weights) @ self._rows[rows] / words  # one gather per text: the mean of the word means
         norm = numpy.sqrt(mean @ mean)
         return mean / norm if norm > 0 else mean
 
