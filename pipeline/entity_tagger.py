@@ -84,7 +84,7 @@ class BILUOLattice:
         for k, s in enumerate(scores):
             logp[k, : len(s)] = numpy.log(numpy.maximum(numpy.asarray(s), MIN_PROB))
         rows = numpy.arange(n)
-        back = numpy.zeros((n, width, n_tags), dtype="int64")
+        back = numpy.zeros((n, width, n_tags), dtype="int16")  # tag indices; int16 keeps a group's table small
         best = logp[:, 0] + self.start_penalty
         for t in range(1, width):
             closed = best[:, self.closed]
@@ -219,9 +219,7 @@ class EntityTagger(Tagger):
     def initialize(self, get_examples: Callable[[], Iterable[Example]], *, nlp: Optional[Language] = None,
                    labels: Optional[List[str]] = None) -> None:
         """Add the BILUO tags of the entity types in the examples (or of ``labels``, entity types)."""
-        types = set(labels or ())
-        if labels is None:
-            types = {ent.label_ for eg in get_examples() for ent in eg.reference.ents}
+        types = set(labels) if labels is not None else {ent.label_ for eg in get_examples() for ent in eg.reference.ents}
         for tag in ["O"] + [f"{m}-{t}" for t in sorted(types) for m in MOVES]:
             self.add_label(tag)
         docs, truths = [], []

@@ -846,14 +846,18 @@ def score_groups(groups: Sequence[Group], config: str | Path, merge: str | None)
 
 def _predictions(groups: Sequence[Group], config: str | Path,
                  merge: str | None) -> Iterator[tuple[dict, Doc, list[Entity], GovernanceNER]]:
-    """Each record with its lexicon-stage doc and the model's spans, group by group; each char
-    model is loaded once."""
+    """Each record with its lexicon-stage doc and the model's spans, group by group; each main
+    pipeline (one per distinct overrides) and each char model is loaded once."""
+    pipelines: dict[str, tuple[Language, GovernanceNER]] = {}
     char_models: dict[Path, Language] = {}
     for group in groups:
-        nlp, component = base_pipeline(config, group.overrides)
-        if merge:
-            merge_spans([], [], merge)
-            component.merge = merge
+        key = json.dumps(group.overrides, sort_keys=True)
+        if key not in pipelines:
+            pipelines[key] = base_pipeline(config, group.overrides)
+            if merge:
+                merge_spans([], [], merge)
+                pipelines[key][1].merge = merge
+        nlp, component = pipelines[key]
         if group.model not in char_models:
             component.initialize(model=str(group.model))
             char_models[group.model] = component.model

@@ -5,8 +5,9 @@ Uncertainty comes from the char model's tag probabilities: an entity's probabili
 over all valid BILUO tag sequences (``EntityTagger.scored_ents``: forward-backward), for the
 entities of the best sequence and of a recall-oriented one. A paragraph's score is the expected
 number of entity decisions a correction would fix: ``min(p, 1 - p)`` summed over those entities,
-plus ``1 - p`` for every lexicon match the model does not back. Diversity is maximal marginal relevance over character-bigram TF-IDF vectors,
-so that one pattern (the same agency, the same sentence frame) does not fill the batch.
+plus ``1 - p`` for every lexicon match the model does not back. Diversity is maximal marginal
+relevance over character-bigram TF-IDF vectors, so that one pattern (the same agency, the same
+sentence frame) does not fill the batch.
 """
 from __future__ import annotations
 
@@ -154,7 +155,6 @@ def score_candidates(model: Path, records: Sequence[dict], *, lexicon: Path | No
     for batch in minibatch(records, batch_size):
         docs = [nlp.make_doc(r["text"]) for r in batch]
         for record, doc, probs in zip(batch, docs, ner.scored_ents(docs)):
-            probs = {key: min(p, 1.0) for key, p in probs.items()}
             best = filter_spans([doc.char_span(s, e, label=lab) for (s, e, lab), p in probs.items() if p >= 0.5])
             cand = Candidate(record, entities=sorted((e.start_char, e.end_char, e.label_) for e in best))
             cand.uncertain = sorted((s, e, lab, p) for (s, e, lab), p in probs.items() if 0.05 < p < 0.95)
