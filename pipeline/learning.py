@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from thinc.api import Config
+
 from pipeline.ner import char_pipeline, gold_records, prf, write_docbin
 from pipeline.standoff import DEFAULT_STANDOFF
 from pipeline.util import UserError, sha256_text, write_json, write_jsonl
@@ -69,7 +71,7 @@ def train_small(gold: Sequence[dict], output: Path, *, corrections: Sequence[dic
     output = Path(output)
     with tempfile.TemporaryDirectory(prefix="govnlp-al-") as work:
         work = Path(work)
-        nlp = char_pipeline()
+        nlp = char_pipeline(Config().from_disk(config))
         write_docbin(nlp, train, work / "train.spacy")
         # spaCy's loop needs a dev corpus; a few training docs keep its evaluations cheap and honest.
         write_docbin(nlp, train[:10], work / "dev.spacy")

@@ -24,16 +24,19 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy
 
 import spacy
-from spacy.attrs import NORM
+from spacy.attrs import IDX, LEMMA, NORM
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example, biluo_tags_to_spans, iob_to_biluo
 from spacy.util import get_words_and_spaces
 from spacy.vectors import Vectors
 from spacy.vocab import Vocab
+from thinc.api import Config
 
 from pipeline import entity_tagger  # noqa: F401  (registers the char pipeline's ``entity_tagger``)
-from pipeline.util import UserError, write_json
+from pipeline.segment import fetch_pkuseg_model  # also registers [initialize.tokenizer]'s functions
+from pipeline.util import UserError, sha256_text, sha256_tree, write_json
 
 LABELS = ("PROGRAM", "PLATFORM", "ORG", "LOC", "PERSON", "HONOR", "POLICY", "EVENT")
 MSRA_LABELS = {"PER": "PERSON", "LOC": "LOC", "ORG": "ORG"}
@@ -41,6 +44,8 @@ CLUENER_LABELS = {"name": "PERSON", "address": "LOC", "organization": "ORG", "go
 MERGE_RULES = ("lexicon", "longest", "model")
 DEFAULT_MERGE = "lexicon"  # best combined micro-F1 on the seeds (docs/ner.md)
 END = "\u2403"  # stands for "end of text" in the last character's bigram
+WORD_PIECE = "\u241f"  # joins a word and a character's position in it: 市委␟B
+FEATURES = [NORM, LEMMA]  # what the char tokenizers set besides ORTH
 PUNCTUATION = re.compile(r"[^\w\s]+")  # runs of punctuation and symbols
 
 Entity = tuple[int, int, str]
@@ -66,6 +71,10 @@ class CharBigramTokenizer:
         doc.from_array([NORM], bigrams.reshape(-1, 1))
         return doc
 
+    def from_doc(self, doc: Doc) -> Doc:
+        """The char doc of a word doc of the main pipeline."""
+        return self(doc.text)
+
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         for text in texts:
             yield self(text)
@@ -83,14 +92,112 @@ class CharBigramTokenizer:
         return self
 
 
+class CharWordTokenizer(CharBigramTokenizer):
+    """The char tokenizer that also sets each character's LEMMA to the pkuseg word it belongs to,
+    marked with its position in that word (B, M, E or S): the "softword" and word features of
+    Chinese NER (Zhang & Yang 2018; Ma et al. 2020), which show the model where words, and so most
+    names, start and end. The main pipeline hands over its own words (``from_doc``); raw text is
+    cut by the same segmenter (pkuseg with the lexicon's user dictionary), loaded on first use.
+    The words' strings are only added to the string store for raw text (training data): at run
+    time their hashes are enough for the hash embeddings, and the store does not grow."""
+
+    def __init__(self, vocab: Vocab):
+        super().__init__(vocab)
+        self.user_words: list[str] = []
+        self.pkuseg_model: str | None = None
+        self._segmenter: Callable[[str], Doc] | None = None
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]] | None = None, *, nlp: Language | None = None,
+                   pkuseg_model: str, pkuseg_user_dict: str) -> None:
+        """Take the pkuseg model folder and the user dictionary file of the main pipeline."""
+        self.pkuseg_model = pkuseg_model
+        self.user_words = Path(pkuseg_user_dict).read_text(encoding="utf-8").split()
+        self._segmenter = None
+
+    @property
+    def segmenter(self) -> Callable[[str], Doc]:
+        """spaCy's Chinese tokenizer with pkuseg and the user words, as the main pipeline has it."""
+        if self._segmenter is None:
+            words = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}}).tokenizer
+            words.initialize(pkuseg_model=self.pkuseg_model or str(fetch_pkuseg_model()))
+            words.pkuseg_update_user_dict(self.user_words, reset=True)
+            self._segmenter = words
+        return self._segmenter
+
+    def __call__(self, text: str) -> Doc:
+        return self._with_words(super().__call__(text), self.segmenter(text), self.vocab.strings.add)
+
+    def from_doc(self, doc: Doc) -> Doc:
+        return self._with_words(super().__call__(doc.text), doc, hash_string)
+
+    @staticmethod
+    def _with_words(chars: Doc, words: Doc, key: Callable[[str], int]) -> Doc:
+        text = chars.text
+        piece = numpy.zeros(len(text) + 1, dtype="uint64")
+        for word in words:
+            if word.is_space:
+                continue
+            start, end = word.idx, word.idx + len(word)
+            if end - start == 1:
+                piece[start] = key(word.text + WORD_PIECE + "S")
+            else:
+                piece[start] = key(word.text + WORD_PIECE + "B")
+                piece[start + 1:end - 1] = key(word.text + WORD_PIECE + "M")
+                piece[end - 1] = key(word.text + WORD_PIECE + "E")
+        chars.from_array([LEMMA], piece[chars.to_array([IDX]).astype("int64")].reshape(-1, 1))
+        return chars
+
+    def to_bytes(self, **kwargs) -> bytes:
+        return "\n".join(self.user_words).encode("utf-8")
+
+    def from_bytes(self, data: bytes, **kwargs) -> "CharWordTokenizer":
+        self.user_words = data.decode("utf-8").split()
+        self._segmenter = None
+        return self
+
+    def to_disk(self, path: str | Path, **kwargs) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        (Path(path) / "user_words.txt").write_bytes(self.to_bytes())
+
+    def from_disk(self, path: str | Path, **kwargs) -> "CharWordTokenizer":
+        return self.from_bytes((Path(path) / "user_words.txt").read_bytes())
+
+
 @spacy.registry.tokenizers("governance.CharBigramTokenizer.v1")
 def create_char_tokenizer() -> Callable[[Language], CharBigramTokenizer]:
-    """The char pipeline's tokenizer (referenced by ``configs/ner.cfg``)."""
+    """A char tokenizer with bigram NORMs only."""
 
     def create(nlp: Language) -> CharBigramTokenizer:
         return CharBigramTokenizer(nlp.vocab)
 
     return create
+
+
+@spacy.registry.tokenizers("governance.CharWordTokenizer.v1")
+def create_char_word_tokenizer() -> Callable[[Language], CharWordTokenizer]:
+    """The char pipeline's tokenizer (referenced by ``configs/ner.cfg``): bigram NORMs and word LEMMAs."""
+
+    def create(nlp: Language) -> CharWordTokenizer:
+        return CharWordTokenizer(nlp.vocab)
+
+    return create
+
+
+@spacy.registry.readers("governance.CharCorpus.v1")
+def create_char_corpus(path: Path) -> Callable[[Language], Iterator[Example]]:
+    """spaCy's ``Corpus`` for the char docs ``write_docbin`` saved: the predicted docs take the
+    stored token features (written by hand because ``spacy.Corpus.v1`` would re-run the tokenizer,
+    and so pkuseg, over the whole corpus every epoch)."""
+
+    def read(nlp: Language) -> Iterator[Example]:
+        if not Path(path).is_file():
+            raise UserError(f"training corpus not found: {path}")
+        for reference in DocBin().from_disk(path).get_docs(nlp.vocab):
+            predicted = Doc(nlp.vocab, words=[t.text for t in reference], spaces=[bool(t.whitespace_) for t in reference])
+            predicted.from_array(FEATURES, reference.to_array(FEATURES))
+            yield Example(predicted, reference)
+
+    return read
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,7 +275,7 @@ def record_to_doc(nlp: Language, record: dict) -> Doc:
 
 def write_docbin(nlp: Language, records: Iterable[dict], path: Path) -> int:
     """Convert records to char docs and save them as a DocBin; return the number of docs."""
-    db = DocBin(attrs=["ORTH", "NORM", "ENT_IOB", "ENT_TYPE"], store_user_data=False)
+    db = DocBin(attrs=["ORTH", "NORM", "LEMMA", "ENT_IOB", "ENT_TYPE"], store_user_data=False)
     n = 0
     for record in records:
         db.add(record_to_doc(nlp, record))
@@ -261,9 +368,16 @@ def create_cached_vectors() -> Callable[[Vocab], CachedVectors]:
     return create
 
 
-def char_pipeline() -> Language:
-    """A blank char pipeline (the tokenizer of ``configs/ner.cfg``)."""
-    return spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "governance.CharBigramTokenizer.v1"}}})
+def char_pipeline(config: Config | None = None) -> Language:
+    """A blank char pipeline with the tokenizer of a NER ``config``, initialized from its
+    ``[initialize.tokenizer]``; without one, the tokenizer with bigram NORMs only."""
+    if config is None:
+        return spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "governance.CharBigramTokenizer.v1"}}})
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": config["nlp"]["tokenizer"]}})
+    if hasattr(nlp.tokenizer, "initialize"):
+        settings = spacy.registry.resolve({"settings": config["initialize"].get("tokenizer", {})})["settings"]
+        nlp.tokenizer.initialize(nlp=nlp, **settings)
+    return nlp
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,21 +464,22 @@ class GovernanceNER:
         """Load the trained char pipeline from ``model`` (a folder written by ``train ner``)."""
         path = Path(model)
         if not (path / "config.cfg").is_file():
-            raise UserError(f"governance_ner: no trained NER model at {path}; train one with `python -m pipeline train ner configs/ner.cfg --output {path}`")
+            raise UserError(f"governance_ner: no trained NER model at {path}; train one with `python -m pipeline train ner-release configs/ner.cfg --output {path}`")
         self.model = load_char_pipeline(path)
 
-    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[list[Entity]]:
-        """Character-offset entities predicted by the char model alone."""
+    def predict(self, docs: Sequence[Doc], batch_size: int = 256) -> list[list[Entity]]:
+        """Character-offset entities predicted by the char model alone on the words of ``docs``."""
         if self.model is None:
             raise UserError("governance_ner: the model is not loaded; run nlp.initialize() first")
-        return [cut_at_spaces(text, [(e.start_char, e.end_char, e.label_) for e in d.ents])
-                for text, d in zip(texts, self.model.pipe(texts, batch_size=batch_size))]
+        chars = [self.model.tokenizer.from_doc(doc) for doc in docs]
+        return [cut_at_spaces(c.text, [(e.start_char, e.end_char, e.label_) for e in c.ents])
+                for c in self.model.pipe(chars, batch_size=batch_size)]
 
-    def set_annotations(self, doc: Doc, predicted: Sequence[Entity], text: str | None = None) -> Doc:
+    def set_annotations(self, doc: Doc, predicted: Sequence[Entity]) -> Doc:
         lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
         merged = merge_spans(predicted, lexicon, self.merge)
         doc.ents = []
-        punctuation = (offset for m in PUNCTUATION.finditer(doc.text if text is None else text) for offset in m.span())
+        punctuation = (offset for m in PUNCTUATION.finditer(doc.text) for offset in m.span())
         split_at(doc, itertools.chain((offset for s, e, _, _ in merged for offset in (s, e)), punctuation))
         spans = []
         for s, e, label, canonical in merged:
@@ -374,13 +489,12 @@ class GovernanceNER:
         return doc
 
     def __call__(self, doc: Doc) -> Doc:
-        return self.set_annotations(doc, self.predict([doc.text])[0])
+        return self.set_annotations(doc, self.predict([doc])[0])
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
         for batch in spacy.util.minibatch(docs, size=batch_size):
-            texts = [d.text for d in batch]
-            for doc, text, predicted in zip(batch, texts, self.predict(texts, batch_size)):
-                yield self.set_annotations(doc, predicted, text)
+            for doc, predicted in zip(batch, self.predict(batch, batch_size)):
+                yield self.set_annotations(doc, predicted)
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         if self.model is not None:
@@ -426,10 +540,6 @@ def create_time_budget(minutes: float) -> Callable[[Language, dict], None]:
     return before_update
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def training_records(config: dict) -> tuple[list[dict], list[dict], dict]:
     """The train and dev records that ``[data]`` and ``[paths]`` of a NER config name, and a
     description of them for the model card."""
@@ -469,7 +579,7 @@ def training_records(config: dict) -> tuple[list[dict], list[dict], dict]:
         sources["corrections"] = {"folder": paths["corrections"], "train": len(corrections), "repeat": data["corrections_repeat"]}
     train += gold_train * data["gold_repeat"] + corrections * data.get("corrections_repeat", 1)
     sources["gold_repeat"] = data["gold_repeat"]
-    sources["gold_text_sha256"] = sorted({_sha(r["text"]) for r in gold_train + corrections})
+    sources["gold_text_sha256"] = sorted({sha256_text(r["text"]) for r in gold_train + corrections})
     return train, dev, sources
 
 
@@ -493,16 +603,16 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     import shutil
 
     from spacy.cli.train import train as spacy_train
-    from thinc.api import Config
-
     config_path, output = Path(config_path), Path(output)
     if not config_path.is_file():
         raise UserError(f"NER config not found: {config_path}")
     config = Config().from_disk(config_path, overrides=overrides or {})
     paths = config["paths"]
     work = Path(paths["corpus_dir"])
-    nlp = char_pipeline()
+    nlp = char_pipeline(config)
     train_records, dev_records, sources = training_records(config)
+    if paths.get("base_model"):
+        require_labels(Path(paths["base_model"]), train_records)
     write_json(work / "sources.json", sources)
     write_docbin(nlp, train_records, work / "train.spacy")
     write_docbin(nlp, dev_records, work / "dev.spacy")
@@ -534,7 +644,7 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     if keep not in ("best", "last"):
         raise UserError(f"{config_path}: [data] keep_checkpoint must be best or last, not {keep!r}")
     card = save_model(run_dir / f"model-{keep}", output, {**card, "checkpoint": keep})
-    evaluations = {Path(d).name: evaluate(output, d) for d in evaluate_on or [paths["gold"], paths["standoff"], paths["msra"]]
+    evaluations = {Path(d).name: evaluate(output, d) for d in (evaluate_on if evaluate_on is not None else [paths["gold"], paths["standoff"], paths["msra"]])
                    if Path(d).is_file()}
     evaluations = {name: result for name, result in evaluations.items() if result["records"]}  # all trained on: no score
     if paths.get("cross_validation"):
@@ -553,8 +663,6 @@ def cross_validate(config_path: str | Path, base: str | Path, output: str | Path
     the config's data plus the other seed documents, then score the combined stage on the left-out
     document with a lexicon lacking the entries only that document names. The scores are pooled
     over the documents and written to ``output/cv.json``."""
-    from thinc.api import Config
-
     config_path, base, output = Path(config_path), Path(base), Path(output)
     if not config_path.is_file():
         raise UserError(f"NER config not found: {config_path}")
@@ -574,6 +682,61 @@ def cross_validate(config_path: str | Path, base: str | Path, output: str | Path
     return result
 
 
+def release(config_path: str | Path, output: str | Path, *, run_config: str | Path = "configs/default.cfg",
+            overrides: dict | None = None) -> dict:
+    """Make the shipped model in one go, as ``[release]`` of the config describes: a base model
+    without the seeds, the leave-one-document-out fold models continued from it (their pooled seed
+    scores go to the card), and the final model continued from it on everything, seeds included.
+    Each step is skipped when ``[release] work_dir``/lock.json says its inputs have not changed
+    since it last ran (as weasel does for project steps)."""
+    config_path, output = Path(config_path), Path(output)
+    if not config_path.is_file():
+        raise UserError(f"NER config not found: {config_path}")
+    config = Config().from_disk(config_path, overrides=overrides or {})
+    if "release" not in config:
+        raise UserError(f"{config_path}: no [release] section to say how the model is made (see configs/ner.cfg)")
+    settings, paths = config["release"], config["paths"]
+    tune = settings["fine_tune"]
+    work = Path(settings["work_dir"])
+    continued = {"training.before_update.minutes": tune["minutes"], "training.optimizer.learn_rate": tune["learn_rate"],
+                 "training.batcher.size.start": tune["batch_start"], "data.gold_repeat": tune["gold_repeat"],
+                 **(overrides or {})}
+    data = [paths[k] for k in ("msra", "gold", "standoff", "corrections", "lexicon")] + [str(Path(paths["cluener"]).parent)]
+    # the base step depends on the config without [release]; overrides are part of the config
+    common = {"config": {k: v for k, v in config.items() if k != "release"},
+              "data": {d: sha256_tree(d) for d in data if Path(d).exists()}}
+    lock_path = work / "lock.json"
+    lock = json.loads(lock_path.read_text(encoding="utf-8")) if lock_path.is_file() else {}
+    base, folds = work / "base", work / "cv"
+
+    def step(name: str, target: Path, inputs: dict, make: Callable[[], object]) -> None:
+        digest = sha256_text(json.dumps(inputs, sort_keys=True))
+        if lock.get(name, {}).get("inputs") == digest and target.exists() and lock[name].get("output") == sha256_tree(target):
+            print(f"release: {name} is up to date ({target})", flush=True)
+            return
+        print(f"release: {name} -> {target}", flush=True)
+        make()
+        lock[name] = {"inputs": digest, "output": sha256_tree(target)}
+        write_json(lock_path, lock)
+
+    step("base", base, common, lambda: train(config_path, base, {**(overrides or {}), "paths.corpus_dir": str(work / "corpus")},
+                                             evaluate_on=[]))
+    after_base = {**common, "base": lock["base"]["output"], "fine_tune": dict(tune), "run_config": sha256_tree(run_config)}
+    step("cross-validation", folds / "cv.json", after_base,
+         lambda: cross_validate(config_path, base, folds, run_config=run_config, overrides=continued))
+    final = {**continued, "paths.base_model": str(base), "data.use_seeds": True, "data.keep_checkpoint": "last",
+             "paths.cross_validation": str(folds / "cv.json"), "paths.corpus_dir": str(work / "corpus")}
+
+    def make_final() -> None:
+        card = train(config_path, output, final)
+        card["retrain"] = f"python -m pipeline train ner-release {config_path.as_posix()} --output {output.as_posix()}{_flags(overrides or {})}"
+        write_json(output / "training.json", card)
+        write_model_card(output)
+
+    step("final", output, {**after_base, "cv": lock["cross-validation"]["output"]}, make_final)
+    return json.loads((output / "training.json").read_text(encoding="utf-8"))
+
+
 def score_folds(models: dict[str, Path], seeds: Sequence[dict], run_config: str | Path, command: str, data: str) -> dict:
     """Scores of fold models (left-out document -> model) on their documents, pooled: with the
     lexicon as shipped, and with a lexicon lacking the entries only the left-out document names."""
@@ -590,11 +753,21 @@ def score_folds(models: dict[str, Path], seeds: Sequence[dict], run_config: str 
                                                                    "lexicon_entries_left_out": left_out}}
 
 
+def require_labels(base: Path, records: Iterable[dict]) -> None:
+    """Refuse to continue a base model on entity labels it has no tags for."""
+    cfg = base / "ner" / "cfg"
+    if not cfg.is_file():
+        raise UserError(f"{base}: not a model folder written by `train ner` (no ner/cfg); fix [paths] base_model")
+    known = {tag.split("-", 1)[1] for tag in json.loads(cfg.read_text(encoding="utf-8"))["labels"] if "-" in tag}
+    missing = sorted({label for r in records for _, _, label in r["entities"]} - known)
+    if missing:
+        raise UserError(f"{base}: the base model has no {', '.join(missing)} label that the training data has; "
+                        "train the base on data with every label (e.g. [data] use_standoff = true)")
+
+
 def continued_config(config_path: Path, base: Path, output: Path) -> Path:
     """A copy of the training config whose ``ner`` is sourced from the model at ``base`` (spaCy
     then resumes training its weights) instead of built by its factory."""
-    from thinc.api import Config
-
     if not (base / "ner").is_dir():
         raise UserError(f"{base}: not a model folder written by `train ner` (no ner/); fix [paths] base_model")
     config = Config().from_disk(config_path, interpolate=False)
@@ -637,13 +810,13 @@ def _vector_texts(config: dict, train_records: list[dict]) -> Iterator[str]:
 
 
 def prune_strings(model_dir: Path) -> None:
-    """Drop the character bigrams of the training texts from the saved string store: the
-    tokenizer adds the strings it needs at run time, and they are most of the folder's size."""
+    """Drop the character bigrams and word pieces of the training texts from the saved string
+    store: the tokenizer adds the strings it needs at run time, and they are most of the folder's size."""
     from spacy.strings import StringStore
 
     path = Path(model_dir) / "vocab" / "strings.json"
     strings = json.loads(path.read_text(encoding="utf-8"))
-    StringStore([s for s in strings if len(s) != 2 and not s.endswith(END)]).to_disk(path)
+    StringStore([s for s in strings if len(s) != 2 and not s.endswith(END) and WORD_PIECE not in s]).to_disk(path)
 
 
 def write_model_card(model_dir: Path, evaluations: dict | None = None) -> None:
@@ -660,12 +833,11 @@ def write_model_card(model_dir: Path, evaluations: dict | None = None) -> None:
     lines = [
         "# governance NER model (character level)",
         "",
-        "A spaCy pipeline over characters (tokenizer `governance.CharBigramTokenizer.v1`, component `ner`,",
+        "A spaCy pipeline over characters (tokenizer `governance.CharWordTokenizer.v1`, component `ner`,",
         "factory `entity_tagger`: BILUO tags per character under constrained Viterbi decoding),",
         "loaded by the `governance_ner` component of the main pipeline (`pipeline/ner.py`, `docs/ner.md`).",
         "",
-        f"- retrain: `python -m pipeline train ner {card['config']} --output {model_dir.as_posix()}{_flags(card['overrides'])}`"
-        + (" (from a base model trained first without `--paths.base_model`)" if card.get("base_model") else ""),
+        "- retrain: `" + card.get("retrain", f"python -m pipeline train ner {card['config']} --output {model_dir.as_posix()}{_flags(card['overrides'])}") + "`",
         f"- config: `config.cfg` here (from `{card['config']}`), overrides {card['overrides'] or 'none'}",
         f"- seed: {card['seed']}",
         f"- training ended: {card.get('stopped', 'unknown')}; the {card.get('checkpoint', 'best')} checkpoint is kept",
@@ -795,7 +967,7 @@ def evaluate(model: str | Path, data: str | Path, *, config: str | Path = "confi
     else:
         records = gold_records(data, data_dir)
     trained_on = set(card.get("data", {}).get("gold_text_sha256", [])) if skip_trained else set()
-    kept = [r for r in records if _sha(r["text"]) not in trained_on]
+    kept = [r for r in records if sha256_text(r["text"]) not in trained_on]
     with tempfile.TemporaryDirectory() as work:
         if lexicon_lodo:
             groups, left_out = lodo_groups(config, records, {document_of(r): model for r in kept}, Path(work), kept)
@@ -862,8 +1034,8 @@ def _predictions(groups: Sequence[Group], config: str | Path,
             component.initialize(model=str(group.model))
             char_models[group.model] = component.model
         component.model = char_models[group.model]
-        texts = [r["text"] for r in group.records]
-        for record, doc, predicted in zip(group.records, nlp.pipe(texts, batch_size=64), component.predict(texts)):
+        docs = list(nlp.pipe([r["text"] for r in group.records], batch_size=64))
+        for record, doc, predicted in zip(group.records, docs, component.predict(docs)):
             yield record, doc, predicted, component
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import spacy
 from spacy.tokens import Doc
 
 from pipeline import ner
-from pipeline.util import UserError
+from pipeline.util import UserError, sha256_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_GOLD = ROOT / "corpus" / "gold" / "seeds.jsonl"
@@ -30,6 +31,47 @@ def test_char_tokenizer_one_token_per_character_with_bigram_norms(char_nlp):
     assert doc[1].whitespace_ == " "
     # NORM is the NFKC bigram with the next character; the last one pairs with the end mark
     assert [t.norm_ for t in doc] == ["浙江", "江金", "金华", "华1", "1号", "号" + ner.END]
+
+
+@pytest.fixture(scope="module")
+def word_nlp():
+    """The char pipeline of configs/ner.cfg: pkuseg words with the lexicon's user dictionary."""
+    from thinc.api import Config
+
+    return ner.char_pipeline(Config().from_disk(ROOT / "configs" / "ner.cfg"))
+
+
+def test_word_tokenizer_marks_each_character_with_its_word_and_position(word_nlp):
+    doc = word_nlp("金华市委政法委推进 枫桥经验")
+    word = "金华市委政法委␟"
+    assert [t.lemma_ for t in doc] == [word + "B"] + [word + "M"] * 5 + [word + "E", "推进␟B", "推进␟E",
+                                                                         "枫桥经验␟B", "枫桥经验␟M", "枫桥经验␟M", "枫桥经验␟E"]
+    assert [t.text for t in doc][8:10] == ["进", "枫"] and doc[8].whitespace_ == " "
+
+
+def test_word_features_from_the_main_pipeline_equal_those_of_raw_text_and_add_no_strings(word_nlp):
+    text = "林纪平说，平安浙江建设 走在前列。"
+    words = word_nlp.tokenizer.segmenter(text)
+    pieces = lambda: {s for s in word_nlp.vocab.strings if ner.WORD_PIECE in s}  # noqa: E731
+    before = pieces()
+    fast = word_nlp.tokenizer.from_doc(words)
+    assert pieces() == before  # the words' strings stay out of the store at run time
+    slow = word_nlp(text)
+    assert pieces() > before
+    assert [t.lemma for t in fast] == [t.lemma for t in slow] and [t.norm for t in fast] == [t.norm for t in slow]
+    assert fast.to_array("LEMMA").all()  # every character is in a word
+
+
+def test_char_corpus_reader_gives_the_stored_features_without_tokenizing(word_nlp, tmp_path):
+    record = {"id": "x", "text": "金华市委政法委推进枫桥经验", "entities": [[0, 7, "ORG"], [9, 13, "PROGRAM"]]}
+    ner.write_docbin(word_nlp, [record], tmp_path / "train.spacy")
+    reference = word_nlp(record["text"])
+    nlp = spacy.blank("zh")  # a vocab without the strings: the reader must not need the tokenizer
+    [example] = list(spacy.registry.readers.get("governance.CharCorpus.v1")(tmp_path / "train.spacy")(nlp))
+    assert [t.lemma_ for t in example.predicted] == [t.lemma_ for t in reference]
+    assert [t.norm_ for t in example.predicted] == [t.norm_ for t in reference]
+    assert not example.predicted.ents and [(e.start_char, e.end_char, e.label_) for e in example.reference.ents] == [
+        (0, 7, "ORG"), (9, 13, "PROGRAM")]
 
 
 def test_msra_records_bio_to_char_offsets(tmp_path):
@@ -195,7 +237,7 @@ def test_evaluate_scores_three_systems_and_skips_training_texts(stub_model, char
         {"id": "d3:p1", "doc_id": "d3", "text": "林纪平在浙江", "entities": [[0, 3, "PERSON"], [4, 6, "LOC"]]},
     ]
     gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    (stub_model / "training.json").write_text(json.dumps({"data": {"gold_text_sha256": [ner._sha("林纪平在浙江")]}}))
+    (stub_model / "training.json").write_text(json.dumps({"data": {"gold_text_sha256": [sha256_text("林纪平在浙江")]}}))
     result = ner.evaluate(stub_model, gold, config=char_run_config)
     assert result["records"] == 2 and result["skipped_trained_on"] == 1
     systems = result["systems"]
@@ -319,3 +361,71 @@ def test_a_held_out_seed_document_stays_out_of_training(shared_data, tmp_path):
     assert len(seeds) == sum(1 for line in SEEDS_GOLD.read_text(encoding="utf-8").splitlines()
                              if json.loads(line)["doc_id"] != "000_fe018ba71f599853")
     assert sources["seeds"]["held_out_document"] == "000_fe018ba71f599853"
+
+
+def _bio_sentence(parts: list[tuple[str, str]]) -> str:
+    """MSRA lines for a sentence given as (text, label or "") parts."""
+    lines = []
+    for text, label in parts:
+        lines += [f"{c}\t{('B-' if i == 0 else 'I-') + label if label else 'O'}" for i, c in enumerate(text)]
+    return "\n".join(lines) + "\n\n"
+
+
+@pytest.fixture()
+def release_config(tmp_path, char_run_config):
+    """configs/ner.cfg shrunk to a few steps on a synthetic MSRA file and a two-document gold file."""
+    from confection import Config
+
+    people, places, orgs = ["林纪平", "王建国", "李明华", "张晓东"], ["浙江", "金华市", "浦江县", "杭州"], ["省公安厅", "县人民法院", "市委政法委"]
+    with (tmp_path / "msra.bio.tsv").open("w", encoding="utf-8") as f:
+        for i, (p, l, o) in enumerate(itertools.product(people, places, orgs)):
+            f.write(_bio_sentence([(p, "PER"), ("在", ""), (l, "LOC"), ("的", ""), (o, "ORG"), ("工作。" if i % 2 else "说。", "")]))
+    gold = [{"id": f"{d}:a1:p{n}", "doc_id": d, "text": f"{p}到{l}调研。", "cats": ["public_security"],
+             "entities": [[0, 3, "PERSON"], [4, 4 + len(l), "LOC"]]}
+            for n, (d, p, l) in enumerate(zip(["d1", "d1", "d2", "d2"], people, places))]
+    (tmp_path / "gold.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in gold), encoding="utf-8")
+    config = Config().from_disk(ROOT / "configs" / "ner.cfg", interpolate=False)
+    config["paths"].update({"msra": str(tmp_path / "msra.bio.tsv"), "gold": str(tmp_path / "gold.jsonl"),
+                            "cluener": str(tmp_path / "none" / "train.json"), "standoff": str(tmp_path / "none.jsonl"),
+                            "lexicon": str(tmp_path / "lexicon"), "corpus_dir": str(tmp_path / "corpus")})
+    config["data"].update({"msra_dev_share": 0.3, "use_cluener": False, "use_standoff": False, "use_corrections": False})
+    del config["data"]["vectors"]
+    config["components"]["ner"]["model"]["tok2vec"]["embed"]["include_static_vectors"] = False
+    config["training"].update({"max_steps": 20, "eval_frequency": 10})
+    config["release"]["work_dir"] = str(tmp_path / "release")
+    config.to_disk(tmp_path / "ner.cfg")
+    return tmp_path / "ner.cfg"
+
+
+def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_to_date(release_config, char_run_config,
+                                                                                       tmp_path, capsys):
+    model, work = tmp_path / "model", tmp_path / "release"
+    card = ner.release(release_config, model, run_config=char_run_config)
+    assert "release: base ->" in capsys.readouterr().out
+    lock = json.loads((work / "lock.json").read_text(encoding="utf-8"))
+    assert list(lock) == ["base", "cross-validation", "final"]
+    cv = json.loads((work / "cv" / "cv.json").read_text(encoding="utf-8"))
+    assert sorted(cv) == ["lexicon as shipped", "lexicon without the left-out document's own names"]
+    assert sorted(p.name for p in (work / "cv").iterdir() if (p / "ner").is_dir()) == ["d1", "d2"]
+    assert card["base_model"] == str(work / "base") and card["data"]["seeds"]["train"] == 4
+    assert card["retrain"].startswith(f"python -m pipeline train ner-release {release_config.as_posix()}")
+    assert card["retrain"] in (model / "README.md").read_text(encoding="utf-8")
+    evaluations = json.loads((model / "evaluation.json").read_text(encoding="utf-8"))
+    assert evaluations["seeds, leave one document out (lexicon as shipped)"] == cv["lexicon as shipped"]
+    assert (model / "tokenizer" / "user_words.txt").is_file()
+
+    ner.release(release_config, model, run_config=char_run_config)
+    assert capsys.readouterr().out.count("is up to date") == 3
+    assert json.loads((work / "lock.json").read_text(encoding="utf-8")) == lock
+
+    ner.release(release_config, model, run_config=char_run_config, overrides={"release.fine_tune.gold_repeat": 2})
+    out = capsys.readouterr().out
+    assert "release: base is up to date" in out and "release: cross-validation ->" in out and "release: final ->" in out
+    assert json.loads((model / "training.json").read_text(encoding="utf-8"))["data"]["gold_repeat"] == 2
+
+    program = tmp_path / "program.jsonl"
+    program.write_text(json.dumps({"id": "d3:a1:p1", "doc_id": "d3", "text": "推进平安浙江。", "entities": [[2, 6, "PROGRAM"]]},
+                                  ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(UserError, match="has no PROGRAM label"):
+        ner.train(release_config, tmp_path / "other", {"paths.base_model": str(work / "base"), "data.use_seeds": True,
+                                                       "paths.gold": str(program)})

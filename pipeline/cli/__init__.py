@@ -15,4 +15,5 @@ from . import report  # noqa: F401
 from . import run  # noqa: F401
 from . import select  # noqa: F401
 from . import train_ner  # noqa: F401
+from . import train_ner_release  # noqa: F401
 from . import train_topics  # noqa: F401
