@@ -5,7 +5,9 @@ the same space-joined words (so character n-grams see word boundaries as spaces)
 a ``[vectors]`` corpus, the mean of the words' static vectors (``pipeline/topic_vectors.py``). Each label gets a
 LinearSVC whose scores are calibrated to probabilities (sigmoid, by cross-validation; one-vs-rest), and
 a decision threshold that maximises its F1 on out-of-fold probabilities; of several ``C`` the one whose
-out-of-fold macro-F1 is highest is kept (chosen on the training data alone). The fitted pipeline is stored
+out-of-fold macro-F1 is highest is kept (chosen on the training data alone). With ``[model] nb_svm`` the LinearSVC
+is an NB-SVM (``NBLinearSVC``): its n-gram features are scaled by the label's naive-Bayes log-count ratios and its
+weights interpolated toward the naive-Bayes model, still one linear model per label. The fitted pipeline is stored
 with skops, never pickle (loading accepts only the types in ``TRUSTED_TYPES``), next to the arrays that
 ``pipeline/topic_runtime.py`` predicts from at run time.
 """
@@ -18,8 +20,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Sequence
 
 import numpy
+import scipy.sparse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin, clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score, precision_recall_curve, precision_recall_fscore_support
@@ -40,6 +43,7 @@ TRUSTED_TYPES = [
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
     "pipeline.topic_model.MeanVectors",
+    "pipeline.topic_model.NBLinearSVC",
 ]
 
 
@@ -54,14 +58,20 @@ class FeatureSettings(BaseModel):
 
 
 class ModelSettings(BaseModel):
-    """``[model]``: the LinearSVC (one ``C`` or several to choose from), its calibration folds, and the folds
-    whose out-of-fold probabilities choose the thresholds and ``C``."""
+    """``[model]``: the LinearSVC (one ``C`` or several to choose from; ``nb_svm``: as an NB-SVM), its calibration
+    folds, and the folds whose out-of-fold probabilities choose the thresholds and ``C``."""
 
     model_config = ConfigDict(extra="forbid")
     C: list[Annotated[float, Field(gt=0)]] = Field([1.0], min_length=1)
     class_weight: Literal["balanced"] | None = "balanced"
     calibration_folds: int = Field(3, ge=2)
     threshold_folds: int = Field(5, ge=2)
+    # NB-SVM (Wang & Manning 2012, ``NBLinearSVC``): false = a plain LinearSVC per label
+    nb_svm: bool = False
+    # NB-SVM interpolation: 1.0 keeps the SVM weights alone, lower values move them toward naive Bayes
+    nb_svm_beta: float = Field(0.75, ge=0, le=1)
+    # NB-SVM add-alpha smoothing of the feature counts behind the log-count ratios
+    nb_svm_alpha: float = Field(1.0, gt=0)
 
     @field_validator("C", mode="before")
     @classmethod
@@ -118,10 +128,61 @@ class MeanVectors(TransformerMixin, BaseEstimator):
         return self.scale * VectorTable(self.terms, self.vectors).matrix(x)
 
 
+class NBLinearSVC(ClassifierMixin, BaseEstimator):
+    """NB-SVM (Wang & Manning 2012) for one binary label: a LinearSVC on features scaled by naive-Bayes ratios.
+
+    The ratio of a feature is ``log(p / |p|_1) - log(q / |q|_1)``, where ``p`` (``q``) counts the positive (negative)
+    training texts that have the feature, plus ``alpha``. The SVM is fitted on ``X * ratio``; its weights ``w`` of the
+    sparse columns become ``(1 - beta) * mean(|w|) + beta * w`` (the interpolation toward naive Bayes). The last
+    ``n_dense`` columns (the mean word vectors, which are no counts) keep ratio 1 and their SVM weights. ``coef_``
+    holds the weights times the ratios, so the model stays linear in the unscaled features: ``decision_function`` is
+    ``X @ coef_ + intercept_``, as for a LinearSVC (and ``topic_runtime`` predicts it unchanged).
+    """
+
+    def __init__(self, C: float = 1.0, beta: float = 0.75, alpha: float = 1.0, n_dense: int = 0,
+                 class_weight: Literal["balanced"] | None = "balanced", random_state: int | None = None) -> None:
+        self.C = C
+        self.beta = beta
+        self.alpha = alpha
+        self.n_dense = n_dense
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    def fit(self, x: Any, y: Any, sample_weight: numpy.ndarray | None = None) -> "NBLinearSVC":
+        x = scipy.sparse.csr_matrix(x)
+        y = numpy.asarray(y)
+        self.classes_ = numpy.unique(y)
+        if len(self.classes_) != 2:
+            raise ValueError(f"NBLinearSVC needs two classes, got {len(self.classes_)}")
+        n_sparse = x.shape[1] - self.n_dense
+        present = (x[:, :n_sparse] != 0).astype(numpy.float64)
+        positive = y == self.classes_[1]
+        p = self.alpha + numpy.asarray(present[positive].sum(axis=0)).ravel()
+        q = self.alpha + numpy.asarray(present[~positive].sum(axis=0)).ravel()
+        self.ratio_ = numpy.concatenate([numpy.log(p / p.sum()) - numpy.log(q / q.sum()), numpy.ones(self.n_dense)])
+        svm = LinearSVC(C=self.C, class_weight=self.class_weight, random_state=self.random_state)
+        svm.fit(x @ scipy.sparse.diags(self.ratio_), y, sample_weight=sample_weight)
+        w = svm.coef_[0].copy()
+        w[:n_sparse] = (1 - self.beta) * numpy.abs(w[:n_sparse]).mean() + self.beta * w[:n_sparse]
+        self.coef_ = (w * self.ratio_)[None, :]
+        self.intercept_ = svm.intercept_.copy()
+        return self
+
+    def decision_function(self, x: Any) -> numpy.ndarray:
+        return numpy.asarray(x @ self.coef_[0]).ravel() + self.intercept_[0]
+
+    def predict(self, x: Any) -> numpy.ndarray:
+        return self.classes_[(self.decision_function(x) > 0).astype(int)]
+
+
 def build_estimator(s: Settings, C: float, vectors: VectorTable | None = None) -> Pipeline:
-    """The untrained pipeline: word + character TF-IDF (+ mean word vectors), then per label a calibrated LinearSVC."""
+    """The untrained pipeline: word + character TF-IDF (+ mean word vectors), then per label a calibrated LinearSVC
+    (with ``[model] nb_svm``: an ``NBLinearSVC``)."""
     f, m = s.features, s.model
-    svm = LinearSVC(C=C, class_weight=m.class_weight, random_state=s.seed)
+    svm: BaseEstimator = LinearSVC(C=C, class_weight=m.class_weight, random_state=s.seed)
+    if m.nb_svm:
+        svm = NBLinearSVC(C=C, beta=m.nb_svm_beta, alpha=m.nb_svm_alpha, class_weight=m.class_weight,
+                          random_state=s.seed, n_dense=vectors.vectors.shape[1] if vectors is not None else 0)
     families: list[tuple[str, Any]] = [
         ("words", _tfidf(f, token_pattern=r"\S+", ngram_range=tuple(f.word_ngrams))),
         ("chars", _tfidf(f, analyzer="char", ngram_range=tuple(f.char_ngrams))),

@@ -11,7 +11,8 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from helpers import ROOT, cli
-from pipeline.topic_model import MODEL_FILE, ModelSettings, Settings, TopicModel, VectorSettings, score_predictions
+from pipeline.topic_model import (MODEL_FILE, ModelSettings, NBLinearSVC, Settings, TopicModel, VectorSettings,
+                                  score_predictions)
 from pipeline.topic_runtime import META_FILE, WEIGHTS_FILE, TopicWeights, VectorTable, assign, char_ngrams, word_ngrams
 from pipeline.topic_train import load_tokenizer, load_topics_config, read_examples, token_strings
 from pipeline.topic_vectors import corpus_texts, train_floret, vector_table, vectors_model
@@ -70,6 +71,19 @@ def trained_with_vectors(seeds, floret_model: Path, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def trained_nb_svm(seeds, floret_model: Path, tmp_path_factory) -> Path:
+    """As ``trained_with_vectors``, with ``[model] nb_svm`` (NB-SVM) and n-grams seen once kept (``min_df`` 1)."""
+    examples, texts = seeds
+    folder = tmp_path_factory.mktemp("topics_model_nb_svm")
+    settings = SMALL.model_copy(update={"vectors": TINY_VECTORS,
+                                        "features": SMALL.features.model_copy(update={"min_df": 1}),
+                                        "model": SMALL.model.model_copy(update={"nb_svm": True, "nb_svm_beta": 0.75})})
+    table = vector_table(floret_model, texts[::2])
+    TopicModel.fit(texts, [e.cats for e in examples], settings, vectors=table).save(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
 def classifier(trained: Path):
     """The run config's tokenizer followed by the component loading the seed-trained model."""
     return classifier_nlp(ROOT / "configs" / "default.cfg", trained)
@@ -97,7 +111,7 @@ def test_ngrams_match_scikit_learn_analyzers(text: str) -> None:
 
 # --- run-time weights and safe persistence -----------------------------------------------------
 
-@pytest.mark.parametrize("model", ["trained", "trained_with_vectors"])
+@pytest.mark.parametrize("model", ["trained", "trained_with_vectors", "trained_nb_svm"])
 def test_runtime_weights_give_the_probabilities_of_the_skops_model(model: str, seeds, request) -> None:
     _, texts = seeds
     folder = request.getfixturevalue(model)
@@ -105,8 +119,30 @@ def test_runtime_weights_give_the_probabilities_of_the_skops_model(model: str, s
     reference = TopicModel.load(folder)
     runtime = TopicWeights.load(folder)
     assert runtime.labels == reference.labels
-    assert (runtime.vectors is not None) == (model == "trained_with_vectors")
+    assert (runtime.vectors is not None) == (model != "trained")
+    svm = reference.estimator.named_steps["classifier"].estimators_[0].calibrated_classifiers_[0].estimator
+    assert isinstance(svm, NBLinearSVC) == (model == "trained_nb_svm")
     numpy.testing.assert_allclose(runtime.scores(probe), reference.scores(probe), rtol=0, atol=1e-9)
+
+
+def test_nb_svm_scales_features_by_naive_bayes_log_count_ratios() -> None:
+    """Three count features and one dense column (no ratio, no interpolation): feature 0 only in positive texts,
+    1 in one of each, 2 only in negative ones; with alpha 1, p = (3, 2, 1) and q = (1, 2, 3) over sums of 6."""
+    import scipy.sparse
+    from sklearn.svm import LinearSVC
+
+    x = scipy.sparse.csr_matrix([[1.0, 0.5, 0, 0.3], [2.0, 0, 0, -0.2], [0, 1.0, 1.0, 0.1], [0, 0, 0.5, -0.4]])
+    y = numpy.array([1, 1, 0, 0])
+    ratio = numpy.array([numpy.log(3), 0.0, -numpy.log(3), 1.0])
+    plain = NBLinearSVC(C=1.0, beta=1.0, n_dense=1, random_state=0).fit(x, y)
+    numpy.testing.assert_allclose(plain.ratio_, ratio, atol=1e-12)
+    svm = LinearSVC(C=1.0, class_weight="balanced", random_state=0).fit(x.toarray() * ratio, y)
+    numpy.testing.assert_allclose(plain.decision_function(x), svm.decision_function(x.toarray() * ratio), atol=1e-9)
+    mixed = NBLinearSVC(C=1.0, beta=0.25, n_dense=1, random_state=0).fit(x, y)
+    w = svm.coef_[0]
+    expected = numpy.append((0.75 * numpy.abs(w[:3]).mean() + 0.25 * w[:3]) * ratio[:3], w[3])
+    numpy.testing.assert_allclose(mixed.coef_[0], expected, atol=1e-9)
+    assert (mixed.predict(x) == y).all()
 
 
 def test_vectors_change_the_scores(trained_with_vectors: Path, seeds) -> None:
