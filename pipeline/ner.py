@@ -24,9 +24,9 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy
 
 import spacy
-from spacy.attrs import IDX, LEMMA, NORM
+from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, NORM, ORTH
 from spacy.language import Language
-from spacy.strings import hash_string
+from spacy.strings import StringStore, hash_string
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example, biluo_tags_to_spans, iob_to_biluo
 from spacy.util import get_words_and_spaces
@@ -46,6 +46,7 @@ DEFAULT_MERGE = "lexicon"  # best combined micro-F1 on the seeds (docs/ner.md)
 END = "\u2403"  # stands for "end of text" in the last character's bigram
 WORD_PIECE = "\u241f"  # joins a word and a character's position in it: 市委␟B
 FEATURES = [NORM, LEMMA]  # what the char tokenizers set besides ORTH
+WHITESPACE = re.compile(r"\s")
 PUNCTUATION = re.compile(r"[^\w\s]+")  # runs of punctuation and symbols
 
 Entity = tuple[int, int, str]
@@ -63,7 +64,10 @@ class CharBigramTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        words, spaces = get_words_and_spaces(list(text), text)
+        if WHITESPACE.search(text):
+            words, spaces = get_words_and_spaces(list(text), text)
+        else:  # one token per character: what get_words_and_spaces gives, without its search per word
+            words, spaces = list(text), [False] * len(text)
         doc = Doc(self.vocab, words=words, spaces=spaces)
         norm = [unicodedata.normalize("NFKC", w) for w in words] + [END]
         add = self.vocab.strings.add
@@ -106,6 +110,7 @@ class CharWordTokenizer(CharBigramTokenizer):
         self.user_words: list[str] = []
         self.pkuseg_model: str | None = None
         self._segmenter: Callable[[str], Doc] | None = None
+        self._piece_cache: dict[int, tuple[int, int, int, int]] = {}
 
     def initialize(self, get_examples: Callable[[], Iterable[Example]] | None = None, *, nlp: Language | None = None,
                    pkuseg_model: str, pkuseg_user_dict: str) -> None:
@@ -125,27 +130,40 @@ class CharWordTokenizer(CharBigramTokenizer):
         return self._segmenter
 
     def __call__(self, text: str) -> Doc:
-        return self._with_words(super().__call__(text), self.segmenter(text), self.vocab.strings.add)
+        return self._with_words(text, self.segmenter(text), add=True)
 
     def from_doc(self, doc: Doc) -> Doc:
-        return self._with_words(super().__call__(doc.text), doc, hash_string)
+        return self._with_words(doc.text, doc, add=False)
 
-    @staticmethod
-    def _with_words(chars: Doc, words: Doc, key: Callable[[str], int]) -> Doc:
-        text = chars.text
+    def _with_words(self, text: str, words: Doc, *, add: bool) -> Doc:
+        """Set each character's LEMMA to its word piece (numpy over the words' offsets and lengths;
+        a piece's hash is computed once per distinct word)."""
+        start, length, orth, space = words.to_array([IDX, LENGTH, ORTH, IS_SPACE]).astype("int64").T
+        keep = space == 0
+        start, length, orth = start[keep], length[keep], orth[keep].astype("uint64")
+        pieces = numpy.array([self._pieces(int(o), words.vocab.strings, add) for o in orth], dtype="uint64").reshape(-1, 4)
+        word = numpy.repeat(numpy.arange(len(start)), length)
+        offset = numpy.arange(len(word)) - numpy.repeat(numpy.cumsum(length) - length, length)
+        last = length[word] - 1
+        position = numpy.where(last == 0, 3, numpy.where(offset == 0, 0, numpy.where(offset == last, 2, 1)))
+        chars = super().__call__(text)
         piece = numpy.zeros(len(text) + 1, dtype="uint64")
-        for word in words:
-            if word.is_space:
-                continue
-            start, end = word.idx, word.idx + len(word)
-            if end - start == 1:
-                piece[start] = key(word.text + WORD_PIECE + "S")
-            else:
-                piece[start] = key(word.text + WORD_PIECE + "B")
-                piece[start + 1:end - 1] = key(word.text + WORD_PIECE + "M")
-                piece[end - 1] = key(word.text + WORD_PIECE + "E")
+        piece[start[word] + offset] = pieces[word, position]
         chars.from_array([LEMMA], piece[chars.to_array([IDX]).astype("int64")].reshape(-1, 1))
         return chars
+
+    def _pieces(self, orth: int, strings: StringStore, add: bool) -> tuple[int, int, int, int]:
+        """The hashes of ``word␟B``, ``word␟M``, ``word␟E`` and ``word␟S`` (added to the string
+        store when ``add``); cached by word, the cache emptied when it holds 100,000 words."""
+        cached = None if add else self._piece_cache.get(orth)
+        if cached is None:
+            key = self.vocab.strings.add if add else hash_string
+            text = strings[orth]
+            cached = tuple(key(text + WORD_PIECE + position) for position in "BMES")
+            if len(self._piece_cache) >= 100_000:
+                self._piece_cache.clear()
+            self._piece_cache[orth] = cached
+        return cached
 
     def to_bytes(self, **kwargs) -> bytes:
         return "\n".join(self.user_words).encode("utf-8")
