@@ -266,7 +266,9 @@ def model_card(report: dict[str, Any], model: TopicModel, config_path: str, data
         "",
         "A scikit-learn model for the `topic_classifier` component (`pipeline/topics.py`): TF-IDF of pkuseg",
         "words and character n-grams" + (" and the mean floret word vector" if "vectors" in report else "") +
-        ", one calibrated LinearSVC per label (one-vs-rest), per-label thresholds chosen",
+        ", one calibrated " + ("NB-SVM (LinearSVC on naive-Bayes log-count-ratio scaled n-grams)"
+                               if model.meta["settings"]["model"]["nb_svm"] else "LinearSVC")
+        + " per label (one-vs-rest), per-label thresholds chosen",
         "on out-of-fold probabilities. Stored with skops (`model.skops`, loaded with an explicit list of trusted types);",
         "the component predicts from the same weights exported to `topic_weights.npz` (numpy, no pickles).",
         "`meta.json` holds the labels, thresholds, data hashes, settings, scores and package versions.",
