@@ -211,6 +211,21 @@ def test_cached_vectors_equal_floret_vectors():
     assert numpy.allclose(cached.get_batch(keys[::-1]), expected[::-1])  # served from the cache
 
 
+def test_compacted_vectors_load_back_as_float32_through_the_model_config(tmp_path):
+    import numpy
+    from spacy.vectors import Vectors
+
+    nlp = ner.char_pipeline()
+    data = numpy.random.default_rng(0).normal(size=(50, 4)).astype("float32")
+    nlp.vocab.vectors = Vectors(strings=nlp.vocab.strings, data=data, mode="floret", minn=1, maxn=2, hash_count=2, attr="NORM")
+    nlp.to_disk(tmp_path / "model")
+    ner.compact_vectors(tmp_path / "model")
+    assert numpy.load(tmp_path / "model" / "vocab" / "vectors").dtype == numpy.float16
+    loaded = spacy.load(tmp_path / "model")
+    assert isinstance(loaded.vocab.vectors, ner.CachedVectors) and loaded.vocab.vectors.data.dtype == numpy.float32
+    assert numpy.array_equal(loaded.vocab.vectors.data, data.astype(numpy.float16).astype(numpy.float32))
+
+
 @pytest.fixture()
 def char_run_config(tmp_path):
     """configs/default.cfg with spaCy's char segmenter instead of pkuseg (no model download)."""
