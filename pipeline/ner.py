@@ -1014,6 +1014,9 @@ def evaluate(model: str | Path, data: str | Path, *, config: str | Path = "confi
     command = f"python -m pipeline evaluate ner --model {model.as_posix()} --data {data.as_posix()}"
     result = {"command": command + (" --lexicon-lodo" if lexicon_lodo else ""), "data": data.as_posix(),
               "records": len(kept), "skipped_trained_on": len(records) - len(kept), **result}
+    if skip_trained and not card:
+        result["warning"] = (f"{model}: no training.json (not a folder written by `train ner`), so the texts it "
+                             "trained on cannot be skipped: these scores may be in-sample")
     if lexicon_lodo:
         result["lexicon_entries_left_out"] = left_out
     return result
@@ -1109,6 +1112,8 @@ def format_scores(result: dict, markdown: bool = False) -> str:
     notes = [f"{result['records']} records ({result['skipped_trained_on']} skipped: in the model's training data), "
              f"{result['gold_spans']} gold spans, merge rule {result['merge']!r}; gold spans not aligned with tokens: "
              f"lexicon stage {result['unaligned_gold_spans']['lexicon']}, combined stage {result['unaligned_gold_spans']['combined']}"]
+    if result.get("warning"):
+        notes.insert(0, "WARNING: " + result["warning"])
     if result.get("lexicon_entries_left_out"):
         notes.append("lexicon entries left out, leaving each document out: " + ", ".join(f"{d} {n}" for d, n in result["lexicon_entries_left_out"].items()))
     if result.get("combined_by_document"):

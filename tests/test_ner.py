@@ -252,9 +252,11 @@ def test_evaluate_scores_three_systems_and_skips_training_texts(stub_model, char
         {"id": "d3:p1", "doc_id": "d3", "text": "林纪平在浙江", "entities": [[0, 3, "PERSON"], [4, 6, "LOC"]]},
     ]
     gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    without_card = ner.evaluate(stub_model, gold, config=char_run_config)
+    assert without_card["records"] == 3 and "may be in-sample" in ner.format_scores(without_card)
     (stub_model / "training.json").write_text(json.dumps({"data": {"gold_text_sha256": [sha256_text("林纪平在浙江")]}}))
     result = ner.evaluate(stub_model, gold, config=char_run_config)
-    assert result["records"] == 2 and result["skipped_trained_on"] == 1
+    assert result["records"] == 2 and result["skipped_trained_on"] == 1 and "warning" not in result
     systems = result["systems"]
     assert systems["lexicon"]["micro"]["p"] == 1.0 and systems["lexicon"]["micro"]["r"] == 0.25
     # the stub finds 林纪平, 浙江 (inside 平安浙江 and 浙江省) and 市委政法委: 2 of 4 right
