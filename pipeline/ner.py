@@ -703,14 +703,20 @@ def cross_validate(config_path: str | Path, base: str | Path, output: str | Path
     return result
 
 
+RELEASE_STEPS = ("base", "cross-validation", "final")
+
+
 def release(config_path: str | Path, output: str | Path, *, run_config: str | Path = "configs/default.cfg",
-            overrides: dict | None = None) -> dict:
+            overrides: dict | None = None, force: Sequence[str] = ()) -> dict:
     """Make the shipped model in one go, as ``[release]`` of the config describes: a base model
     without the seeds, the leave-one-document-out fold models continued from it (their pooled seed
     scores go to the card), and the final model continued from it on everything, seeds included.
     Each step is skipped when ``[release] work_dir``/lock.json says its inputs have not changed
-    since it last ran (as weasel does for project steps)."""
+    since it last ran (as weasel does for project steps), unless it is named in ``force``."""
     config_path, output = Path(config_path), Path(output)
+    unknown = sorted(set(force) - set(RELEASE_STEPS))
+    if unknown:
+        raise UserError(f"--force {', '.join(unknown)}: no such release step; the steps are {', '.join(RELEASE_STEPS)}")
     if not config_path.is_file():
         raise UserError(f"NER config not found: {config_path}")
     config = Config().from_disk(config_path, overrides=overrides or {})
@@ -732,7 +738,8 @@ def release(config_path: str | Path, output: str | Path, *, run_config: str | Pa
 
     def step(name: str, target: Path, inputs: dict, make: Callable[[], object]) -> None:
         digest = sha256_text(json.dumps(inputs, sort_keys=True))
-        if lock.get(name, {}).get("inputs") == digest and target.exists() and lock[name].get("output") == sha256_tree(target):
+        if (name not in force and lock.get(name, {}).get("inputs") == digest and target.exists()
+                and lock[name].get("output") == sha256_tree(target)):
             print(f"release: {name} is up to date ({target})", flush=True)
             return
         print(f"release: {name} -> {target}", flush=True)

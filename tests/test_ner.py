@@ -440,6 +440,13 @@ def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_
     assert "release: base is up to date" in out and "release: cross-validation ->" in out and "release: final ->" in out
     assert json.loads((model / "training.json").read_text(encoding="utf-8"))["data"]["gold_repeat"] == 2
 
+    ner.release(release_config, model, run_config=char_run_config, overrides={"release.fine_tune.gold_repeat": 2},
+                force=["final"])
+    out = capsys.readouterr().out
+    assert out.count("is up to date") == 2 and "release: final ->" in out
+    with pytest.raises(UserError, match="no such release step"):
+        ner.release(release_config, model, run_config=char_run_config, force=["vectors"])
+
     program = tmp_path / "program.jsonl"
     program.write_text(json.dumps({"id": "d3:a1:p1", "doc_id": "d3", "text": "推进平安浙江。", "entities": [[2, 6, "PROGRAM"]]},
                                   ensure_ascii=False) + "\n", encoding="utf-8")

@@ -17,6 +17,7 @@ def train_ner_release_cli(
     config: Path = typer.Argument(..., help="NER training config with a [release] section, e.g. configs/ner.cfg"),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write (e.g. models/ner)"),
     run_config: Path = typer.Option(Path("configs/default.cfg"), "--config", "-c", help="Run config of the lexicon stage"),
+    force: list[str] = typer.Option([], "--force", help="Remake this step even if it is up to date: base, cross-validation or final (repeatable)"),
 ) -> None:
     """Make the shipped NER model in one command: the base model, the leave-one-document-out
     folds scored on the seeds, and the final model continued from the base on everything.
@@ -25,5 +26,5 @@ def train_ner_release_cli(
     """
     from ..ner import release
 
-    card = release(config, output, run_config=run_config, overrides=parse_config_overrides(ctx.args))
+    card = release(config, output, run_config=run_config, overrides=parse_config_overrides(ctx.args), force=force)
     typer.echo(f"dev F1 {card['dev_scores'].get('ents_f', 0):.3f} -> {output / 'README.md'}", err=True)
