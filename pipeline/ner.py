@@ -849,7 +849,7 @@ def prune_strings(model_dir: Path) -> None:
 
 
 def compact_vectors(model_dir: Path) -> None:
-    """Store the floret table as float16 (half the folder; spaCy has no such option, hence by hand)
+    """Store the floret table as float16 (half its size; spaCy has no such option, hence by hand)
     and name ``governance.CachedVectors.v1`` in the folder's config, which loads it back as float32."""
     table = Path(model_dir) / "vocab" / "vectors"
     if not table.is_file():
