@@ -11,7 +11,7 @@ is scored as NER, so spaCy's own training loop trains and scores it like ``ner``
 The Viterbi search is written here because neither spaCy nor thinc has one for tag sequences; it
 uses the BILUO structure (the best predecessor of ``O``/``B``/``U`` is the same for all of them,
 that of ``I-x``/``L-x`` is ``B-x`` or ``I-x``), so a step costs O(tags) instead of O(tags^2), and
-runs over a whole batch at once.
+runs over a whole batch at once; it only runs on the documents whose most probable tags break a rule.
 """
 from itertools import islice
 from typing import Callable, Iterable, List, Optional, Sequence
@@ -66,16 +66,37 @@ class BILUOLattice:
         self.start_penalty[self.inside] = -numpy.inf
         self.end_penalty = numpy.zeros(len(labels), dtype="float32")
         self.end_penalty[numpy.concatenate([self.b, self.i])] = -numpy.inf
+        # allowed[a, b]: tag b may follow tag a
+        self.allowed = numpy.zeros((len(labels), len(labels)), dtype=bool)
+        self.allowed[numpy.ix_(self.closed, self.opening)] = True
+        for before in (self.b, self.i):
+            for after in (self.i, self.l):
+                self.allowed[before, after] = True
 
     def decode(self, scores: Sequence[Floats2d]) -> list[numpy.ndarray]:
         """The best valid tag sequence of each document, given its per-token probabilities."""
         out: list[numpy.ndarray] = [numpy.zeros(0, dtype="int64")] * len(scores)
-        order = sorted((i for i in range(len(scores)) if len(scores[i])), key=lambda i: len(scores[i]))
+        search = []
+        for i, probs in enumerate(scores):
+            if len(probs):
+                # Most documents need no search: when the most probable tag of every token already
+                # makes a valid sequence, that sequence has the highest product of all, valid or not.
+                tags = numpy.asarray(probs).argmax(axis=1)
+                if self.is_valid(tags):
+                    out[i] = tags
+                else:
+                    search.append(i)
+        order = sorted(search, key=lambda i: len(scores[i]))
         # Documents of similar length go through the search together, to keep padding small
         for group in _length_groups(order, [len(scores[i]) for i in order]):
             for i, tags in zip(group, self._viterbi([scores[i] for i in group])):
                 out[i] = tags
         return out
+
+    def is_valid(self, tags: numpy.ndarray) -> bool:
+        """Whether a tag sequence keeps the BILUO rules."""
+        return bool(self.start_penalty[tags[0]] == 0 and self.end_penalty[tags[-1]] == 0
+                    and self.allowed[tags[:-1], tags[1:]].all())
 
     def _viterbi(self, scores: Sequence[Floats2d]) -> list[numpy.ndarray]:
         lengths = numpy.array([len(s) for s in scores])

@@ -51,6 +51,26 @@ def test_decoding_finds_the_best_valid_sequence(batch):
         assert numpy.log(probs[range(len(probs)), tags]).sum() == pytest.approx(best, abs=1e-4)
 
 
+def test_valid_rows_are_taken_as_they_are_and_broken_ones_searched():
+    """A batch mixing a document whose most probable tags are valid with ones whose are not."""
+    def peaked(tags: list[str], runner_up: dict[int, str] = {}) -> numpy.ndarray:
+        p = numpy.full((len(tags), len(LABELS)), 0.01, dtype="float32")
+        for t, tag in enumerate(tags):
+            p[t, LABELS.index(tag)] = 0.6
+        for t, tag in runner_up.items():
+            p[t, LABELS.index(tag)] = 0.3
+        return p / p.sum(axis=1, keepdims=True)
+
+    good = peaked(["B-ORG", "I-ORG", "L-ORG", "O", "U-LOC"])
+    # I-LOC after B-ORG breaks the rules; the best repair relabels it I-ORG (its runner-up)
+    broken = peaked(["B-ORG", "I-LOC", "L-ORG"], {1: "I-ORG"})
+    starts_inside = peaked(["L-LOC", "O"], {0: "U-LOC"})
+    decoded = [[LABELS[k] for k in tags] for tags in LATTICE.decode([good, broken, starts_inside])]
+    assert decoded == [["B-ORG", "I-ORG", "L-ORG", "O", "U-LOC"], ["B-ORG", "I-ORG", "L-ORG"], ["U-LOC", "O"]]
+    assert [LATTICE.is_valid(numpy.array([LABELS.index(t) for t in seq])) for seq in
+            (["O", "B-LOC", "L-LOC"], ["B-LOC", "L-ORG"], ["O", "I-ORG"], ["B-ORG"], ["U-ORG", "U-ORG"])] == [True, False, False, False, True]
+
+
 @settings(max_examples=30, deadline=None)
 @given(probabilities)
 def test_span_marginals_sum_over_all_valid_sequences(rows):
