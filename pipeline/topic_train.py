@@ -26,7 +26,7 @@ from .topic_model import (FeatureSettings, ModelSettings, Settings, TopicModel, 
                           score_predictions)
 from .topic_runtime import META_FILE
 from .topic_vectors import vector_table, vectors_model
-from .util import UserError, atomic_writer, sha256_file
+from .util import UserError, atomic_writer, sha256_file, sha256_text, sha256_tree
 
 CARD_FILE = "README.md"
 CONFIG_FILE = "config.cfg"
@@ -164,6 +164,21 @@ def load_tokenizer(run_config: str | Path) -> Any:
     return build_nlp(config, run_config)
 
 
+def tokenizer_digest(run_config: str | Path) -> str:
+    """A digest of what decides the run config's words: ``[nlp.tokenizer]`` and the files that
+    ``[initialize.tokenizer]`` resolves to (the pkuseg model, the user dictionary written from the
+    lexicon). Comments and other sections do not change the words, so they leave it as it is."""
+    from spacy.util import registry
+
+    from .config import load_config
+
+    config = load_config(run_config)
+    loaded = registry.resolve({"tokenizer": config["initialize"]["tokenizer"]})["tokenizer"]
+    files = {name: sha256_tree(value) if isinstance(value, str) and Path(value).exists() else value
+             for name, value in loaded.items()}
+    return sha256_text(json.dumps({"settings": config["nlp"]["tokenizer"], "files": files}, sort_keys=True, default=str))
+
+
 def token_strings(nlp: Any, texts: Sequence[str]) -> list[str]:
     """Each text's words joined by single spaces: the model's input."""
     from .topics import words
@@ -193,7 +208,7 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     start = time.perf_counter()
     vectors = None
     if settings.vectors.corpus:
-        floret_model = vectors_model(settings.vectors, parsed.paths.data_dir, parsed.paths.run_config,
+        floret_model = vectors_model(settings.vectors, parsed.paths.data_dir, tokenizer_digest(parsed.paths.run_config),
                                      lambda texts: token_strings(nlp, texts), parsed.paths.cache)
         vectors = vector_table(floret_model, x_train)
     vector_seconds = time.perf_counter() - start

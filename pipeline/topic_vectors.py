@@ -3,8 +3,9 @@
 ``train topics`` with a ``[vectors] corpus`` reads the corpus files (under ``[paths] data_dir``), cuts them into
 words with the run config's tokenizer, trains floret skip-gram vectors with character n-gram subwords (one
 thread, so the same corpus gives the same vectors) and caches the floret model in ``topic_vectors/`` of the
-cache folder (``[paths] cache``, else ``$GOVNLP_CACHE``, else ``~/.cache/govnlp``), keyed by the vector settings and the sha256 of the corpus files and of the run
-config; later trainings with the same key reuse it. A model folder keeps only the vectors of the words of its
+cache folder (``[paths] cache``, else ``$GOVNLP_CACHE``, else ``~/.cache/govnlp``), keyed by the vector settings,
+the sha256 of the corpus files and a digest of the tokenizer (``topic_train.tokenizer_digest``: its settings and
+the files it loads, not the rest of the run config); later trainings with the same key reuse it. A model folder keeps only the vectors of the words of its
 training texts and of their characters (``vector_table``), as float16 in ``topic_weights.npz`` and
 ``model.skops``; the corpus itself is never stored.
 
@@ -26,7 +27,7 @@ import numpy
 from .segment import cache_root
 from .topic_model import VectorSettings
 from .topic_runtime import VectorTable
-from .util import UserError, sha256_file, sha256_text, sha256_tree
+from .util import UserError, sha256_text, sha256_tree
 
 _SEGMENTATION = str.maketrans("", "", " []\u3000")
 
@@ -66,9 +67,10 @@ def corpus_texts(path: Path) -> Iterator[str]:
                 yield text.strip()
 
 
-def vectors_model(settings: VectorSettings, data_dir: str | Path, run_config: str | Path,
+def vectors_model(settings: VectorSettings, data_dir: str | Path, tokenizer: str,
                   tokenize: Callable[[list[str]], list[str]], cache: str | Path | None = None) -> Path:
-    """The cached floret model for these settings and corpus files, trained first when not cached."""
+    """The cached floret model for these settings and corpus files, cut by ``tokenize`` (whose
+    settings ``tokenizer`` digests), trained first when not cached."""
     files = [Path(data_dir) / name for name in settings.corpus]
     missing = [str(f) for f in files if not f.exists()]
     if missing:
@@ -76,7 +78,7 @@ def vectors_model(settings: VectorSettings, data_dir: str | Path, run_config: st
                         "or train without vectors: --vectors.corpus \"[]\"")
     digests = [sha256_tree(f) for f in files]
     key = sha256_text(json.dumps({"settings": settings.model_dump(exclude={"corpus", "scale"}), "corpus": digests,
-                                  "run_config": sha256_file(run_config)}, sort_keys=True))[:16]
+                                  "tokenizer": tokenizer}, sort_keys=True))[:16]
     target = cache_root(cache) / "topic_vectors" / f"{key}.bin"
     if target.is_file():
         return target

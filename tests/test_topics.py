@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from helpers import ROOT, cli
 from pipeline.topic_model import (MODEL_FILE, ModelSettings, NBLinearSVC, Settings, TopicModel, VectorSettings,
                                   score_predictions)
 from pipeline.topic_runtime import META_FILE, WEIGHTS_FILE, TopicWeights, VectorTable, assign, char_ngrams, word_ngrams
-from pipeline.topic_train import load_tokenizer, load_topics_config, read_examples, token_strings
+from pipeline.topic_train import load_tokenizer, load_topics_config, read_examples, token_strings, tokenizer_digest
 from pipeline.topic_vectors import corpus_texts, train_floret, vector_table, vectors_model
 from pipeline.topics import TOPICS, classifier_nlp
 from pipeline.util import UserError
@@ -267,15 +268,30 @@ def test_vectors_model_is_trained_once_then_cached(tmp_path: Path) -> None:
         calls.append(len(texts))
         return [" ".join(t) for t in texts]
 
-    config = ROOT / "configs" / "default.cfg"
-    first = vectors_model(settings, tmp_path, config, tokenize, cache=tmp_path / "cache")
-    again = vectors_model(settings, tmp_path, config, tokenize, cache=tmp_path / "cache")
+    first = vectors_model(settings, tmp_path, "words-v1", tokenize, cache=tmp_path / "cache")
+    again = vectors_model(settings, tmp_path, "words-v1", tokenize, cache=tmp_path / "cache")
     assert first == again and first.is_file() and calls == [2]  # duplicate paragraphs are read once
-    other = vectors_model(settings.model_copy(update={"dim": 8}), tmp_path, config, tokenize, cache=tmp_path / "cache")
-    assert other != first
-    assert calls == [2, 2]
+    other = vectors_model(settings.model_copy(update={"dim": 8}), tmp_path, "words-v1", tokenize, cache=tmp_path / "cache")
+    cut_otherwise = vectors_model(settings, tmp_path, "words-v2", tokenize, cache=tmp_path / "cache")
+    assert len({first, other, cut_otherwise}) == 3
+    assert calls == [2, 2, 2]
     with pytest.raises(UserError, match=r"\[vectors\] corpus: .*missing.txt not found"):
-        vectors_model(settings.model_copy(update={"corpus": ["missing.txt"]}), tmp_path, config, tokenize, tmp_path)
+        vectors_model(settings.model_copy(update={"corpus": ["missing.txt"]}), tmp_path, "words-v1", tokenize, tmp_path)
+
+
+def test_tokenizer_digest_follows_the_words_not_the_rest_of_the_run_config(tmp_path: Path) -> None:
+    default = (ROOT / "configs" / "default.cfg").read_text(encoding="utf-8")
+    lexicon = tmp_path / "lexicon"
+    shutil.copytree(ROOT / "corpus" / "lexicon", lexicon)
+    edited = tmp_path / "edited.cfg"  # a comment, an export setting and the lexicon's path: same words
+    edited.write_text("# a comment\n" + default.replace('lexicon = "corpus/lexicon"', f'lexicon = "{lexicon.as_posix()}"')
+                      .replace("[export]", "[export]\n# another comment"), encoding="utf-8")
+    assert f'lexicon = "{lexicon.as_posix()}"' in edited.read_text(encoding="utf-8")
+    digest = tokenizer_digest(ROOT / "configs" / "default.cfg")
+    assert tokenizer_digest(edited) == digest
+    with (lexicon / "program.jsonl").open("a", encoding="utf-8") as f:  # a new name: a new user word
+        f.write(json.dumps({"label": "PROGRAM", "canonical": "测试新名称工程", "aliases": []}, ensure_ascii=False) + "\n")
+    assert tokenizer_digest(edited) != digest
 
 
 def test_train_command_builds_the_vectors_once_and_keeps_them_in_the_model(seeds, tmp_path: Path) -> None:
