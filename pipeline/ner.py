@@ -256,8 +256,9 @@ def msra_records(path: Path) -> Iterator[dict]:
         yield record()
 
 
-def cluener_records(path: Path) -> Iterator[dict]:
-    """CLUENER2020 JSONL (inclusive end offsets) -> records; unmapped types become ``missing``."""
+def cluener_records(path: Path, labels: dict[str, str] = CLUENER_LABELS) -> Iterator[dict]:
+    """CLUENER2020 JSONL (inclusive end offsets) -> records; the types ``labels`` maps become our
+    labels, the others ``missing`` (neither entity nor ``O``)."""
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle):
             item = json.loads(line)
@@ -265,8 +266,8 @@ def cluener_records(path: Path) -> Iterator[dict]:
             for kind, surfaces in item.get("label", {}).items():
                 for spans in surfaces.values():
                     for start, end in spans:
-                        if kind in CLUENER_LABELS:
-                            entities.append([start, end + 1, CLUENER_LABELS[kind]])
+                        if kind in labels:
+                            entities.append([start, end + 1, labels[kind]])
                         else:
                             missing.append([start, end + 1])
             yield {"id": f"cluener:{Path(path).stem}:{number}", "text": item["text"], "entities": entities, "missing": missing}
@@ -580,9 +581,11 @@ def training_records(config: dict) -> tuple[list[dict], list[dict], dict]:
     dev += [r for r in msra if in_dev_split(r["id"], share)]
     sources["msra"] = {"file": paths["msra"], "train": len(msra) - (len(dev)), "dev": len(dev), "dev_share": share}
     if data["use_cluener"]:
-        cluener = [r for name in ("train.json", "dev.json") for r in cluener_records(need(str(Path(paths["cluener"]).parent / name)))]
+        labels = data.get("cluener_labels", CLUENER_LABELS)
+        folder = Path(paths["cluener"]).parent
+        cluener = [r for name in ("train.json", "dev.json") for r in cluener_records(need(str(folder / name)), labels)]
         train += cluener
-        sources["cluener2020"] = {"file": str(Path(paths["cluener"]).parent), "train": len(cluener)}
+        sources["cluener2020"] = {"file": str(folder), "train": len(cluener), "labels": labels}
     gold_train: list[dict] = []
     if data["use_standoff"]:
         standoff = gold_records(need(paths["standoff"]), Path(paths["msra"]).parents[2])
@@ -800,6 +803,11 @@ def continued_config(config_path: Path, base: Path, output: Path) -> Path:
         raise UserError(f"{base}: not a model folder written by `train ner` (no ner/); fix [paths] base_model")
     config = Config().from_disk(config_path, interpolate=False)
     config["components"]["ner"] = {"source": str(base)}
+    # the base's vectors are read into this config's vocab: with the table class the base names
+    # (its float16 table needs ``governance.CachedVectors.v1``, see ``compact_vectors``)
+    base_nlp = Config().from_disk(base / "config.cfg", interpolate=False)["nlp"]
+    if "vectors" in base_nlp:
+        config["nlp"]["vectors"] = base_nlp["vectors"]
     output.parent.mkdir(parents=True, exist_ok=True)
     config.to_disk(output)
     return output

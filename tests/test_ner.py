@@ -100,6 +100,16 @@ def test_cluener_inclusive_ends_and_dropped_types_missing(tmp_path, char_nlp):
     assert doc[8].ent_iob_ == "O"
 
 
+def test_cluener_types_left_out_of_the_mapping_are_missing(tmp_path):
+    path = tmp_path / "train.json"
+    item = {"text": "区政府请叶老桂去北京", "label": {"government": {"区政府": [[0, 2]]}, "name": {"叶老桂": [[4, 6]]},
+                                          "address": {"北京": [[8, 9]]}}}
+    path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
+    (record,) = ner.cluener_records(path, {"name": "PERSON"})
+    assert record["entities"] == [[4, 7, "PERSON"]]
+    assert sorted(record["missing"]) == [[0, 3], [8, 10]]
+
+
 @pytest.mark.skipif(not SEEDS_GOLD.is_file(), reason="corpus/gold/seeds.jsonl not written yet")
 def test_no_gold_span_is_lost_to_tokens_in_training_docs(char_nlp):
     """Every gold entity of the seeds becomes an entity of its training doc (zero unaligned)."""
@@ -406,8 +416,7 @@ def release_config(tmp_path, char_run_config):
                             "cluener": str(tmp_path / "none" / "train.json"), "standoff": str(tmp_path / "none.jsonl"),
                             "lexicon": str(tmp_path / "lexicon"), "corpus_dir": str(tmp_path / "corpus")})
     config["data"].update({"msra_dev_share": 0.3, "use_cluener": False, "use_standoff": False, "use_corrections": False})
-    del config["data"]["vectors"]
-    config["components"]["ner"]["model"]["tok2vec"]["embed"]["include_static_vectors"] = False
+    config["data"]["vectors"].update({"dim": 8, "bucket": 500, "epoch": 1})  # tiny, but stored float16 and continued
     config["training"].update({"max_steps": 20, "eval_frequency": 10})
     config["release"]["work_dir"] = str(tmp_path / "release")
     config.to_disk(tmp_path / "ner.cfg")
