@@ -44,9 +44,12 @@ def uninterrupted(pages: Path, tmp_path_factory) -> Path:
 
 def start_run(pages: Path, out: Path, *extra: str) -> subprocess.Popen:
     args = [f"--{k}={v}" for k, v in overrides(pages).items()]
+    # Ctrl-C as from a terminal: a SIGINT ignored by whatever started the tests would be inherited, and
+    # Python leaves an inherited ignored SIGINT ignored
     return subprocess.Popen([sys.executable, "-m", "pipeline", "run", str(CONFIG), "--output", str(out), "--quiet", *args, *extra],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+                            env={**os.environ, "OMP_NUM_THREADS": "1"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for_shards(process: subprocess.Popen, journal: Path, n: int, timeout: float = 300) -> None:
