@@ -53,11 +53,11 @@ def test_decoding_finds_the_best_valid_sequence(batch):
 
 def test_valid_rows_are_taken_as_they_are_and_broken_ones_searched():
     """A batch mixing a document whose most probable tags are valid with ones whose are not."""
-    def peaked(tags: list[str], runner_up: dict[int, str] = {}) -> numpy.ndarray:
+    def peaked(tags: list[str], runner_up: dict[int, str] | None = None) -> numpy.ndarray:
         p = numpy.full((len(tags), len(LABELS)), 0.01, dtype="float32")
         for t, tag in enumerate(tags):
             p[t, LABELS.index(tag)] = 0.6
-        for t, tag in runner_up.items():
+        for t, tag in (runner_up or {}).items():
             p[t, LABELS.index(tag)] = 0.3
         return p / p.sum(axis=1, keepdims=True)
 

@@ -283,10 +283,12 @@ def test_tokenizer_digest_follows_the_words_not_the_rest_of_the_run_config(tmp_p
     default = (ROOT / "configs" / "default.cfg").read_text(encoding="utf-8")
     lexicon = tmp_path / "lexicon"
     shutil.copytree(ROOT / "corpus" / "lexicon", lexicon)
-    edited = tmp_path / "edited.cfg"  # a comment, an export setting and the lexicon's path: same words
+    edited = tmp_path / "edited.cfg"  # comments, another output folder and the lexicon's path: same words
     edited.write_text("# a comment\n" + default.replace('lexicon = "corpus/lexicon"', f'lexicon = "{lexicon.as_posix()}"')
+                      .replace('output = "runs/default"', 'output = "runs/elsewhere"')
                       .replace("[export]", "[export]\n# another comment"), encoding="utf-8")
-    assert f'lexicon = "{lexicon.as_posix()}"' in edited.read_text(encoding="utf-8")
+    text = edited.read_text(encoding="utf-8")
+    assert f'lexicon = "{lexicon.as_posix()}"' in text and 'output = "runs/elsewhere"' in text
     digest = tokenizer_digest(ROOT / "configs" / "default.cfg")
     assert tokenizer_digest(edited) == digest
     with (lexicon / "program.jsonl").open("a", encoding="utf-8") as f:  # a new name: a new user word
