@@ -2,21 +2,20 @@
 
 Each lexicon entry has a label, a canonical name and aliases. Every surface form becomes a phrase
 pattern whose ``id`` is the canonical name, so a matched entity carries it as ``ent.ent_id_``; the
-export lists it in ``entity_links``. The statistical NER component (``pipeline/ner.py``) runs after
+export lists it in ``entity_links``. The statistical NER component (``pipeline/ner/component.py``) runs after
 the ruler and merges its own spans with the ruler's.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from spacy.util import registry
 
+from . import jsonl
+from .constants import LABELS
 from .util import UserError
-
-LABELS = ("PROGRAM", "PLATFORM", "ORG", "LOC", "PERSON", "HONOR", "POLICY", "EVENT")
 
 
 @dataclass(frozen=True)
@@ -38,14 +37,8 @@ def load_lexicon(path: str | Path) -> list[LexiconEntry]:
     files = [path] if path.is_file() else sorted(path.glob("*.jsonl"))
     entries: list[LexiconEntry] = []
     for file in files:
-        for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
+        for n, record in jsonl.read_jsonl(file):
             where = f"{file}:{n}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise UserError(f"{where}: not valid JSON ({error.msg}); fix the line") from None
             label, canonical, aliases = record.get("label"), record.get("canonical"), record.get("aliases", [])
             if label not in LABELS:
                 raise UserError(f"{where}: label {label!r} is not one of {', '.join(LABELS)}")

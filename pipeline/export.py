@@ -14,6 +14,8 @@ from typing import Any, Iterable, Iterator, Literal
 from spacy.tokens import Doc
 from spacy.util import registry
 
+from .topics.components import doc_topics
+
 Unit = Literal["paragraph", "article", "document"]
 JOINER = "\n"
 
@@ -60,7 +62,7 @@ class Exporter:
             "text": unit["text"],
             "entities": [[e.start_char, e.end_char, e.label_] for e in doc.ents],
             "entity_links": [[e.start_char, e.end_char, e.ent_id_] for e in doc.ents if e.ent_id_],
-            "cats": list(doc._.topics or []),
+            "cats": doc_topics(doc),
             "cat_scores": {label: round(float(score), 4) for label, score in sorted(doc.cats.items())},
             "source": unit["source"],
         }

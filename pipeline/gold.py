@@ -7,23 +7,21 @@ when the source is present, and on everything that needs no text otherwise.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from pipeline.util import UserError, sha256_bytes
+from . import jsonl
+from .clean import clean_document
+from .constants import LABELS, TOPICS
+from .paths import PROJECT_ROOT, SHARED_DATA
+from .read import decode, documents
+from .standoff import source_text
+from .util import UserError, sha256_bytes, write_jsonl
 
-LABELS = ("PROGRAM", "PLATFORM", "ORG", "LOC", "PERSON", "HONOR", "POLICY", "EVENT")
-TOPICS = (
-    "public_security", "rule_of_law", "business_environment", "dispute_resolution",
-    "grassroots_governance", "digital_governance", "public_safety", "youth_protection",
-    "foreign_affairs", "political_security", "other",
-)
 QUOTES = "“”‘’「」『』\"'"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -44,10 +42,8 @@ def record_text(record: dict) -> str | None:
     if isinstance(record.get("text"), str):
         return record["text"]
     if "file" in record and "line" in record:
-        from pipeline.standoff import DEFAULT_DATA_DIR, source_text
-
         try:
-            return source_text(DEFAULT_DATA_DIR, record["file"], record["line"])
+            return source_text(SHARED_DATA, record["file"], record["line"])
         except UserError:
             return None
     return None
@@ -101,8 +97,6 @@ def cats_problems(cats: object) -> Iterator[tuple[str, str]]:
 @lru_cache(maxsize=32)
 def _source_file(file: str) -> tuple[str, str] | None:
     """(sha256, decoded text) of a source file, relative to the working directory or the project; None if absent."""
-    from pipeline.read import decode
-
     for path in (Path(file), PROJECT_ROOT / file):
         if path.is_file():
             data = path.read_bytes()
@@ -143,20 +137,16 @@ def record_problems(record: dict) -> Iterator[tuple[str, str]]:
 
 
 def read_records(path: Path) -> Iterator[tuple[int, dict | None, str]]:
-    """Yield (line number, record or None, JSON error message) for each non-empty line."""
-    with Path(path).open(encoding="utf-8") as handle:
+    """Yield (line number, record or None, the JSONL reader's error) for each non-empty line: a bad
+    line is a problem to list with the others, not the end of the check."""
+    with Path(path).open(encoding="utf-8", newline="\n") as handle:
         for number, raw in enumerate(handle, 1):
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw)
-            except json.JSONDecodeError as err:
-                yield number, None, f"invalid JSON ({err.msg})"
-                continue
-            if not isinstance(record, dict):
-                yield number, None, "a line must be a JSON object"
-                continue
-            yield number, record, ""
+                yield number, jsonl.loads_object(raw, f"{path}:{number}"), ""
+            except UserError as error:
+                yield number, None, str(error).removeprefix(f"{path}:{number}: ")
 
 
 def validate_files(paths: Iterable[Path]) -> tuple[list[Problem], int]:
@@ -266,12 +256,7 @@ def resync_document(gold: list[dict], units: list[dict]) -> tuple[list[dict], li
 
 def read_gold(path: Path) -> list[dict]:
     """The records of a gold JSONL file; a malformed line is a user error."""
-    records = []
-    for number, record, error in read_records(path):
-        if record is None:
-            raise UserError(f"{path}:{number}: {error}")
-        records.append(record)
-    return records
+    return jsonl.records(path, missing="gold file not found")
 
 
 def resync(gold: list[dict], units: list[dict]) -> tuple[list[dict], list[str]]:
@@ -287,3 +272,14 @@ def resync(gold: list[dict], units: list[dict]) -> tuple[list[dict], list[str]]:
         records += doc_records
         notes += doc_notes
     return records, notes
+
+
+def resync_file(gold: Path, output: Path | None = None) -> tuple[int, list[str]]:
+    """``gold resync``: clean the gold's source files again with today's cleaner, carry the gold over
+    to the new paragraphs (``resync``) and write it to ``output`` (default: over ``gold``); return the
+    number of records written and the notes naming what a person must re-read."""
+    records = read_gold(gold)
+    files = dict.fromkeys(r["source"]["file"] for r in records)
+    units = [u for f in files for doc in documents(Path(f))() for u in clean_document(doc)]
+    synced, notes = resync(records, units)
+    return write_jsonl(output or gold, synced), notes

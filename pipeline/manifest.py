@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from .segment import PKUSEG_FILES
 from .util import sha256_text, sha256_tree
 
 PACKAGES = ("govnlp-pipeline", "spacy", "spacy-pkuseg", "thinc", "scikit-learn", "numpy", "skops")
@@ -30,8 +31,6 @@ def model_hashes(paths: dict[str, Any], pkuseg: bool) -> dict[str, str]:
         if isinstance(value, str) and key not in ("input", "output") and Path(value).exists():
             hashes[key] = sha256_tree(value)
     if pkuseg:
-        from .segment import PKUSEG_FILES
-
         hashes["pkuseg_model"] = sha256_text("".join(f"{k}={v}\n" for k, v in sorted(PKUSEG_FILES.items())))
     return hashes
 

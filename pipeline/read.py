@@ -11,7 +11,6 @@ per input line, so it rejects the whole file at its first bad line (``annotate_r
 """
 from __future__ import annotations
 
-import json
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any, Iterator
 
 from spacy.util import registry
 
+from . import jsonl
 from .util import UserError, sha256_bytes
 
 MAX_CONTROL_RATIO = 0.01
@@ -127,11 +127,9 @@ def _read_text_file(path: Path, log: ReadLog, max_line_chars: int) -> Iterator[d
 def parse_jsonl_line(raw: bytes, where: str) -> dict[str, Any]:
     """One JSONL line as a record with a string ``text`` and a string or integer ``id`` (if any)."""
     try:
-        record = json.loads(raw.decode("utf-8-sig"))
+        record = jsonl.loads(raw.decode("utf-8-sig"), where)
     except UnicodeDecodeError as error:
         raise UserError(f"{where}: byte {error.start}: not UTF-8; JSONL files must be UTF-8, convert the file") from None
-    except json.JSONDecodeError as error:
-        raise UserError(f"{where}: not valid JSON ({error.msg}, column {error.colno}); fix or remove the line") from None
     if not isinstance(record, dict):
         raise UserError(f"{where}: a JSON {_json_type(record)}, not an object; each line must be {{\"id\": ..., \"text\": \"...\"}}")
     if "text" not in record:

@@ -24,8 +24,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from spacy import displacy
 
-from .entities import LABELS
-from .topics import TOPICS
+from . import jsonl
+from .constants import LABELS, TOPICS
 from .util import UserError, atomic_writer
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -138,20 +138,13 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
     """The export records of ``annotated.jsonl``, checked for the fields the report uses."""
-    if not path.is_file():
-        raise UserError(f"{path}: annotated.jsonl not found; give the output folder of `python -m pipeline run`")
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise UserError(f"{path}:{n}: not valid JSON ({error.msg}); re-run the pipeline") from None
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str) or "id" not in record:
-                raise UserError(f"{path}:{n}: not an export record (needs 'id' and 'text'); re-run the pipeline")
-            for key in ("entities", "entity_links"):
-                if not all(is_span(span, len(record["text"])) for span in record.get(key, [])):
-                    raise UserError(f"{path}:{n}: '{key}' needs [start, end, name] items inside the text; re-run the pipeline")
-            yield record
+    for n, record in jsonl.read_jsonl(path, missing="annotated.jsonl not found; give the output folder of `python -m pipeline run`"):
+        if not isinstance(record.get("text"), str) or "id" not in record:
+            raise UserError(f"{path}:{n}: not an export record (needs 'id' and 'text'); re-run the pipeline")
+        for key in ("entities", "entity_links"):
+            if not all(is_span(span, len(record["text"])) for span in record.get(key, [])):
+                raise UserError(f"{path}:{n}: '{key}' needs [start, end, name] items inside the text; re-run the pipeline")
+        yield record
 
 
 def is_span(span: Any, length: int) -> bool:

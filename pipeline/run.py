@@ -8,7 +8,6 @@ bytes. Finished shards are checkpointed (``Checkpoint``) so that ``--resume`` co
 """
 from __future__ import annotations
 
-import gc
 import json
 import os
 import random
@@ -22,41 +21,21 @@ from typing import Any, Iterable, Iterator, TextIO
 
 import numpy
 import spacy
-from confection import Config, ConfigValidationError
-from spacy.language import Language
-from spacy.util import load_model_from_config
+from confection import Config
 from tqdm import tqdm
 
-# Importing the stage modules registers their functions and factories.
-from . import clean, entities, export, ner, read, segment, topics  # noqa: F401
-from .config import load_config, one_line, resolve, system_settings, first_line
+from . import export, read
+from .config import load_config, resolve, system_settings
 from .executors import loaded, make_executor
 from .manifest import Stats, model_hashes, package_versions, timings
+from .nlp import build_nlp
+from .topics.components import doc_topics
 from .util import UserError, atomic_writer, dumps_line, sha256_file, sha256_text, write_json
 
 PARTIAL = "annotated.jsonl.partial"
 JOURNAL = "annotated.journal"
 # [system] keys that change where and how a run executes, or what else it writes, but not annotated.jsonl.
 EXECUTION_KEYS = ("n_process", "executor", "scheduler", "output", "report")
-
-
-def build_nlp(config: Config, path: str | Path) -> Language:
-    """Create the spaCy pipeline from ``[nlp]``/``[components]`` and run ``[initialize]``."""
-    # Unpacking the pkuseg features (a dict of 2.6 million strings) triggers one full garbage
-    # collection after another over the growing heap; paused, the start-up takes about half the time.
-    gc.disable()
-    try:
-        nlp = load_model_from_config(config, auto_fill=True, validate=True)
-        nlp.initialize()
-    except UserError:
-        raise
-    except ConfigValidationError as error:
-        raise UserError(one_line(error, path, config)) from None
-    except (ValueError, KeyError, TypeError) as error:
-        raise UserError(f"{path}: {first_line(error)}") from None
-    finally:
-        gc.enable()
-    return nlp
 
 
 def set_seed(seed: int) -> None:
@@ -338,7 +317,7 @@ def annotate(config_path: str | Path, in_file: str | Path, out_file: str | Path)
                 "id": record["id"],
                 "text": record["text"],
                 "entities": [[e.start_char, e.end_char, e.label_] for e in doc.ents],
-                "cats": list(doc._.topics or []),
+                "cats": doc_topics(doc),
             }))
             n += 1
     return n

@@ -15,9 +15,12 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+
 import srsly
 from spacy.util import registry
 
+from .entities import load_lexicon
+from .paths import cache_root
 from .util import UserError, atomic_writer, sha256_file, sha256_text
 
 PKUSEG_REQUIREMENT = "pkuseg==0.0.25"
@@ -35,11 +38,6 @@ PKUSEG_FILES = {
     "features.msgpack": "ce40f2142d7d93bda16e2364665f603339ae46d0de170e8bb97e19cf6b93af6d",
 }
 STAMP = "verified.json"
-
-
-def cache_root(path: str | Path | None = None) -> Path:
-    """The cache folder: ``path``, else ``$GOVNLP_CACHE``, else ``~/.cache/govnlp``."""
-    return Path(path or os.environ.get("GOVNLP_CACHE") or Path.home() / ".cache" / "govnlp").expanduser()
 
 
 def _stamp(path: Path) -> dict[str, list[int]]:
@@ -138,8 +136,6 @@ def lexicon_user_dict(path: str, cache_dir: str | None = None) -> str:
     """A pkuseg user dictionary file (one word a line) of the lexicon's names, for
     ``[initialize.tokenizer] pkuseg_user_dict``: it must exist before the tokenizer initializes,
     so that the EntityRuler's phrase patterns are cut the same way as the text."""
-    from .entities import load_lexicon
-
     words = user_dictionary_words([s for e in load_lexicon(path) for s in e.surfaces])
     content = "".join(f"{w}\n" for w in words)
     target = cache_root(cache_dir) / "user_dict" / f"{sha256_text(content)[:16]}.txt"

@@ -7,17 +7,13 @@ spaces and the bracket marks ``[`` ``]`` of compound entities removed. No corpus
 from __future__ import annotations
 
 import hashlib
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from pipeline.util import UserError, sha256_text
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
-DEFAULT_STANDOFF = PROJECT_ROOT / "corpus" / "gold" / "pd1998.standoff.jsonl"
-LABELS = ("PROGRAM", "PLATFORM", "ORG", "LOC", "PERSON", "HONOR", "POLICY", "EVENT")
+from . import jsonl
+from .paths import SHARED_DATA, STANDOFF
+from .util import UserError, sha256_text
 
 
 def resolve_line(raw: str) -> str:
@@ -44,16 +40,8 @@ def source_text(data_dir: Path, file: str, line: int) -> str:
 
 def read_standoff(path: Path) -> Iterator[dict]:
     """Parse the stand-off JSONL file, one record per non-empty line."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"stand-off file not found: {path}")
-    with path.open(encoding="utf-8") as handle:
-        for number, raw in enumerate(handle, 1):
-            if raw.strip():
-                try:
-                    yield json.loads(raw)
-                except json.JSONDecodeError as err:
-                    raise UserError(f"{path}:{number}: invalid JSON ({err.msg})") from None
+    for _, record in jsonl.read_jsonl(path, missing="stand-off file not found"):
+        yield record
 
 
 def resolve_record(record: dict, data_dir: Path) -> dict:
@@ -73,9 +61,9 @@ def resolve_record(record: dict, data_dir: Path) -> dict:
     }
 
 
-def resolve_standoff(path: Path = DEFAULT_STANDOFF, data_dir: Path | None = None) -> Iterator[dict]:
+def resolve_standoff(path: Path = STANDOFF, data_dir: Path | None = None) -> Iterator[dict]:
     """Yield export-format records (``id``, ``text``, ``entities``, ``cats``, ``split``, ``source``)."""
-    data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    data_dir = Path(data_dir) if data_dir is not None else SHARED_DATA
     for record in read_standoff(path):
         yield resolve_record(record, data_dir)
 

@@ -8,6 +8,7 @@ import typer
 
 from ._app import app
 from ._errors import user_errors
+from ._options import config_option
 
 
 @app.command("bench")
@@ -17,7 +18,7 @@ def bench_cli(
     chars: int = typer.Option(100_000, "--chars", min=1000, help="Characters of each default corpus (the 1x of the scaling runs)"),
     repeats: int = typer.Option(3, "--repeats", min=1, help="Timed runs after the warm-up; the median counts"),
     json_file: Path = typer.Option(Path("runs/bench.json"), "--json", help="Where to write the results as JSON"),
-    config: Path = typer.Option(Path("configs/default.cfg"), "--config", "-c", help="Run config to measure"),
+    config: Path = config_option("Run config to measure"),
     no_scaling: bool = typer.Option(False, "--no-scaling", help="Skip the 1x/4x/16x subprocess runs"),
     no_dask: bool = typer.Option(False, "--no-dask", help="Skip the dask executor in the scaling runs"),
 ) -> None:

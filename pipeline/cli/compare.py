@@ -24,7 +24,7 @@ def compare_cli(
 ) -> None:
     """Per-label F1 of both models side by side with the difference, and paired-bootstrap 95 %
     intervals on micro-F1 and on the difference."""
-    from ..compare import compare, format_comparison
+    from ..learning.compare import compare, format_comparison
 
     result = compare(baseline, candidate, data, split=split, samples=samples, seed=seed)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_comparison(result))

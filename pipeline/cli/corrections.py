@@ -18,7 +18,7 @@ def corrections_cli(
 ) -> None:
     """Keep confirmed corrections as stand-off annotations (file, line, text hash, offsets, labels,
     who): no corpus text, so they can be committed and resolved against ../shared/data for training."""
-    from ..learning import corrections_standoff
+    from ..learning.corrections import corrections_standoff
 
     written, unconfirmed = corrections_standoff(pulled, output, project)
     typer.echo(f"{written} confirmed correction(s) -> {output}; {unconfirmed} unconfirmed left out")

@@ -9,6 +9,7 @@ import typer
 
 from ._app import evaluate_app
 from ._errors import user_errors
+from ._options import config_option
 
 
 @evaluate_app.command("ner")
@@ -17,7 +18,7 @@ def evaluate_ner_cli(
     model: Path = typer.Option(Path("models/ner"), "--model", "-m", help="Trained NER model folder"),
     data: Path = typer.Option(Path("corpus/gold/seeds.jsonl"), "--data", "-d",
                               help="Gold JSONL (export format or stand-off), or an MSRA .bio.tsv.gz (its dev split)"),
-    config: Path = typer.Option(Path("configs/default.cfg"), "--config", "-c", help="Run config of the lexicon stage"),
+    config: Path = config_option("Run config of the lexicon stage"),
     merge: Optional[str] = typer.Option(None, "--merge", help="Merge rule: longest, lexicon or model (default: the config's)"),
     lexicon_lodo: bool = typer.Option(False, "--lexicon-lodo", help="Score each document with a lexicon lacking the "
                                       "entries only that document names (the lexicon was written from the seeds)"),
@@ -25,7 +26,7 @@ def evaluate_ner_cli(
 ) -> None:
     """Per-label P/R/F1 with micro and macro averages for the lexicon alone, the model alone and the
     combined stage, on character offsets; texts the model trained on are skipped."""
-    from ..ner import evaluate, format_scores
+    from ..ner.evaluate import evaluate, format_scores
 
     result = evaluate(model, data, config=config, merge=merge, lexicon_lodo=lexicon_lodo)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_scores(result))

@@ -9,9 +9,6 @@ import typer
 from ._app import app
 from ._errors import user_errors
 
-GOLD = Path("corpus/gold/pd1998.standoff.jsonl")
-CORRECTIONS = Path("corpus/corrections")
-
 
 @app.command("select")
 @user_errors
@@ -31,12 +28,10 @@ def select_cli(
 ) -> None:
     """Rank pool paragraphs by how much a correction would teach the model (entity
     uncertainty from the tagger's marginals plus lexicon disagreement), keep a diverse batch, write it for `doccano push`."""
-    from ..select import select
+    from ..learning.select import select
     from ..util import write_jsonl
 
-    if not exclude:
-        exclude = [GOLD, *sorted(CORRECTIONS.rglob("*.jsonl"))]
-    units, info = select(pool, model, n, exclude=exclude, limit=limit, seed=seed, diversity=diversity,
+    units, info = select(pool, model, n, exclude=exclude or None, limit=limit, seed=seed, diversity=diversity,
                          strategy=strategy)
     write_jsonl(output, units)
     typer.echo(f"{info['selected']} of {info['pool']} pool paragraphs selected ({info['strategy']}, mean score "

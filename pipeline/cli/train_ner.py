@@ -21,7 +21,7 @@ def train_ner_cli(
 
     Override config values with dotted options, as in spaCy: --training.before_update.minutes 30
     """
-    from ..ner import train
+    from ..ner.train import train
 
     card = train(config, output, parse_config_overrides(ctx.args))
     typer.echo(f"dev F1 {card['dev_scores'].get('ents_f', 0):.3f} -> {output / 'README.md'}", err=True)

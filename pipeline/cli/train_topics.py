@@ -23,7 +23,7 @@ def train_topics_cli(
 
     Override config values with dotted options, as in spaCy: --model.C 0.3
     """
-    from ..topic_train import format_scores, train
+    from ..topics.train import format_scores, train
 
     report = train(config, output, data, parse_config_overrides(ctx.args))
     counts = report["examples"]

@@ -7,7 +7,6 @@ status need, on httpx, and turns every failure into one line that never shows th
 from __future__ import annotations
 
 import io
-import json
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any, Iterator
 
 import httpx
 
+from .. import jsonl
 from ..util import UserError
 
 PROJECT_TYPE = "IntentDetectionAndSlotFilling"
@@ -239,9 +239,7 @@ def read_jsonl_zip(data: bytes) -> list[dict[str, Any]]:
     with archive:
         for name in sorted(n for n in archive.namelist() if n.endswith(".jsonl")):
             # split on "\n" only: str.splitlines() would also cut at U+2028 and the like inside a text.
-            for line in archive.read(name).decode("utf-8").split("\n"):
-                if line.strip():
-                    records.append(json.loads(line))
+            records += [record for _, record in jsonl.parse_lines(archive.read(name).decode("utf-8").split("\n"), name)]
     return records
 
 

@@ -14,13 +14,13 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
-import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from .. import jsonl
 from ..util import UserError, dumps_line, sha256_text, write_jsonl
 from .client import DoccanoClient
 
@@ -71,31 +71,19 @@ class Status:
 
 def read_units(path: str | Path) -> list[dict[str, Any]]:
     """Read and check an ``annotated.jsonl``: one clear error for the first bad line."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
     units, seen = [], set()
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                unit = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise UserError(f"{path}:{n}: not JSON ({e.msg})") from None
-            problem = _check_unit(unit)
-            if not problem and unit["id"] in seen:
-                problem = f"duplicate id {unit['id']!r}"
-            if problem:
-                raise UserError(f"{path}:{n}: {problem}")
-            seen.add(unit["id"])
-            units.append(unit)
+    for n, unit in jsonl.read_jsonl(path):
+        problem = _check_unit(unit)
+        if not problem and unit["id"] in seen:
+            problem = f"duplicate id {unit['id']!r}"
+        if problem:
+            raise UserError(f"{path}:{n}: {problem}")
+        seen.add(unit["id"])
+        units.append(unit)
     return units
 
 
-def _check_unit(unit: Any) -> str | None:
-    if not isinstance(unit, dict):
-        return "not a JSON object"
+def _check_unit(unit: dict[str, Any]) -> str | None:
     if not isinstance(unit.get("id"), str) or not unit["id"]:
         return "missing string 'id'"
     text = unit.get("text")

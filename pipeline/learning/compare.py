@@ -14,9 +14,11 @@ from typing import Sequence
 
 import numpy as np
 
-from pipeline.learning import predict
-from pipeline.ner import LABELS, gold_records, prf
-from pipeline.util import UserError, sha256_text
+from ..constants import LABELS
+from ..ner.corpora import gold_records
+from ..ner.evaluate import prf
+from ..util import UserError, sha256_text
+from .curves import predict
 
 
 def trained_on(model: Path) -> set[str]:

@@ -1,30 +1,33 @@
-"""Learning from corrections (issue 6): cheap NER training rounds, learning curves, and the
-uncertainty-versus-random selection experiment.
+"""Learning from corrections (issue 6): cheap NER training rounds (``train small-ner``), learning
+curves and the uncertainty-versus-random selection experiment (``learning-curve``), with their tables
+and plots.
 
 Each round trains a small character NER from scratch with spaCy's own training loop, on the
 architecture of ``configs/ner.cfg`` without static vectors and for a fixed number of epochs on one
 thread, so that a round costs minutes. The data are governance paragraphs only: the ``train`` split
 of the People's Daily stand-off gold plus the stand-off corrections of ``corpus/corrections/``; the
 ``heldout`` split is the fixed held-out set. Corrections are weighted by repetition, as
-``[data] gold_repeat`` weights the gold in ``pipeline/ner.py``.
+``[data] gold_repeat`` weights the gold in ``pipeline/ner/train.py``.
 """
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from matplotlib.figure import Figure
+from spacy.cli.train import train as spacy_train
 from thinc.api import Config
 
-from pipeline.ner import char_pipeline, gold_records, prf, write_docbin
-from pipeline.standoff import DEFAULT_STANDOFF
-from pipeline.util import UserError, sha256_text, write_json, write_jsonl
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CORRECTIONS = PROJECT_ROOT / "corpus" / "corrections"
-NER_CONFIG = PROJECT_ROOT / "configs" / "ner.cfg"
+from ..ner.corpora import correction_records, gold_records, write_docbin
+from ..ner.evaluate import prf
+from ..ner.tokenizers import char_pipeline, load_char_pipeline
+from ..paths import CORRECTIONS, NER_CONFIG, STANDOFF
+from ..util import UserError, sha256_text, write_json
+from .select import diverse_top, random_batch, score_candidates
 
 
 def split_records(records: Iterable[dict], split: str) -> list[dict]:
@@ -32,39 +35,11 @@ def split_records(records: Iterable[dict], split: str) -> list[dict]:
     return [r for r in records if r.get("split", "train") == split]
 
 
-def correction_records(folder: Path = CORRECTIONS, data_dir: Path | None = None) -> list[dict]:
-    """Every stand-off correction under ``folder`` (``*.jsonl``), resolved against the data dir."""
-    return [r for path in sorted(Path(folder).glob("*.jsonl")) for r in gold_records(path, data_dir)]
-
-
-def corrections_standoff(pulled: Path, output: Path, project: str) -> tuple[int, int]:
-    """Turn a ``doccano pull`` file into stand-off corrections (source file, line, text hash,
-    offsets, labels, topics, who confirmed: no text); return (written, left out as unconfirmed)."""
-    records, unconfirmed = [], 0
-    for number, record in enumerate(gold_records(pulled), 1):
-        source = record.get("source") or {}
-        if not {"file", "line", "sha256"} <= set(source):
-            raise UserError(f"{pulled}:{number}: unit {record.get('id')} has no stand-off source (file, line, sha256); "
-                            "select from corpus lines (python -m pipeline select --pool DIR)")
-        if sha256_text(record["text"]) != source["sha256"]:
-            raise UserError(f"{pulled}:{number}: unit {record['id']}: text differs from {source['file']} line {source['line']}")
-        if not record.get("confirmed_by"):
-            unconfirmed += 1
-            continue
-        records.append({"id": record["id"], "file": source["file"], "line": source["line"],
-                        "text_sha256": source["sha256"], "entities": sorted(record["entities"]),
-                        "cats": record.get("cats") or ["other"], "split": "train",
-                        "annotators": record["confirmed_by"], "project": project})
-    return write_jsonl(output, records), unconfirmed
-
-
 def train_small(gold: Sequence[dict], output: Path, *, corrections: Sequence[dict] = (), weight: int = 1,
                 epochs: int = 15, seed: int = 0, config: Path = NER_CONFIG) -> dict:
     """Train a char NER on ``gold`` plus ``corrections`` repeated ``weight`` times, for ``epochs``
     epochs (the last model is kept: no held-out data steers training); write it to ``output`` with
     a ``training.json`` card naming what it trained on."""
-    from spacy.cli.train import train as spacy_train
-
     if not gold and not corrections:
         raise UserError("nothing to train on: no gold records and no corrections")
     train = list(gold) + list(corrections) * weight
@@ -96,9 +71,7 @@ def train_small(gold: Sequence[dict], output: Path, *, corrections: Sequence[dic
 
 def predict(model: Path, texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
     """Character-offset entities of a char model (the model alone, no lexicon)."""
-    import spacy
-
-    nlp = spacy.load(model)
+    nlp = load_char_pipeline(model)
     return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts, batch_size=64)]
 
 
@@ -138,8 +111,6 @@ def selection_curves(pool: Sequence[dict], heldout: Sequence[dict], work: Path, 
     """Simulated annotation rounds on a labelled pool (its gold stands in for the annotator):
     from the same random start set, add ``batch`` paragraphs per round chosen by uncertainty (with
     diversity, as ``select`` does) or at random, retrain, and score on ``heldout``."""
-    from pipeline.select import diverse_top, random_batch, score_candidates
-
     order = shuffled(pool, seed)
     first, rest = order[:start], order[start:]
     model = Path(work) / "sim-start"
@@ -194,12 +165,8 @@ def format_rows(rows: Sequence[dict]) -> str:
 
 def plot(rows: Sequence[dict], output: Path, title: str) -> None:
     """A PNG of held-out micro-F1 against the number of training paragraphs, one line per curve."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+    fig = Figure(figsize=(6, 4), dpi=120)
+    ax = fig.subplots()
     for name in dict.fromkeys(row["curve"] for row in rows):
         points = sorted((row["train"], row["f1"]) for row in rows if row["curve"] == name)
         ax.plot([x for x, _ in points], [y for _, y in points], marker="o", label=name)
@@ -211,10 +178,9 @@ def plot(rows: Sequence[dict], output: Path, title: str) -> None:
     fig.tight_layout()
     Path(output).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(output)
-    plt.close(fig)
 
 
-def governance_data(standoff: Path = DEFAULT_STANDOFF, corrections: Path | None = CORRECTIONS,
+def governance_data(standoff: Path = STANDOFF, corrections: Path | None = CORRECTIONS,
                     data_dir: Path | None = None) -> tuple[list[dict], list[dict], list[dict]]:
     """(gold train split, corrections, gold held-out split), resolved against the data dir; a
     correction of a paragraph that is also held-out gold is an error (it would leak)."""
@@ -222,8 +188,48 @@ def governance_data(standoff: Path = DEFAULT_STANDOFF, corrections: Path | None 
     train, heldout = split_records(gold, "train"), split_records(gold, "heldout")
     if corrections is not None and not Path(corrections).is_dir():
         raise UserError(f"corrections folder not found: {corrections} (pass --corrections none to train without)")
-    fixes = correction_records(corrections, data_dir) if corrections is not None else []
-    leaked = {r["id"] for r in fixes} & {r["id"] for r in heldout}
-    if leaked:
-        raise UserError(f"corrections of held-out paragraphs: {', '.join(sorted(leaked))}; remove them from {corrections}")
+    fixes = correction_records(corrections, data_dir, heldout) if corrections is not None else []
     return train, fixes, heldout
+
+
+def train_small_ner(output: Path, standoff: Path = STANDOFF, corrections: Path | None = CORRECTIONS, *,
+                    weight: int = 1, epochs: int = 10, seed: int = 0) -> dict:
+    """``train small-ner``: a small char NER on the gold train split plus the corrections, scored on
+    the held-out split (model alone); its ``training.json`` card records both."""
+    train, fixes, heldout = governance_data(standoff, corrections)
+    card = train_small(train, output, corrections=fixes, weight=weight, epochs=epochs, seed=seed)
+    card["heldout"] = {"records": len(heldout), "micro": score(output, heldout)["micro"]}
+    write_json(Path(output) / "training.json", card)
+    return card
+
+
+def curves(output: Path, standoff: Path = STANDOFF, corrections: Path | None = CORRECTIONS, *,
+           selection: bool = False, start: int = 80, batch: int = 40, rounds: int = 3,
+           combine: Sequence[Path] = (), epochs: int = 10, seed: int = 0) -> tuple[str, Path]:
+    """``learning-curve``: the learning curve over the gold train split plus the corrections; with
+    ``selection`` the uncertainty-versus-random rounds; with ``combine`` the mean of the selection
+    rows of several runs (their ``selection.json``). Written as table and plot (``write_curve``);
+    returns the markdown table and the PNG's path."""
+    if combine:
+        missing = [str(p) for p in combine if not Path(p).is_file()]
+        if missing:
+            raise UserError(f"--combine: no such file: {', '.join(missing)} (run learning-curve --selection first)")
+        rows = average_rows([json.loads(Path(p).read_text(encoding="utf-8")) for p in combine])
+        return write_curve(output, "selection-mean", rows, f"uncertainty vs random, mean of {len(combine)} seeds")
+    train, fixes, heldout = governance_data(standoff, corrections)
+    if selection:
+        rows = selection_curves(train, heldout, output, start=start, batch=batch, rounds=rounds, epochs=epochs, seed=seed)
+        return write_curve(output, "selection", rows, f"uncertainty vs random batches of {batch} (start {start})")
+    rows = learning_curve(train + fixes, heldout, output, epochs=epochs, seed=seed)
+    return write_curve(output, "learning-curve", rows, f"learning curve ({len(train)} gold + {len(fixes)} corrections)")
+
+
+def write_curve(output: Path, name: str, rows: list[dict], title: str) -> tuple[str, Path]:
+    """The rows as ``NAME.json``, a markdown table ``NAME.md`` and a plot ``NAME.png`` in ``output``;
+    returns the table and the plot's path."""
+    output = Path(output)
+    table = format_rows(rows)
+    write_json(output / f"{name}.json", rows)
+    (output / f"{name}.md").write_text(table + "\n", encoding="utf-8")
+    plot(rows, output / f"{name}.png", title)
+    return table, output / f"{name}.png"

@@ -11,19 +11,25 @@ sentence frame) does not fill the batch.
 """
 from __future__ import annotations
 
-import json
 import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from pipeline.standoff import DEFAULT_DATA_DIR, read_standoff, resolve_line, resolve_standoff
-from pipeline.topics import KEYWORDS
-from pipeline.util import UserError, sha256_text
+from sklearn.feature_extraction.text import TfidfVectorizer
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.util import filter_spans, minibatch
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LEXICON = PROJECT_ROOT / "corpus" / "lexicon"
+from .. import jsonl
+from ..constants import KEYWORDS
+from ..entities import load_lexicon
+from ..ner.tokenizers import load_char_pipeline
+from ..paths import CORRECTIONS, LEXICON, SHARED_DATA, STANDOFF
+from ..standoff import read_standoff, resolve_line, resolve_standoff
+from ..util import UserError, sha256_text
+
 # Keywords of the topics that make a paragraph governance news (the broad economic, digital and
 # foreign ones, e.g. 企业, 系统, 国际, would let sports and business reports in).
 GOVERNANCE_TOPICS = ("public_security", "rule_of_law", "dispute_resolution", "grassroots_governance",
@@ -58,7 +64,7 @@ def _relative(path: Path, data_dir: Path) -> str:
         return path.as_posix()
 
 
-def corpus_lines(path: Path, data_dir: Path = DEFAULT_DATA_DIR) -> Iterator[dict]:
+def corpus_lines(path: Path, data_dir: Path = SHARED_DATA) -> Iterator[dict]:
     """Records of a segmented corpus file (one paragraph a line, People's Daily style), each
     traceable as stand-off: ``source`` = file relative to ``data_dir``, 1-based line, text hash."""
     file = _relative(path, data_dir)
@@ -69,7 +75,7 @@ def corpus_lines(path: Path, data_dir: Path = DEFAULT_DATA_DIR) -> Iterator[dict
                    "source": {"file": file, "line": number, "sha256": sha256_text(text)}}
 
 
-def read_pool(pool: Path, data_dir: Path = DEFAULT_DATA_DIR) -> Iterator[dict]:
+def read_pool(pool: Path, data_dir: Path = SHARED_DATA) -> Iterator[dict]:
     """Records of a pool: a folder or ``.txt`` file of corpus lines, a stand-off JSONL, or a JSONL
     of units (a run's ``annotated.jsonl``)."""
     pool = Path(pool)
@@ -82,18 +88,14 @@ def read_pool(pool: Path, data_dir: Path = DEFAULT_DATA_DIR) -> Iterator[dict]:
     elif pool.suffix == ".txt":
         yield from corpus_lines(pool, data_dir)
     elif pool.is_file():
-        with pool.open(encoding="utf-8") as handle:
-            first = json.loads(next((line for line in handle if line.strip()), "{}"))
+        first = jsonl.first_record(pool)
         if "text_sha256" in first and "text" not in first:
             yield from resolve_standoff(pool, data_dir)
         else:
-            with pool.open(encoding="utf-8") as handle:
-                for number, line in enumerate(handle, 1):
-                    if line.strip():
-                        record = json.loads(line)
-                        if not isinstance(record.get("text"), str) or "id" not in record:
-                            raise UserError(f"{pool}:{number}: a pool record needs 'id' and 'text'")
-                        yield record
+            for number, record in jsonl.read_jsonl(pool):
+                if not isinstance(record.get("text"), str) or "id" not in record:
+                    raise UserError(f"{pool}:{number}: a pool record needs 'id' and 'text'")
+                yield record
     else:
         raise UserError(f"pool not found: {pool}")
 
@@ -109,7 +111,7 @@ def annotated_keys(paths: Iterable[Path]) -> set[str]:
 
 def governance_pool(records: Iterable[dict], exclude: set[str], *, min_hits: int = 2,
                     min_chars: int = 20, max_chars: int = 300) -> list[dict]:
-    """Records of governance paragraphs (at least ``min_hits`` topic keywords of ``pipeline.topics``)
+    """Records of governance paragraphs (at least ``min_hits`` topic keywords of ``pipeline.constants``)
     of a readable length that are not already annotated."""
     kept, seen = [], set()
     for record in records:
@@ -125,12 +127,8 @@ def governance_pool(records: Iterable[dict], exclude: set[str], *, min_hits: int
 # Scoring
 
 
-def lexicon_matcher(nlp, lexicon: Path = LEXICON):
+def lexicon_matcher(nlp: Language, lexicon: Path = LEXICON) -> PhraseMatcher:
     """A PhraseMatcher of the lexicon's surface forms over the char pipeline's tokens."""
-    from spacy.matcher import PhraseMatcher
-
-    from pipeline.entities import load_lexicon
-
     matcher = PhraseMatcher(nlp.vocab)
     by_label: dict[str, set[str]] = {}
     for entry in load_lexicon(lexicon):
@@ -143,12 +141,7 @@ def lexicon_matcher(nlp, lexicon: Path = LEXICON):
 def score_candidates(model: Path, records: Sequence[dict], *, lexicon: Path | None = LEXICON,
                      batch_size: int = 64) -> list[Candidate]:
     """Score every record with the char model's entity marginals (see the module docstring)."""
-    import spacy
-    from spacy.util import filter_spans, minibatch
-
-    import pipeline.ner  # noqa: F401  (registers the char tokenizer and the entity tagger)
-
-    nlp = spacy.load(model)
+    nlp = load_char_pipeline(model)
     ner = nlp.get_pipe("ner")
     matcher = lexicon_matcher(nlp, lexicon) if lexicon else None
     candidates = []
@@ -175,8 +168,6 @@ def diverse_top(candidates: Sequence[Candidate], n: int, *, diversity: float = 0
     """Maximal marginal relevance: repeatedly take the candidate with the best
     ``score / max_score - diversity * (highest cosine similarity to one already taken)`` among the
     ``shortlist * n`` highest-scoring ones."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     ranked = sorted(candidates, key=lambda c: (-c.score, c.record["id"]))[: max(n * shortlist, n)]
     if len(ranked) <= n or diversity <= 0:
         return ranked[:n]
@@ -212,11 +203,15 @@ def to_unit(candidate: Candidate, rank: int, model: Path) -> dict:
     }
 
 
-def select(pool: Path, model: Path, n: int, *, exclude: Sequence[Path] = (), data_dir: Path = DEFAULT_DATA_DIR,
+def select(pool: Path, model: Path, n: int, *, exclude: Sequence[Path] | None = None, data_dir: Path = SHARED_DATA,
            limit: int = 0, seed: int = 0, diversity: float = 0.5,
            strategy: str = "uncertainty") -> tuple[list[dict], dict]:
     """The ``n`` pool paragraphs to correct next, as push-ready units, and figures about the pool.
-    ``limit`` scores a seeded random sample of that many pool paragraphs (0: all)."""
+    ``limit`` scores a seeded random sample of that many pool paragraphs (0: all). ``exclude``: the
+    stand-off files whose paragraphs are taken (default: the People's Daily gold and every file under
+    corpus/corrections/)."""
+    if exclude is None:
+        exclude = [STANDOFF, *sorted(CORRECTIONS.rglob("*.jsonl"))]
     if strategy not in ("uncertainty", "random"):
         raise UserError(f"--strategy must be uncertainty or random, not {strategy!r}")
     if not (Path(model) / "config.cfg").is_file():

@@ -1,13 +1,13 @@
-"""Stage 5: paragraph topics.
+"""Stage 5: the paragraph topic components.
 
 Components fill ``doc.cats`` with a score per topic and ``doc._.topics`` with the labels over
 threshold (what the export's ``cats`` lists).
 
 - ``keyword_topics`` is the transparent baseline: a paragraph gets every topic whose keywords it
   contains at least ``min_hits`` times, and ``other`` when none.
-- ``topic_classifier`` runs a trained scikit-learn model (``pipeline/topic_model.py``, trained by
+- ``topic_classifier`` runs a trained scikit-learn model (``pipeline/topics/model.py``, trained by
   ``python -m pipeline train topics``) over the Doc's own pkuseg words, predicting from its exported
-  weights with numpy (``pipeline/topic_runtime.py``). An article or document unit is
+  weights with numpy (``pipeline/topics/runtime.py``). An article or document unit is
   the paragraphs joined by newlines (``export.group_units``); the component classifies each paragraph
   on its own and aggregates: a topic's score is its highest paragraph score, and the unit's topics are
   the union of its paragraphs' topics, ``other`` only when no paragraph has another topic. So an
@@ -21,27 +21,18 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List
 
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
-TOPICS = (
-    "public_security", "rule_of_law", "business_environment", "dispute_resolution", "grassroots_governance",
-    "digital_governance", "public_safety", "youth_protection", "foreign_affairs", "political_security", "other",
-)
-
-KEYWORDS: Dict[str, List[str]] = {
-    "public_security": ["公安", "警务", "治安", "犯罪", "刑事", "打击", "扫黑除恶", "诈骗", "电诈", "命案", "平安", "防控", "警"],
-    "rule_of_law": ["法治", "法院", "检察", "司法", "执法", "法律", "律师", "公证", "依法", "法规", "条例", "审判", "诉讼", "普法"],
-    "business_environment": ["营商环境", "企业", "经营主体", "民营经济", "产权", "涉企", "商事", "市场主体", "知识产权"],
-    "dispute_resolution": ["调解", "纠纷", "信访", "解纷", "矛盾", "仲裁", "诉源治理", "接访"],
-    "grassroots_governance": ["基层", "社区", "网格", "村民", "村务", "乡镇", "街道", "枫桥", "综治中心", "自治"],
-    "digital_governance": ["数字", "数字化", "智能", "平台", "系统", "大数据", "信息化", "APP", "智治", "互联网"],
-    "public_safety": ["安全生产", "消防", "交通事故", "食品安全", "火灾", "隐患", "应急", "燃气", "交通安全", "药品"],
-    "youth_protection": ["未成年人", "青少年", "学生", "校园", "中小学", "儿童"],
-    "foreign_affairs": ["涉外", "海外", "外籍", "港澳", "侨", "国际", "境外"],
-    "political_security": ["政治安全", "党建", "党委领导", "队伍建设", "政法队伍", "纪律", "忠诚", "全面从严"],
-}
+from ..constants import KEYWORDS, TOPICS
+from .runtime import META_FILE, WEIGHTS_FILE, TopicWeights
 
 if not Doc.has_extension("topics"):
     Doc.set_extension("topics", default=None)
+
+
+def doc_topics(doc: Doc) -> List[str]:
+    """The topics over threshold that a topic component gave ``doc`` (``doc._.topics``; none without one)."""
+    return list(doc._.topics or [])
 
 
 @Language.factory(
@@ -113,16 +104,12 @@ class TopicClassifier:
         self.model: Any = None
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Language | None = None) -> None:
-        from .topic_runtime import TopicWeights
-
         self.model = TopicWeights.load(self.path)
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
-        from spacy.util import minibatch
-
         if self.model is None:
             raise ValueError(f"[components.{self.name}] the topic model is not loaded; call nlp.initialize() first")
         for batch in minibatch(docs, batch_size):
@@ -145,28 +132,12 @@ class TopicClassifier:
         doc._.topics = topical or [label for label in labels if label in found]
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
-        from .topic_runtime import META_FILE, WEIGHTS_FILE
-
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         for name in (WEIGHTS_FILE, META_FILE):
             shutil.copyfile(Path(self.path) / name, path / name)
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "TopicClassifier":
-        from .topic_runtime import TopicWeights
-
         self.path = str(path)
         self.model = TopicWeights.load(path)
         return self
-
-
-def classifier_nlp(run_config: str | Path, model: str | Path) -> Language:
-    """The run config's tokenizer followed by ``topic_classifier`` (named ``topics``) loading ``model``."""
-    from .config import load_config
-    from .run import build_nlp
-
-    config = load_config(run_config)
-    config["nlp"]["pipeline"] = ["topics"]
-    config["components"] = {"topics": {"factory": "topic_classifier", "model": str(model)}}
-    config["initialize"]["components"] = {}
-    return build_nlp(config, run_config)

@@ -2,14 +2,14 @@
 
 Features are TF-IDF over the pipeline's own pkuseg words (uni- and bigrams) and over character n-grams of
 the same space-joined words (so character n-grams see word boundaries as spaces), and, when the config has
-a ``[vectors]`` corpus, the mean of the words' static vectors (``pipeline/topic_vectors.py``). Each label gets a
+a ``[vectors]`` corpus, the mean of the words' static vectors (``pipeline/topics/vectors.py``). Each label gets a
 LinearSVC whose scores are calibrated to probabilities (sigmoid, by cross-validation; one-vs-rest), and
 a decision threshold that maximises its F1 on out-of-fold probabilities; of several ``C`` the one whose
 out-of-fold macro-F1 is highest is kept (chosen on the training data alone). With ``[model] nb_svm`` the LinearSVC
 is an NB-SVM (``NBLinearSVC``): its n-gram features are scaled by the label's naive-Bayes log-count ratios and its
 weights interpolated toward the naive-Bayes model, still one linear model per label. The fitted pipeline is stored
 with skops, never pickle (loading accepts only the types in ``TRUSTED_TYPES``), next to the arrays that
-``pipeline/topic_runtime.py`` predicts from at run time.
+``pipeline/topics/runtime.py`` predicts from at run time.
 """
 from __future__ import annotations
 
@@ -32,8 +32,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
-from .topic_runtime import META_FILE, WEIGHTS_FILE, VectorTable, assign
-from .util import UserError, atomic_writer, write_json
+from ..util import UserError, atomic_writer, write_json
+from .runtime import META_FILE, WEIGHTS_FILE, VectorTable, assign
 
 MODEL_FILE = "model.skops"
 
@@ -42,8 +42,8 @@ MODEL_FILE = "model.skops"
 TRUSTED_TYPES = [
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
-    "pipeline.topic_model.MeanVectors",
-    "pipeline.topic_model.NBLinearSVC",
+    "pipeline.topics.model.MeanVectors",
+    "pipeline.topics.model.NBLinearSVC",
 ]
 
 
@@ -114,7 +114,7 @@ def _tfidf(f: FeatureSettings, **analyzer: Any) -> TfidfVectorizer:
 
 class MeanVectors(TransformerMixin, BaseEstimator):
     """The dense feature block: ``scale`` times the l2-normalised mean word vector of each space-joined text
-    (``topic_runtime.VectorTable``, which the run time uses too). Nothing to fit: the table is given."""
+    (``runtime.VectorTable``, which the run time uses too). Nothing to fit: the table is given."""
 
     def __init__(self, terms: numpy.ndarray, vectors: numpy.ndarray, scale: float = 1.0) -> None:
         self.terms = terms
@@ -136,7 +136,7 @@ class NBLinearSVC(ClassifierMixin, BaseEstimator):
     sparse columns become ``(1 - beta) * mean(|w|) + beta * w`` (the interpolation toward naive Bayes). The last
     ``n_dense`` columns (the mean word vectors, which are no counts) keep ratio 1 and their SVM weights. ``coef_``
     holds the weights times the ratios, so the model stays linear in the unscaled features: ``decision_function`` is
-    ``X @ coef_ + intercept_``, as for a LinearSVC (and ``topic_runtime`` predicts it unchanged).
+    ``X @ coef_ + intercept_``, as for a LinearSVC (and ``runtime`` predicts it unchanged).
     """
 
     def __init__(self, C: float = 1.0, beta: float = 0.75, alpha: float = 1.0, n_dense: int = 0,
@@ -284,7 +284,7 @@ class TopicModel:
         write_json(folder / META_FILE, {**self.meta, "labels": self.labels, "thresholds": self.thresholds})
 
     def weights(self) -> dict[str, numpy.ndarray]:
-        """What prediction needs, as plain arrays for ``topic_runtime.TopicWeights``."""
+        """What prediction needs, as plain arrays for ``runtime.TopicWeights``."""
         families = dict(self.estimator.named_steps["features"].transformer_list)
         words, chars = families["words"], families["chars"]
         # One calibrated LinearSVC per label (ensemble=False: a single classifier and sigmoid each).

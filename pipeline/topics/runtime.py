@@ -20,6 +20,8 @@ from typing import Any, Callable, Sequence
 
 import numpy
 
+from ..util import UserError
+
 WEIGHTS_FILE = "topic_weights.npz"
 META_FILE = "meta.json"
 OTHER = "other"
@@ -138,8 +140,6 @@ class TopicWeights:
     @classmethod
     def load(cls, folder: str | Path) -> "TopicWeights":
         """Read ``topic_weights.npz`` (no pickles allowed) and ``meta.json`` from a model folder."""
-        from .util import UserError
-
         folder = Path(folder)
         if not (folder / WEIGHTS_FILE).is_file() or not (folder / META_FILE).is_file():
             raise UserError(f"{folder}: not a topic model folder (needs {WEIGHTS_FILE} and {META_FILE}); train one with "

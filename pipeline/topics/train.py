@@ -19,14 +19,20 @@ from typing import Any, Iterator, Sequence
 import numpy
 from confection import Config
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from spacy.util import registry
 
-from .manifest import package_versions
-from .standoff import resolve_record, split_for
-from .topic_model import (FeatureSettings, ModelSettings, Settings, TopicModel, VectorSettings, cross_validate,
+from .. import jsonl
+from ..config import load_config
+from ..manifest import package_versions
+from ..nlp import tokenizer_nlp, with_component
+from ..paths import DEFAULT_CONFIG, SHARED_DATA
+from ..standoff import resolve_record, split_for
+from ..util import UserError, atomic_writer, sha256_file, sha256_text, sha256_tree
+from .components import words
+from .model import (FeatureSettings, ModelSettings, Settings, TopicModel, VectorSettings, cross_validate,
                           score_predictions)
-from .topic_runtime import META_FILE
-from .topic_vectors import vector_table, vectors_model
-from .util import UserError, atomic_writer, sha256_file, sha256_text, sha256_tree
+from .runtime import META_FILE
+from .vectors import vector_table, vectors_model
 
 CARD_FILE = "README.md"
 CONFIG_FILE = "config.cfg"
@@ -35,8 +41,8 @@ CONFIG_FILE = "config.cfg"
 class Paths(BaseModel):
     model_config = ConfigDict(extra="forbid")
     train: list[str]
-    run_config: str = "configs/default.cfg"
-    data_dir: str = "../shared/data"
+    run_config: str = str(DEFAULT_CONFIG)
+    data_dir: str = str(SHARED_DATA)
     cache: str | None = None
 
 
@@ -102,7 +108,7 @@ class Example:
     heldout: bool = False
 
 
-def read_examples(path: str | Path, data_dir: str | Path = "../shared/data", heldout_share: float = 0.2) -> list[Example]:
+def read_examples(path: str | Path, data_dir: str | Path = SHARED_DATA, heldout_share: float = 0.2) -> list[Example]:
     """The labelled examples of one data file (export, stand-off or THUCNews format, see the module doc)."""
     path = Path(path)
     if not path.is_file():
@@ -116,23 +122,16 @@ def read_examples(path: str | Path, data_dir: str | Path = "../shared/data", hel
 
 
 def _jsonl_examples(path: Path, data_dir: Path) -> Iterator[Example]:
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise UserError(f"{path}:{n}: not valid JSON ({error.msg})") from None
-            standoff = "text_sha256" in record and "text" not in record
-            if standoff:
-                record = resolve_record(record, data_dir)
-            cats = record.get("cats")
-            if not isinstance(record.get("text"), str) or not isinstance(cats, list) or not cats:
-                raise UserError(f"{path}:{n}: needs 'text' and a non-empty 'cats' list (the export format)")
-            rid = str(record.get("id", f"{path.name}:{n}"))
-            group = None if standoff else record.get("doc_id") or rid.split(":")[0]
-            yield Example(rid, record["text"], list(cats), group, record.get("split") == "heldout")
+    for n, record in jsonl.read_jsonl(path):
+        standoff = "text_sha256" in record and "text" not in record
+        if standoff:
+            record = resolve_record(record, data_dir)
+        cats = record.get("cats")
+        if not isinstance(record.get("text"), str) or not isinstance(cats, list) or not cats:
+            raise UserError(f"{path}:{n}: needs 'text' and a non-empty 'cats' list (the export format)")
+        rid = str(record.get("id", f"{path.name}:{n}"))
+        group = None if standoff else record.get("doc_id") or rid.split(":")[0]
+        yield Example(rid, record["text"], list(cats), group, record.get("split") == "heldout")
 
 
 def _tsv_examples(path: Path, heldout_share: float) -> Iterator[Example]:
@@ -152,26 +151,15 @@ def _tsv_examples(path: Path, heldout_share: float) -> Iterator[Example]:
             yield Example(f"{path.name}:{n}", text, [label], None, split_for(text, heldout_share) == "heldout")
 
 
-def load_tokenizer(run_config: str | Path) -> Any:
-    """The run config's tokenizer alone (pkuseg and user dictionary), so training sees the run's words."""
-    from .config import load_config
-    from .run import build_nlp
-
-    config = load_config(run_config)
-    config["nlp"]["pipeline"] = []
-    config["components"] = {}
-    config["initialize"]["components"] = {}
-    return build_nlp(config, run_config)
+def classifier_nlp(run_config: str | Path, model: str | Path) -> Any:
+    """The run config's tokenizer followed by ``topic_classifier`` (named ``topics``) loading ``model``."""
+    return with_component(run_config, "topics", {"factory": "topic_classifier", "model": str(model)})
 
 
 def tokenizer_digest(run_config: str | Path) -> str:
     """A digest of what decides the run config's words: ``[nlp.tokenizer]`` and the files that
     ``[initialize.tokenizer]`` resolves to (the pkuseg model, the user dictionary written from the
     lexicon). Comments and other sections do not change the words, so they leave it as it is."""
-    from spacy.util import registry
-
-    from .config import load_config
-
     config = load_config(run_config)
     loaded = registry.resolve({"tokenizer": config["initialize"]["tokenizer"]})["tokenizer"]
     files = {name: sha256_tree(value) if isinstance(value, str) and Path(value).exists() else value
@@ -181,8 +169,6 @@ def tokenizer_digest(run_config: str | Path) -> str:
 
 def token_strings(nlp: Any, texts: Sequence[str]) -> list[str]:
     """Each text's words joined by single spaces: the model's input."""
-    from .topics import words
-
     return [" ".join(words(doc)) for doc in nlp.pipe(texts, batch_size=256)]
 
 
@@ -200,7 +186,7 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     train_set = [e for e in examples if not e.heldout]
     heldout = [e for e in examples if e.heldout]
     start = time.perf_counter()
-    nlp = load_tokenizer(parsed.paths.run_config)
+    nlp = tokenizer_nlp(parsed.paths.run_config)
     x_train = token_strings(nlp, [e.text for e in train_set])
     x_heldout = token_strings(nlp, [e.text for e in heldout])
     tokenize_seconds = time.perf_counter() - start
@@ -248,12 +234,10 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     return {**report, "labels": model.labels, "thresholds": model.thresholds}
 
 
-def evaluate(model_dir: str | Path, data: str | Path, run_config: str | Path = "configs/default.cfg",
-             data_dir: str | Path = "../shared/data") -> dict[str, Any]:
+def evaluate(model_dir: str | Path, data: str | Path, run_config: str | Path = DEFAULT_CONFIG,
+             data_dir: str | Path = SHARED_DATA) -> dict[str, Any]:
     """Score a model folder on a data file through the ``topic_classifier`` component itself; a THUCNews
     file is split with the held-out share the model was trained with."""
-    from .topics import classifier_nlp
-
     start = time.perf_counter()
     nlp = classifier_nlp(run_config, model_dir)
     meta = json.loads((Path(model_dir) / META_FILE).read_text(encoding="utf-8"))

@@ -4,7 +4,7 @@
 words with the run config's tokenizer, trains floret skip-gram vectors with character n-gram subwords (one
 thread, so the same corpus gives the same vectors) and caches the floret model in ``topic_vectors/`` of the
 cache folder (``[paths] cache``, else ``$GOVNLP_CACHE``, else ``~/.cache/govnlp``), keyed by the vector settings,
-the sha256 of the corpus files and a digest of the tokenizer (``topic_train.tokenizer_digest``: its settings and
+the sha256 of the corpus files and a digest of the tokenizer (``train.tokenizer_digest``: its settings and
 the files it loads, not the rest of the run config); later trainings with the same key reuse it. A model folder keeps only the vectors of the words of its
 training texts and of their characters (``vector_table``), as float16 in ``topic_weights.npz`` and
 ``model.skops``; the corpus itself is never stored.
@@ -24,10 +24,11 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy
 
-from .segment import cache_root
-from .topic_model import VectorSettings
-from .topic_runtime import VectorTable
-from .util import UserError, sha256_text, sha256_tree
+from .. import jsonl
+from ..paths import cache_root
+from ..util import UserError, sha256_text, sha256_tree
+from .model import VectorSettings
+from .runtime import VectorTable
 
 _SEGMENTATION = str.maketrans("", "", " []\u3000")
 
@@ -52,17 +53,16 @@ def corpus_texts(path: Path) -> Iterator[str]:
             if sentence:
                 yield "".join(sentence)
         return
+    if name.endswith((".json", ".jsonl")):
+        for n, record in jsonl.read_jsonl(path):
+            if not isinstance(record.get("text"), str):
+                raise UserError(f"{path}:{n}: expected a JSON object with 'text' (a [vectors] corpus file)")
+            if record["text"].strip():
+                yield record["text"].strip()
+        return
     with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, start=1):
-            if name.endswith((".json", ".jsonl")):
-                if not line.strip():
-                    continue
-                try:
-                    text = json.loads(line)["text"]
-                except (json.JSONDecodeError, KeyError, TypeError):
-                    raise UserError(f"{path}:{n}: expected a JSON object with 'text' (a [vectors] corpus file)") from None
-            else:
-                text = line.translate(_SEGMENTATION)
+        for line in f:
+            text = line.translate(_SEGMENTATION)
             if text.strip():
                 yield text.strip()
 

@@ -1,0 +1,60 @@
+"""Reading JSONL: one parser (srsly's JSON) and one wording for a bad line, used by every reader of
+JSONL in the project (input pages, gold, stand-off, lexicon, pools, topic data, reports, doccano).
+
+A bad line is one line naming the file and the line: ``FILE:N: not valid JSON (...); fix or remove
+the line``. Lines are split on ``\\n`` only (``str.splitlines`` would also cut a text at U+2028 and
+the like), and blank lines are skipped.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import srsly
+
+from .util import UserError
+
+
+def loads(line: str | bytes, where: str) -> Any:
+    """One JSON value; ``UserError`` naming ``where`` (``FILE:N``) when the line is not JSON."""
+    try:
+        return srsly.json_loads(line)
+    except ValueError as error:
+        raise UserError(f"{where}: not valid JSON ({error}); fix or remove the line") from None
+
+
+def loads_object(line: str | bytes, where: str) -> dict[str, Any]:
+    """One JSON object (a JSONL record); any other JSON value is a ``UserError`` naming ``where``."""
+    value = loads(line, where)
+    if not isinstance(value, dict):
+        raise UserError(f"{where}: not a JSON object; each line must be one {{...}} record")
+    return value
+
+
+def parse_lines(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` of every non-blank line of ``lines`` (the lines of ``name``)."""
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield number, loads_object(line, f"{name}:{number}")
+
+
+def read_jsonl(path: str | Path, *, missing: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line number, record)`` of every non-blank line of a UTF-8 JSONL file, read as it goes.
+
+    ``missing`` is the message of the ``UserError`` raised when there is no such file (it is
+    prefixed with the path); without it, ``FILE: no such file``."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: {missing or 'no such file'}")
+    with path.open(encoding="utf-8", newline="\n") as handle:
+        yield from parse_lines(handle, str(path))
+
+
+def records(path: str | Path, *, missing: str | None = None) -> list[dict[str, Any]]:
+    """Every record of a JSONL file (``read_jsonl`` without the line numbers)."""
+    return [record for _, record in read_jsonl(path, missing=missing)]
+
+
+def first_record(path: str | Path) -> dict[str, Any]:
+    """The first record of a JSONL file (``{}`` when it has none): to tell file formats apart."""
+    return next((record for _, record in read_jsonl(path)), {})

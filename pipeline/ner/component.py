@@ -1,0 +1,155 @@
+"""``governance_ner``: the statistical NER stage of the main (pkuseg) pipeline (issue 3).
+
+It runs the char model (``pipeline/ner/tokenizers.py``) on ``doc.text``, merges its spans with the
+lexicon's entities, and splits word tokens at the boundaries of the merged entities.
+"""
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.training import Example
+
+from ..util import UserError
+from .tokenizers import load_char_pipeline
+
+MERGE_RULES = ("lexicon", "longest", "model")
+DEFAULT_MERGE = "lexicon"  # best combined micro-F1 on the seeds (docs/ner.md)
+PUNCTUATION = re.compile(r"[^\w\s]+")  # runs of punctuation and symbols
+
+Entity = tuple[int, int, str]
+
+
+def merge_spans(model: Sequence[Entity], lexicon: Sequence[tuple[int, int, str, str]], rule: str = DEFAULT_MERGE) -> list[tuple[int, int, str, str]]:
+    """Merge model spans with lexicon spans (``(start, end, label, canonical)``) into non-overlapping
+    entities. ``lexicon``/``model``: that source's spans first (longest first), then the other's
+    where they overlap nothing; ``longest``: longer spans first, the lexicon wins ties."""
+    if rule not in MERGE_RULES:
+        raise UserError(f"governance_ner: merge must be one of {', '.join(MERGE_RULES)}, not {rule!r}")
+    candidates = [(s, e, label, cid, 0) for s, e, label, cid in lexicon] + [(s, e, label, "", 1) for s, e, label in model]
+    if rule == "longest":
+        key = lambda c: (c[0] - c[1], c[4], c[0])  # noqa: E731
+    else:
+        first = 0 if rule == "lexicon" else 1
+        key = lambda c: (c[4] != first, c[0] - c[1], c[0])  # noqa: E731
+    taken = bytearray(max((c[1] for c in candidates), default=0))
+    kept = []
+    for s, e, label, cid, _ in sorted(candidates, key=key):
+        if s < e and not any(taken[s:e]):
+            taken[s:e] = b"\x01" * (e - s)
+            kept.append((s, e, label, cid))
+    return sorted(kept)
+
+
+def cut_at_spaces(text: str, spans: Iterable[Entity]) -> list[Entity]:
+    """Cut predicted spans at whitespace between Chinese characters (names listed in bylines are
+    separated by spaces, which the char model does not see) and keep the pieces of two or more
+    characters."""
+    out = []
+    for s, e, label in spans:
+        if not any(c.isspace() for c in text[s:e]) or text[s:e].isascii():
+            out.append((s, e, label))
+            continue
+        start = s
+        for i in range(s, e + 1):
+            if i == e or text[i].isspace():
+                if i - start >= 2:
+                    out.append((start, i, label))
+                start = i + 1
+    return out
+
+
+def split_at(doc: Doc, offsets: Iterable[int]) -> int:
+    """Split the tokens of ``doc`` that have one of the character ``offsets`` strictly inside them;
+    return the number of tokens split."""
+    starts = [token.idx for token in doc]
+    cuts: dict[int, set[int]] = defaultdict(set)
+    for offset in offsets:
+        i = bisect.bisect_right(starts, offset) - 1
+        if i >= 0 and starts[i] < offset < starts[i] + len(doc[i]):
+            cuts[i].add(offset - starts[i])
+    if cuts:
+        with doc.retokenize() as retokenizer:
+            for i, inner in cuts.items():
+                token = doc[i]
+                bounds = [0, *sorted(inner), len(token.text)]
+                pieces = [token.text[a:b] for a, b in zip(bounds, bounds[1:])]
+                retokenizer.split(token, pieces, heads=[(token, k) for k in range(len(pieces))])
+    return len(cuts)
+
+
+class GovernanceNER:
+    """Runs the char model on ``doc.text``, merges its spans with the entities already in
+    ``doc.ents`` (the lexicon's, with their canonical ``ent_id_``), splits word tokens at entity
+    boundaries (and where pkuseg glued punctuation to a word, as in ``;婺``) and writes the
+    merged entities to ``doc.ents``."""
+
+    def __init__(self, nlp: Language, name: str = "governance_ner", *, merge: str = DEFAULT_MERGE):
+        merge_spans([], [], merge)
+        self.name = name
+        self.merge = merge
+        self.model: Language | None = None
+
+    def initialize(self, get_examples: Callable[[], Iterable[Example]] | None = None, *, nlp: Language | None = None,
+                   model: str = "models/ner") -> None:
+        """Load the trained char pipeline from ``model`` (a folder written by ``train ner``)."""
+        path = Path(model)
+        if not (path / "config.cfg").is_file():
+            raise UserError(f"governance_ner: no trained NER model at {path}; train one with `python -m pipeline train ner-release configs/ner.cfg --output {path}`")
+        self.model = load_char_pipeline(path)
+
+    def predict(self, docs: Sequence[Doc], batch_size: int = 256) -> list[list[Entity]]:
+        """Character-offset entities predicted by the char model alone on the words of ``docs``."""
+        if self.model is None:
+            raise UserError("governance_ner: the model is not loaded; run nlp.initialize() first")
+        chars = [self.model.tokenizer.from_doc(doc) for doc in docs]
+        return [cut_at_spaces(c.text, [(e.start_char, e.end_char, e.label_) for e in c.ents])
+                for c in self.model.pipe(chars, batch_size=batch_size)]
+
+    def set_annotations(self, doc: Doc, predicted: Sequence[Entity]) -> Doc:
+        lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
+        merged = merge_spans(predicted, lexicon, self.merge)
+        doc.ents = []
+        punctuation = (offset for m in PUNCTUATION.finditer(doc.text) for offset in m.span())
+        split_at(doc, itertools.chain((offset for s, e, _, _ in merged for offset in (s, e)), punctuation))
+        spans = []
+        for s, e, label, canonical in merged:
+            span = doc.char_span(s, e)
+            spans.append(Span(doc, span.start, span.end, label=label, span_id=canonical))
+        doc.set_ents(spans, default="outside")
+        return doc
+
+    def __call__(self, doc: Doc) -> Doc:
+        return self.set_annotations(doc, self.predict([doc])[0])
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for batch in spacy.util.minibatch(docs, size=batch_size):
+            for doc, predicted in zip(batch, self.predict(batch, batch_size)):
+                yield self.set_annotations(doc, predicted)
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        if self.model is not None:
+            Path(path).mkdir(parents=True, exist_ok=True)
+            self.model.to_disk(Path(path) / "model")
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "GovernanceNER":
+        self.model = load_char_pipeline(Path(path) / "model")
+        return self
+
+
+@Language.factory(
+    "governance_ner",
+    assigns=["doc.ents", "token.ent_iob", "token.ent_type"],
+    default_config={"merge": DEFAULT_MERGE},
+    default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0},
+)
+def make_governance_ner(nlp: Language, name: str, merge: str) -> GovernanceNER:
+    """The statistical NER stage; its model loads at ``initialize`` (``model`` = folder)."""
+    return GovernanceNER(nlp, name, merge=merge)

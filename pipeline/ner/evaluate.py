@@ -1,0 +1,219 @@
+"""Scoring the NER on character offsets: the lexicon alone, the model alone and the combined
+stage, per label, on gold files, optionally leaving each document's own lexicon entries out."""
+from __future__ import annotations
+
+import json
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..config import load_config
+from ..constants import LABELS
+from ..entities import load_lexicon
+from ..nlp import upto_nlp
+from ..paths import DEFAULT_CONFIG
+from ..util import UserError, sha256_text
+from .component import DEFAULT_MERGE, Entity, GovernanceNER, merge_spans
+from .corpora import document_of, gold_records, in_dev_split, msra_records
+
+
+def prf(gold: Iterable[Entity], predicted: Iterable[Entity]) -> dict:
+    """Per-label and averaged precision/recall/F1 of exact matches of spans whose last item is
+    the label (e.g. ``(record, start, end, label)``)."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
+    gold, predicted = set(gold), set(predicted)
+    for span in predicted:
+        counts[span[-1]][0 if span in gold else 1] += 1
+    for span in gold - predicted:
+        counts[span[-1]][2] += 1
+
+    def score(tp: int, fp: int, fn: int) -> dict:
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return {"p": p, "r": r, "f": 2 * p * r / (p + r) if p + r else 0.0, "gold": tp + fn, "predicted": tp + fp}
+
+    per_label = {label: score(*counts[label]) for label in LABELS if label in counts}
+    micro = score(*(sum(c[i] for c in counts.values()) for i in range(3)))
+    scored = [s for s in per_label.values() if s["gold"]]
+    macro = {k: sum(s[k] for s in scored) / len(scored) if scored else 0.0 for k in ("p", "r", "f")}
+    return {"per_label": per_label, "micro": micro, "macro": macro}
+
+
+def base_pipeline(config_path: str | Path, overrides: dict | None = None) -> tuple[Language, GovernanceNER]:
+    """The main pipeline of ``config_path`` up to its lexicon ruler, and a ``governance_ner``
+    component with the config's merge rule (to be given a char model)."""
+    nlp, config = upto_nlp(config_path, "governance_lexicon", overrides)
+    ner_config = config["components"].get("governance_ner")
+    merge = ner_config.get("merge", DEFAULT_MERGE) if ner_config else DEFAULT_MERGE
+    return nlp, GovernanceNER(nlp, merge=merge)
+
+
+def lexicon_without_document(lexicon: Path, records: Sequence[dict], held_out: str, output: Path) -> int:
+    """Write to ``output`` the entries of ``lexicon`` except those whose names occur in the
+    ``held_out`` document of ``records`` and in no other of its documents (the entries one could
+    only have written after reading it); return how many were left out."""
+    inside = "\n".join(r["text"] for r in records if document_of(r) == held_out)
+    elsewhere = "\n".join(r["text"] for r in records if document_of(r) != held_out)
+    kept, dropped = [], 0
+    for entry in load_lexicon(lexicon):
+        if any(s in inside for s in entry.surfaces) and not any(s in elsewhere for s in entry.surfaces):
+            dropped += 1
+        else:
+            kept.append({"label": entry.label, "canonical": entry.canonical, "aliases": list(entry.aliases)})
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "lexicon.jsonl").write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kept), encoding="utf-8")
+    return dropped
+
+
+@dataclass
+class Group:
+    """Records scored together: with one char model and the main pipeline under some overrides
+    (e.g. its own lexicon)."""
+
+    model: Path
+    records: list[dict]
+    overrides: dict = field(default_factory=dict)
+
+
+def evaluate(model: str | Path, data: str | Path, *, config: str | Path = DEFAULT_CONFIG,
+             merge: str | None = None, data_dir: Path | None = None, lexicon_lodo: bool = False,
+             skip_trained: bool = True) -> dict:
+    """Score the lexicon alone, the model alone and the combined stage on a gold file, on
+    character offsets; records whose text the model trained on are skipped (unless not
+    ``skip_trained``: for checks that do not measure accuracy, such as token alignment). MSRA files
+    (``*.bio.tsv[.gz]``) are scored on the dev split the model card names. ``lexicon_lodo``: each
+    document is scored with a lexicon that lacks the entries only that document names
+    (``lexicon_without_document``), so that the lexicon is not credited with what it was written from."""
+    model, data = Path(model), Path(data)
+    card = json.loads((model / "training.json").read_text(encoding="utf-8")) if (model / "training.json").is_file() else {}
+    if data.name.endswith((".bio.tsv", ".bio.tsv.gz")):
+        if not data.is_file():
+            raise UserError(f"gold file not found: {data}")
+        share = card.get("data", {}).get("msra", {}).get("dev_share", 0.05)
+        records = [r for r in msra_records(data) if in_dev_split(r["id"], share)]
+    else:
+        records = gold_records(data, data_dir)
+    trained_on = set(card.get("data", {}).get("gold_text_sha256", [])) if skip_trained else set()
+    kept = [r for r in records if sha256_text(r["text"]) not in trained_on]
+    with tempfile.TemporaryDirectory() as work:
+        if lexicon_lodo:
+            groups, left_out = lodo_groups(config, records, {document_of(r): model for r in kept}, Path(work), kept)
+        else:
+            groups, left_out = [Group(model, kept)], {}
+        result = score_groups(groups, config, merge)
+    command = f"python -m pipeline evaluate ner --model {model.as_posix()} --data {data.as_posix()}"
+    result = {"command": command + (" --lexicon-lodo" if lexicon_lodo else ""), "data": data.as_posix(),
+              "records": len(kept), "skipped_trained_on": len(records) - len(kept), **result}
+    if skip_trained and not card:
+        result["warning"] = (f"{model}: no training.json (not a folder written by `train ner`), so the texts it "
+                             "trained on cannot be skipped: these scores may be in-sample")
+    if lexicon_lodo:
+        result["lexicon_entries_left_out"] = left_out
+    return result
+
+
+def lodo_groups(config: str | Path, records: Sequence[dict], models: dict[str, Path], work: Path,
+                scored: Sequence[dict] | None = None) -> tuple[list[Group], dict[str, int]]:
+    """One group per document in ``models`` (document -> the model to score it with): its records
+    among ``scored`` (default: all ``records``), scored with a lexicon lacking the entries only that
+    document of ``records`` names."""
+    lexicon = Path(load_config(config)["paths"]["lexicon"])
+    groups, left_out = [], {}
+    for document, model in sorted(models.items()):
+        folder = work / document
+        left_out[document] = lexicon_without_document(lexicon, records, document, folder)
+        groups.append(Group(model, [r for r in (records if scored is None else scored) if document_of(r) == document],
+                            {"paths.lexicon": str(folder)}))
+    return groups, left_out
+
+
+def score_groups(groups: Sequence[Group], config: str | Path, merge: str | None) -> dict:
+    """Per-label scores of the lexicon, the model and the combined stage over all groups' records."""
+    systems: dict[str, list[Entity]] = {"lexicon": [], "model": [], "combined": []}
+    gold: list[Entity] = []
+    by_doc: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
+    unaligned = {"lexicon": 0, "combined": 0}
+    rule = merge or DEFAULT_MERGE
+    for n, (record, doc, predicted, component) in enumerate(_predictions(groups, config, merge)):
+        _score_record(n, record, doc, predicted, component, gold, systems, unaligned, by_doc)
+        rule = component.merge
+    return {
+        "gold_spans": len(gold), "merge": rule, "unaligned_gold_spans": unaligned,
+        "systems": {name: prf(gold, spans) for name, spans in systems.items()},
+        "combined_by_document": {d: prf(g, p)["micro"]["f"] for d, (g, p) in sorted(by_doc.items())} if len(by_doc) <= 20 else {},
+    }
+
+
+def _predictions(groups: Sequence[Group], config: str | Path,
+                 merge: str | None) -> Iterator[tuple[dict, Doc, list[Entity], GovernanceNER]]:
+    """Each record with its lexicon-stage doc and the model's spans, group by group; each main
+    pipeline (one per distinct overrides) and each char model is loaded once."""
+    pipelines: dict[str, tuple[Language, GovernanceNER]] = {}
+    char_models: dict[Path, Language] = {}
+    for group in groups:
+        key = json.dumps(group.overrides, sort_keys=True)
+        if key not in pipelines:
+            pipelines[key] = base_pipeline(config, group.overrides)
+            if merge:
+                merge_spans([], [], merge)
+                pipelines[key][1].merge = merge
+        nlp, component = pipelines[key]
+        if group.model not in char_models:
+            component.initialize(model=str(group.model))
+            char_models[group.model] = component.model
+        component.model = char_models[group.model]
+        docs = list(nlp.pipe([r["text"] for r in group.records], batch_size=64))
+        for record, doc, predicted in zip(group.records, docs, component.predict(docs)):
+            yield record, doc, predicted, component
+
+
+def _score_record(n: int, record: dict, doc: Doc, predicted: list[Entity], component: GovernanceNER, gold: list,
+                  systems: dict[str, list[Entity]], unaligned: dict[str, int], by_doc: dict) -> None:
+    """Add one record's gold and its three systems' spans (keyed by record number) to the tallies."""
+    key = lambda s, e, label: (n, s, e, label)  # noqa: E731
+    g = [key(*span[:3]) for span in record["entities"]]
+    gold += g
+    systems["lexicon"] += [key(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    unaligned["lexicon"] += sum(doc.char_span(s, e) is None for s, e, _ in record["entities"])
+    systems["model"] += [key(*span) for span in predicted]
+    component.set_annotations(doc, predicted)
+    combined = [key(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    systems["combined"] += combined
+    unaligned["combined"] += sum(doc.char_span(s, e) is None for s, e, _ in record["entities"])
+    doc_gold, doc_pred = by_doc[document_of(record)]
+    doc_gold += g
+    doc_pred += combined
+
+
+def format_scores(result: dict, markdown: bool = False) -> str:
+    """A table of per-label P/R/F1 and the micro and macro averages for each system."""
+    systems = result["systems"]
+    labels = [label for label in LABELS if any(label in s["per_label"] for s in systems.values())]
+    head = ["label"] + [f"{name} {m}" for name in systems for m in ("P", "R", "F1")]
+    rows = []
+    for label in labels + ["micro", "macro"]:
+        row = [label]
+        for s in systems.values():
+            score = s[label] if label in ("micro", "macro") else s["per_label"].get(label, {"p": 0, "r": 0, "f": 0})
+            row += [f"{score['p']:.3f}", f"{score['r']:.3f}", f"{score['f']:.3f}"]
+        rows.append(row)
+    notes = [f"{result['records']} records ({result['skipped_trained_on']} skipped: in the model's training data), "
+             f"{result['gold_spans']} gold spans, merge rule {result['merge']!r}; gold spans not aligned with tokens: "
+             f"lexicon stage {result['unaligned_gold_spans']['lexicon']}, combined stage {result['unaligned_gold_spans']['combined']}"]
+    if result.get("warning"):
+        notes.insert(0, "WARNING: " + result["warning"])
+    if result.get("lexicon_entries_left_out"):
+        notes.append("lexicon entries left out, leaving each document out: " + ", ".join(f"{d} {n}" for d, n in result["lexicon_entries_left_out"].items()))
+    if result.get("combined_by_document"):
+        notes.append("combined micro-F1 by held-out document: " + ", ".join(f"{d} {f:.3f}" for d, f in result["combined_by_document"].items()))
+    if markdown:
+        table = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in rows]
+        return "\n".join(table + [""] + notes)
+    widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
+    table = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in [head] + rows]
+    return "\n".join(table + notes)
