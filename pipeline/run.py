@@ -94,6 +94,13 @@ class Annotator:
         lap("export")
         return ShardResult("".join(lines), stats, seconds, time.process_time() - cpu)
 
+    def records(self, documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The export records of ``documents`` as ``run`` writes them, unit by unit (untimed)."""
+        units = list(export.group_units(self.cleaner(documents), self.exporter.unit))
+        docs = self.nlp.pipe((unit["text"] for unit in units), batch_size=self.batch_size)
+        for unit, doc in zip(units, docs):
+            yield self.exporter(unit, doc)
+
 
 def load_stages(config: Config, path: str | Path) -> Annotator:
     """The stages of ``config``, loaded once per process: later calls with the same config reuse
