@@ -24,7 +24,7 @@ from spacy.language import Language
 from .config import load_config
 from .nlp import load_nlp
 from .paths import DEFAULT_CONFIG
-from .run import load_stages, run
+from .orchestrator import load_stages, run
 from .util import UserError, sha256_text
 
 __all__ = ["annotate", "load", "run"]

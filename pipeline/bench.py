@@ -29,7 +29,7 @@ import jieba
 import psutil
 
 from .config import load_config, resolve, system_settings
-from .run import annotate, load_stages, run, shards
+from .orchestrator import annotate, load_stages, run, shards
 from .util import UserError, write_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ def annotate_cli(
     config: Path = config_option("Run config whose \\[nlp] to use"),
 ) -> None:
     """Annotate already clean text: one output line per input line, in order (no layout repair)."""
-    from ..run import annotate
+    from ..orchestrator import annotate
 
     n = annotate(config, in_file, out_file)
     typer.echo(f"{n} lines -> {out_file}", err=True)

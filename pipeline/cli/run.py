@@ -24,7 +24,7 @@ def run_cli(
 
     Override config values with dotted options, as in spaCy: --paths.input my_pages --export.unit article
     """
-    from ..run import run
+    from ..orchestrator import run
 
     try:
         manifest = run(config, output, parse_config_overrides(ctx.args), quiet=quiet, resume=resume)

@@ -15,6 +15,6 @@ def segment_cli(
     config: Path = config_option("Run config whose tokenizer to use"),
 ) -> None:
     """Segment stdin into words: one output line per input line, words separated by single spaces."""
-    from ..run import segment_lines
+    from ..orchestrator import segment_lines
 
     segment_lines(config, sys.stdin, sys.stdout)
