@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import spacy
 
-from pipeline.compare import compare, counts, micro_f1, paired_bootstrap
+from pipeline.learning.compare import compare, counts, micro_f1, paired_bootstrap
 from pipeline.util import UserError
 from helpers import cli
 from test_select import synthetic, trained_tiny_model

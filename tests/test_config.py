@@ -7,7 +7,7 @@ import pytest
 
 from helpers import ROOT
 from pipeline.config import load_config, resolve
-from pipeline.run import build_nlp
+from pipeline.nlp import build_nlp
 from pipeline.util import UserError
 
 CONFIG = (ROOT / "configs" / "default.cfg").read_text(encoding="utf-8")

@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.training import Example
 
-import pipeline.ner  # noqa: F401  (registers the char tokenizer)
-from pipeline.entity_tagger import BILUOLattice
+from pipeline.ner.tagger import BILUOLattice
 
 TYPES = ("LOC", "ORG")
 LABELS = ("O",) + tuple(f"{m}-{t}" for t in TYPES for m in "BILU")

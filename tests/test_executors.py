@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.executors import ordered
-from pipeline.run import run, shards
+from pipeline.orchestrator import run, shards
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "configs" / "default.cfg"

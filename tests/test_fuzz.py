@@ -119,7 +119,7 @@ def test_reader_on_random_bytes_never_crashes_nor_loses_a_good_file(blobs: list[
 @pytest.fixture(scope="module")
 def annotator():
     from pipeline.config import load_config
-    from pipeline.run import load_stages
+    from pipeline.orchestrator import load_stages
 
     path = ROOT / "configs" / "default.cfg"
     return load_stages(load_config(path), path)

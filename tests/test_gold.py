@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.gold import LABELS, TOPICS, resync, spans_from_surfaces, validate_files
+from pipeline.constants import LABELS, TOPICS
+from pipeline.gold import resync, spans_from_surfaces, validate_files
 from pipeline.util import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +110,7 @@ def test_cli_prints_one_line_per_problem_and_exits_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["gold", "validate", str(path)])
     assert result.exit_code == 1
     lines = [line for line in result.stdout.splitlines() if line.strip()]
-    assert lines[0].startswith(f"{path}:1: line: invalid JSON")
+    assert lines[0].startswith(f"{path}:1: line: not valid JSON")
     assert lines[1] == f"{path}:2: cats: every paragraph needs at least one topic"
 
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.learning import average_rows, corrections_standoff, governance_data, plot, shuffled
-from pipeline.ner import gold_records
+from pipeline.learning.corrections import corrections_standoff
+from pipeline.learning.curves import average_rows, governance_data, plot, shuffled
+from pipeline.ner.corpora import gold_records
 from pipeline.util import UserError, sha256_text
 from helpers import cli, read_jsonl
 

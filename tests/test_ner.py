@@ -1,4 +1,4 @@
-"""Tests of the character-level NER stage (pipeline/ner.py)."""
+"""Tests of the character-level NER stage (pipeline/ner/)."""
 from __future__ import annotations
 
 import gzip
@@ -10,7 +10,9 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from pipeline import ner
+from pipeline.ner import component, corpora, release, tokenizers, vectors
+from pipeline.ner import evaluate as scoring
+from pipeline.ner import train as training
 from pipeline.util import UserError, sha256_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +23,7 @@ MODEL = ROOT / "models" / "ner"
 
 @pytest.fixture(scope="module")
 def char_nlp():
-    return ner.char_pipeline()
+    return tokenizers.char_pipeline()
 
 
 def test_char_tokenizer_one_token_per_character_with_bigram_norms(char_nlp):
@@ -30,7 +32,7 @@ def test_char_tokenizer_one_token_per_character_with_bigram_norms(char_nlp):
     assert [t.text for t in doc] == ["浙", "江", "金", "华", "１", "号"]
     assert doc[1].whitespace_ == " "
     # NORM is the NFKC bigram with the next character; the last one pairs with the end mark
-    assert [t.norm_ for t in doc] == ["浙江", "江金", "金华", "华1", "1号", "号" + ner.END]
+    assert [t.norm_ for t in doc] == ["浙江", "江金", "金华", "华1", "1号", "号" + tokenizers.END]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,7 @@ def word_nlp():
     """The char pipeline of configs/ner.cfg: pkuseg words with the lexicon's user dictionary."""
     from thinc.api import Config
 
-    return ner.char_pipeline(Config().from_disk(ROOT / "configs" / "ner.cfg"))
+    return tokenizers.char_pipeline(Config().from_disk(ROOT / "configs" / "ner.cfg"))
 
 
 def test_word_tokenizer_marks_each_character_with_its_word_and_position(word_nlp):
@@ -52,7 +54,7 @@ def test_word_tokenizer_marks_each_character_with_its_word_and_position(word_nlp
 def test_word_features_from_the_main_pipeline_equal_those_of_raw_text_and_add_no_strings(word_nlp):
     text = "林纪平说，平安浙江建设 走在前列。"
     words = word_nlp.tokenizer.segmenter(text)
-    pieces = lambda: {s for s in word_nlp.vocab.strings if ner.WORD_PIECE in s}  # noqa: E731
+    pieces = lambda: {s for s in word_nlp.vocab.strings if tokenizers.WORD_PIECE in s}  # noqa: E731
     before = pieces()
     fast = word_nlp.tokenizer.from_doc(words)
     assert pieces() == before  # the words' strings stay out of the store at run time
@@ -64,7 +66,7 @@ def test_word_features_from_the_main_pipeline_equal_those_of_raw_text_and_add_no
 
 def test_char_corpus_reader_gives_the_stored_features_without_tokenizing(word_nlp, tmp_path):
     record = {"id": "x", "text": "金华市委政法委推进枫桥经验", "entities": [[0, 7, "ORG"], [9, 13, "PROGRAM"]]}
-    ner.write_docbin(word_nlp, [record], tmp_path / "train.spacy")
+    corpora.write_docbin(word_nlp, [record], tmp_path / "train.spacy")
     reference = word_nlp(record["text"])
     nlp = spacy.blank("zh")  # a vocab without the strings: the reader must not need the tokenizer
     [example] = list(spacy.registry.readers.get("governance.CharCorpus.v1")(tmp_path / "train.spacy")(nlp))
@@ -80,7 +82,7 @@ def test_msra_records_bio_to_char_offsets(tmp_path):
             ("新", "B-ORG"), ("华", "I-ORG"), ("社", "I-ORG"), ("报", "O")]
     with gzip.open(path, "wt", encoding="utf-8") as f:
         f.write("".join(f"{c}\t{t}\n" if c else "\n" for c, t in rows))
-    records = list(ner.msra_records(path))
+    records = list(corpora.msra_records(path))
     assert [r["text"] for r in records] == ["张三在北京", "新华社报"]
     assert records[0]["entities"] == [[0, 2, "PERSON"], [3, 5, "LOC"]]
     assert records[1]["entities"] == [[0, 3, "ORG"]]
@@ -91,10 +93,10 @@ def test_cluener_inclusive_ends_and_dropped_types_missing(tmp_path, char_nlp):
     item = {"text": "浙商银行叶老桂看了《红楼梦》", "label": {"company": {"浙商银行": [[0, 3]]}, "name": {"叶老桂": [[4, 6]]},
                                                 "book": {"《红楼梦》": [[9, 13]]}}}
     path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
-    (record,) = ner.cluener_records(path)
+    (record,) = corpora.cluener_records(path)
     assert sorted(record["entities"]) == [[0, 4, "ORG"], [4, 7, "PERSON"]]
     assert record["missing"] == [[9, 14]]
-    doc = ner.record_to_doc(char_nlp, record)
+    doc = corpora.record_to_doc(char_nlp, record)
     assert [(e.text, e.label_) for e in doc.ents] == [("浙商银行", "ORG"), ("叶老桂", "PERSON")]
     assert [t.ent_iob_ for t in doc[9:14]] == [""] * 5  # missing: not penalised as O
     assert doc[8].ent_iob_ == "O"
@@ -105,7 +107,7 @@ def test_cluener_types_left_out_of_the_mapping_are_missing(tmp_path):
     item = {"text": "区政府请叶老桂去北京", "label": {"government": {"区政府": [[0, 2]]}, "name": {"叶老桂": [[4, 6]]},
                                           "address": {"北京": [[8, 9]]}}}
     path.write_text(json.dumps(item, ensure_ascii=False) + "\n", encoding="utf-8")
-    (record,) = ner.cluener_records(path, {"name": "PERSON"})
+    (record,) = corpora.cluener_records(path, {"name": "PERSON"})
     assert record["entities"] == [[4, 7, "PERSON"]]
     assert sorted(record["missing"]) == [[0, 3], [8, 10]]
 
@@ -113,27 +115,27 @@ def test_cluener_types_left_out_of_the_mapping_are_missing(tmp_path):
 @pytest.mark.skipif(not SEEDS_GOLD.is_file(), reason="corpus/gold/seeds.jsonl not written yet")
 def test_no_gold_span_is_lost_to_tokens_in_training_docs(char_nlp):
     """Every gold entity of the seeds becomes an entity of its training doc (zero unaligned)."""
-    records = ner.gold_records(SEEDS_GOLD)
+    records = corpora.gold_records(SEEDS_GOLD)
     for record in records:
-        doc = ner.record_to_doc(char_nlp, record)
+        doc = corpora.record_to_doc(char_nlp, record)
         assert sorted((e.start_char, e.end_char, e.label_) for e in doc.ents) == sorted(map(tuple, record["entities"]))
 
 
 def test_merge_longest_wins_and_lexicon_wins_ties():
     model = [(0, 2, "LOC"), (4, 8, "ORG"), (10, 13, "PERSON")]
     lexicon = [(0, 4, "PROGRAM", "平安浙江"), (4, 8, "PLATFORM", "金安智治")]
-    assert ner.merge_spans(model, lexicon, "longest") == [
+    assert component.merge_spans(model, lexicon, "longest") == [
         (0, 4, "PROGRAM", "平安浙江"), (4, 8, "PLATFORM", "金安智治"), (10, 13, "PERSON", "")]
-    assert ner.merge_spans([(0, 6, "ORG")], lexicon, "longest") == [(0, 6, "ORG", "")]
-    assert ner.merge_spans([(0, 6, "ORG")], lexicon, "lexicon") == [(0, 4, "PROGRAM", "平安浙江"), (4, 8, "PLATFORM", "金安智治")]
-    assert ner.merge_spans([(2, 6, "ORG")], lexicon, "model") == [(2, 6, "ORG", "")]
+    assert component.merge_spans([(0, 6, "ORG")], lexicon, "longest") == [(0, 6, "ORG", "")]
+    assert component.merge_spans([(0, 6, "ORG")], lexicon, "lexicon") == [(0, 4, "PROGRAM", "平安浙江"), (4, 8, "PLATFORM", "金安智治")]
+    assert component.merge_spans([(2, 6, "ORG")], lexicon, "model") == [(2, 6, "ORG", "")]
     with pytest.raises(UserError):
-        ner.merge_spans([], [], "biggest")
+        component.merge_spans([], [], "biggest")
 
 
 def test_split_at_cuts_words_and_keeps_text():
     doc = Doc(spacy.blank("zh").vocab, words=["金华市委", "政法委", "林纪平"], spaces=[False] * 3)
-    assert ner.split_at(doc, [0, 2, 4, 7, 10]) == 1
+    assert component.split_at(doc, [0, 2, 4, 7, 10]) == 1
     assert [t.text for t in doc] == ["金华", "市委", "政法委", "林纪平"]
     assert doc.text == "金华市委政法委林纪平"
 
@@ -141,7 +143,7 @@ def test_split_at_cuts_words_and_keeps_text():
 @pytest.fixture()
 def stub_model(tmp_path):
     """A char pipeline that 'predicts' fixed phrases, standing in for a trained model."""
-    nlp = ner.char_pipeline()
+    nlp = tokenizers.char_pipeline()
     ruler = nlp.add_pipe("entity_ruler")
     ruler.add_patterns([{"label": "ORG", "pattern": "市委政法委"}, {"label": "PERSON", "pattern": "林纪平"},
                         {"label": "LOC", "pattern": "浙江"}])
@@ -187,7 +189,7 @@ def test_component_without_model_is_a_user_error(tmp_path):
 def test_prf_counts_exact_matches():
     gold = [(0, 0, 2, "PERSON"), (0, 3, 5, "LOC"), (1, 0, 3, "ORG")]  # (record, start, end, label)
     predicted = [(0, 0, 2, "PERSON"), (0, 3, 6, "LOC"), (1, 0, 3, "ORG"), (1, 4, 5, "ORG")]
-    scores = ner.prf(gold, predicted)
+    scores = scoring.prf(gold, predicted)
     assert scores["per_label"]["PERSON"]["f"] == 1.0
     assert scores["per_label"]["LOC"]["f"] == 0.0
     assert scores["per_label"]["ORG"]["p"] == 0.5 and scores["per_label"]["ORG"]["r"] == 1.0
@@ -211,11 +213,11 @@ def test_cached_vectors_equal_floret_vectors():
     from spacy.strings import StringStore
     from spacy.vectors import Vectors
 
-    strings = StringStore(["浙江", "江金", "金华", "华" + ner.END])
+    strings = StringStore(["浙江", "江金", "金华", "华" + tokenizers.END])
     data = numpy.random.default_rng(0).random((50, 4), dtype="float32")
     settings = dict(strings=strings, data=data, mode="floret", minn=1, maxn=2, hash_count=2, attr="NORM")
-    keys = [strings[s] for s in ["浙江", "金华", "浙江", "华" + ner.END, "江金"]]
-    cached = ner.CachedVectors(**settings)
+    keys = [strings[s] for s in ["浙江", "金华", "浙江", "华" + tokenizers.END, "江金"]]
+    cached = vectors.CachedVectors(**settings)
     expected = Vectors(**settings).get_batch(keys)
     assert numpy.allclose(cached.get_batch(keys), expected)
     assert numpy.allclose(cached.get_batch(keys[::-1]), expected[::-1])  # served from the cache
@@ -225,14 +227,14 @@ def test_compacted_vectors_load_back_as_float32_through_the_model_config(tmp_pat
     import numpy
     from spacy.vectors import Vectors
 
-    nlp = ner.char_pipeline()
+    nlp = tokenizers.char_pipeline()
     data = numpy.random.default_rng(0).normal(size=(50, 4)).astype("float32")
     nlp.vocab.vectors = Vectors(strings=nlp.vocab.strings, data=data, mode="floret", minn=1, maxn=2, hash_count=2, attr="NORM")
     nlp.to_disk(tmp_path / "model")
-    ner.compact_vectors(tmp_path / "model")
+    vectors.compact_vectors(tmp_path / "model")
     assert numpy.load(tmp_path / "model" / "vocab" / "vectors").dtype == numpy.float16
     loaded = spacy.load(tmp_path / "model")
-    assert isinstance(loaded.vocab.vectors, ner.CachedVectors) and loaded.vocab.vectors.data.dtype == numpy.float32
+    assert isinstance(loaded.vocab.vectors, vectors.CachedVectors) and loaded.vocab.vectors.data.dtype == numpy.float32
     assert numpy.array_equal(loaded.vocab.vectors.data, data.astype(numpy.float16).astype(numpy.float32))
 
 
@@ -262,10 +264,10 @@ def test_evaluate_scores_three_systems_and_skips_training_texts(stub_model, char
         {"id": "d3:p1", "doc_id": "d3", "text": "林纪平在浙江", "entities": [[0, 3, "PERSON"], [4, 6, "LOC"]]},
     ]
     gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    without_card = ner.evaluate(stub_model, gold, config=char_run_config)
-    assert without_card["records"] == 3 and "may be in-sample" in ner.format_scores(without_card)
+    without_card = scoring.evaluate(stub_model, gold, config=char_run_config)
+    assert without_card["records"] == 3 and "may be in-sample" in scoring.format_scores(without_card)
     (stub_model / "training.json").write_text(json.dumps({"data": {"gold_text_sha256": [sha256_text("林纪平在浙江")]}}))
-    result = ner.evaluate(stub_model, gold, config=char_run_config)
+    result = scoring.evaluate(stub_model, gold, config=char_run_config)
     assert result["records"] == 2 and result["skipped_trained_on"] == 1 and "warning" not in result
     systems = result["systems"]
     assert systems["lexicon"]["micro"]["p"] == 1.0 and systems["lexicon"]["micro"]["r"] == 0.25
@@ -274,7 +276,7 @@ def test_evaluate_scores_three_systems_and_skips_training_texts(stub_model, char
     # combined: 平安浙江 (lexicon, longer) replaces 浙江 -> 3 of 4 gold, 1 false 浙江
     assert systems["combined"]["micro"]["p"] == 0.75 and systems["combined"]["micro"]["r"] == 0.75
     assert result["unaligned_gold_spans"]["combined"] == 0
-    assert "PROGRAM" in ner.format_scores(result)
+    assert "PROGRAM" in scoring.format_scores(result)
 
 
 def test_lexicon_lodo_scores_each_document_without_the_names_only_it_has(stub_model, char_run_config, tmp_path):
@@ -290,13 +292,13 @@ def test_lexicon_lodo_scores_each_document_without_the_names_only_it_has(stub_mo
     gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     out = tmp_path / "without-d1"
     # 平安浙江 is named in d2 too, 市委政法委 not in d1 at all: nothing is d1's alone
-    assert ner.lexicon_without_document(lexicon, records, "d1", out) == 0
-    assert ner.lexicon_without_document(lexicon, records, "d3", out) == 0
+    assert scoring.lexicon_without_document(lexicon, records, "d1", out) == 0
+    assert scoring.lexicon_without_document(lexicon, records, "d3", out) == 0
     gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records[1:]), encoding="utf-8")
-    assert ner.lexicon_without_document(lexicon, records[1:], "d2", out) == 1  # 平安浙江 is d2's alone now
+    assert scoring.lexicon_without_document(lexicon, records[1:], "d2", out) == 1  # 平安浙江 is d2's alone now
     assert [json.loads(line)["canonical"] for line in (out / "lexicon.jsonl").read_text(encoding="utf-8").splitlines()] == ["市委政法委"]
-    plain = ner.evaluate(stub_model, gold, config=char_run_config)
-    strict = ner.evaluate(stub_model, gold, config=char_run_config, lexicon_lodo=True)
+    plain = scoring.evaluate(stub_model, gold, config=char_run_config)
+    strict = scoring.evaluate(stub_model, gold, config=char_run_config, lexicon_lodo=True)
     assert strict["lexicon_entries_left_out"] == {"d2": 1, "d3": 0}
     assert plain["systems"]["lexicon"]["micro"]["r"] == 1.0  # both names in both lexicons
     # leaving d2 out drops 平安浙江, so the lexicon finds 市委政法委 twice and misses 平安浙江
@@ -306,19 +308,19 @@ def test_lexicon_lodo_scores_each_document_without_the_names_only_it_has(stub_mo
 def test_predicted_spans_are_cut_at_spaces_between_chinese_names():
     text = "通讯员 张范 肖永安 陈贞妃 江胜忠 New York"
     spans = [(4, 10, "PERSON"), (11, 16, "PERSON"), (19, 27, "LOC")]
-    assert ner.cut_at_spaces(text, spans) == [(4, 6, "PERSON"), (7, 10, "PERSON"), (11, 14, "PERSON"), (19, 27, "LOC")]
+    assert component.cut_at_spaces(text, spans) == [(4, 6, "PERSON"), (7, 10, "PERSON"), (11, 14, "PERSON"), (19, 27, "LOC")]
 
 
 @pytest.mark.skipif(not (MODEL / "config.cfg").is_file() or not SEEDS_GOLD.is_file(), reason="needs models/ner and the seed gold")
 def test_combined_stage_aligns_every_seed_gold_span(seed_run):  # seed_run has fetched the pkuseg model
-    result = ner.evaluate(MODEL, SEEDS_GOLD, config=ROOT / "configs" / "default.cfg", skip_trained=False)
+    result = scoring.evaluate(MODEL, SEEDS_GOLD, config=ROOT / "configs" / "default.cfg", skip_trained=False)
     assert result["records"] == 154 and result["gold_spans"] == 418
     assert result["unaligned_gold_spans"]["lexicon"] > 0  # pkuseg words alone do lose some
     assert result["unaligned_gold_spans"]["combined"] == 0
 
 
 def test_combined_stage_beats_the_lexicon_on_held_out_news(shared_data, seed_run):
-    result = ner.evaluate(MODEL, ROOT / "corpus" / "gold" / "pd1998.standoff.jsonl", config=ROOT / "configs" / "default.cfg",
+    result = scoring.evaluate(MODEL, ROOT / "corpus" / "gold" / "pd1998.standoff.jsonl", config=ROOT / "configs" / "default.cfg",
                           data_dir=shared_data)
     assert result["records"] == 171  # the held-out split; the train split is skipped as trained on
     systems = result["systems"]
@@ -344,33 +346,32 @@ def test_evaluate_cli_prints_json_and_user_errors_are_one_line(stub_model, char_
 
 
 def test_training_reads_the_corrections_and_refuses_held_out_ones(shared_data, tmp_path):
-    from pipeline.ner import correction_records
+    from pipeline.ner.corpora import correction_records
     from pipeline.util import UserError
 
     root = Path(__file__).resolve().parent.parent
-    paths = {"corrections": str(tmp_path), "msra": str(shared_data / "ner" / "msra" / "train.bio.tsv.gz")}
     lines = (root / "corpus" / "corrections" / "round1.jsonl").read_text(encoding="utf-8").splitlines()
     (tmp_path / "round1.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    records = correction_records(paths, {}, dev=[])
+    records = correction_records(tmp_path, shared_data)
     assert [r["id"] for r in records] == [json.loads(line)["id"] for line in lines]
     assert all(r["text"] and r["entities"] == json.loads(line)["entities"] for r, line in zip(records, lines))
     with pytest.raises(UserError, match="held-out"):
-        correction_records(paths, {}, dev=[{"id": records[0]["id"]}])
+        correction_records(tmp_path, shared_data, heldout=[{"id": records[0]["id"]}])
 
 
 def test_each_left_out_document_is_scored_by_its_own_fold_model(stub_model, char_run_config, tmp_path):
     """The pooling of `evaluate ner-cv`: one group per document, each with its fold model and lexicon."""
-    other = ner.char_pipeline()
+    other = tokenizers.char_pipeline()
     other.add_pipe("entity_ruler").add_patterns([{"label": "PERSON", "pattern": "林纪平"}])
     other.to_disk(tmp_path / "other")
     records = [
         {"id": "d1:p1", "doc_id": "d1", "text": "林纪平在浙江", "entities": [[0, 3, "PERSON"], [4, 6, "LOC"]]},
         {"id": "d2:p1", "doc_id": "d2", "text": "林纪平在浙江", "entities": [[0, 3, "PERSON"], [4, 6, "LOC"]]},
     ]
-    groups, left_out = ner.lodo_groups(char_run_config, records, {"d1": stub_model, "d2": tmp_path / "other"}, tmp_path / "lex")
+    groups, left_out = scoring.lodo_groups(char_run_config, records, {"d1": stub_model, "d2": tmp_path / "other"}, tmp_path / "lex")
     assert [(g.model, [r["id"] for r in g.records]) for g in groups] == [(stub_model, ["d1:p1"]), (tmp_path / "other", ["d2:p1"])]
     assert left_out == {"d1": 0, "d2": 0}
-    result = ner.score_groups(groups, char_run_config, None)
+    result = scoring.score_groups(groups, char_run_config, None)
     # the stub finds both entities in d1, the other model only the person in d2
     assert result["systems"]["model"]["micro"]["r"] == 0.75
     assert result["combined_by_document"] == {"d1": 1.0, "d2": pytest.approx(2 / 3)}
@@ -382,9 +383,9 @@ def test_a_held_out_seed_document_stays_out_of_training(shared_data, tmp_path):
     config = Config().from_disk(ROOT / "configs" / "ner.cfg", overrides={
         "data.use_seeds": True, "data.held_out_document": "000_fe018ba71f599853", "data.use_cluener": False,
         "data.use_standoff": False, "data.use_corrections": False, "data.gold_repeat": 1})
-    train, _, sources = ner.training_records(config)
+    train, _, sources = training.training_records(config)
     seeds = [r for r in train if not r["id"].startswith("msra:")]
-    assert seeds and all(ner.document_of(r) != "000_fe018ba71f599853" for r in seeds)
+    assert seeds and all(corpora.document_of(r) != "000_fe018ba71f599853" for r in seeds)
     assert len(seeds) == sum(1 for line in SEEDS_GOLD.read_text(encoding="utf-8").splitlines()
                              if json.loads(line)["doc_id"] != "000_fe018ba71f599853")
     assert sources["seeds"]["held_out_document"] == "000_fe018ba71f599853"
@@ -426,7 +427,7 @@ def release_config(tmp_path, char_run_config):
 def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_to_date(release_config, char_run_config,
                                                                                        tmp_path, capsys):
     model, work = tmp_path / "model", tmp_path / "release"
-    card = ner.release(release_config, model, run_config=char_run_config)
+    card = release.release(release_config, model, run_config=char_run_config)
     assert "release: base ->" in capsys.readouterr().out
     lock = json.loads((work / "lock.json").read_text(encoding="utf-8"))
     assert list(lock) == ["base", "cross-validation", "final"]
@@ -440,25 +441,25 @@ def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_
     assert evaluations["seeds, leave one document out (lexicon as shipped)"] == cv["lexicon as shipped"]
     assert (model / "tokenizer" / "user_words.txt").is_file()
 
-    ner.release(release_config, model, run_config=char_run_config)
+    release.release(release_config, model, run_config=char_run_config)
     assert capsys.readouterr().out.count("is up to date") == 3
     assert json.loads((work / "lock.json").read_text(encoding="utf-8")) == lock
 
-    ner.release(release_config, model, run_config=char_run_config, overrides={"release.fine_tune.gold_repeat": 2})
+    release.release(release_config, model, run_config=char_run_config, overrides={"release.fine_tune.gold_repeat": 2})
     out = capsys.readouterr().out
     assert "release: base is up to date" in out and "release: cross-validation ->" in out and "release: final ->" in out
     assert json.loads((model / "training.json").read_text(encoding="utf-8"))["data"]["gold_repeat"] == 2
 
-    ner.release(release_config, model, run_config=char_run_config, overrides={"release.fine_tune.gold_repeat": 2},
+    release.release(release_config, model, run_config=char_run_config, overrides={"release.fine_tune.gold_repeat": 2},
                 force=["final"])
     out = capsys.readouterr().out
     assert out.count("is up to date") == 2 and "release: final ->" in out
     with pytest.raises(UserError, match="no such release step"):
-        ner.release(release_config, model, run_config=char_run_config, force=["vectors"])
+        release.release(release_config, model, run_config=char_run_config, force=["vectors"])
 
     program = tmp_path / "program.jsonl"
     program.write_text(json.dumps({"id": "d3:a1:p1", "doc_id": "d3", "text": "推进平安浙江。", "entities": [[2, 6, "PROGRAM"]]},
                                   ensure_ascii=False) + "\n", encoding="utf-8")
     with pytest.raises(UserError, match="has no PROGRAM label"):
-        ner.train(release_config, tmp_path / "other", {"paths.base_model": str(work / "base"), "data.use_seeds": True,
+        training.train(release_config, tmp_path / "other", {"paths.base_model": str(work / "base"), "data.use_seeds": True,
                                                        "paths.gold": str(program)})

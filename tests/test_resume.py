@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.manifest import Stats
-from pipeline.run import JOURNAL, PARTIAL, Checkpoint, ShardResult, run
+from pipeline.orchestrator import JOURNAL, PARTIAL, Checkpoint, ShardResult, run
 from pipeline.util import UserError
 
 ROOT = Path(__file__).resolve().parent.parent

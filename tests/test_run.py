@@ -7,8 +7,7 @@ from pathlib import Path
 
 from helpers import cli, read_jsonl
 
-from pipeline.entities import LABELS
-from pipeline.topics import TOPICS
+from pipeline.constants import LABELS, TOPICS
 
 REQUIRED = {"id", "doc_id", "article_id", "kind", "text", "entities", "cats", "source"}
 

@@ -142,7 +142,7 @@ def test_topic_model_holding_an_untrusted_type_is_refused(tmp_path: Path):
     import skops.io
     from sklearn.preprocessing import FunctionTransformer
 
-    from pipeline.topic_model import MODEL_FILE, META_FILE, TopicModel
+    from pipeline.topics.model import MODEL_FILE, META_FILE, TopicModel
 
     (tmp_path / MODEL_FILE).write_bytes(skops.io.dumps(FunctionTransformer(func=os.system)))
     (tmp_path / META_FILE).write_text(json.dumps({"labels": ["other"], "thresholds": [0.5]}), encoding="utf-8")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.doccano.sync import read_units
-from pipeline.learning import train_small
-from pipeline.select import (Candidate, annotated_keys, corpus_lines, diverse_top, governance_pool, read_pool,
+from pipeline.learning.curves import train_small
+from pipeline.learning.select import (Candidate, annotated_keys, corpus_lines, diverse_top, governance_pool, read_pool,
                              score_candidates)
 from pipeline.standoff import resolve_line
 from pipeline.util import sha256_text

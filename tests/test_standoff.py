@@ -4,17 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.standoff import (
-    DEFAULT_DATA_DIR, DEFAULT_STANDOFF, LABELS, read_standoff, resolve_line, resolve_standoff, split_for,
-)
+from pipeline.constants import LABELS, TOPICS
+from pipeline.paths import SHARED_DATA, STANDOFF
+from pipeline.standoff import read_standoff, resolve_line, resolve_standoff, split_for
 from pipeline.util import UserError, sha256_text
 
-TOPICS = {
-    "public_security", "rule_of_law", "business_environment", "dispute_resolution", "grassroots_governance",
-    "digital_governance", "public_safety", "youth_protection", "foreign_affairs", "political_security", "other",
-}
 needs_data = pytest.mark.skipif(
-    not (DEFAULT_DATA_DIR / "segmentation" / "peoples_daily_1998").is_dir(),
+    not (SHARED_DATA / "segmentation" / "peoples_daily_1998").is_dir(),
     reason="../shared/data/segmentation/peoples_daily_1998 is absent",
 )
 
@@ -60,7 +56,7 @@ def test_missing_source_is_one_line_error(tmp_path):
 
 
 def test_gold_records_are_well_formed():
-    records = list(read_standoff(DEFAULT_STANDOFF))
+    records = list(read_standoff(STANDOFF))
     assert len({r["id"] for r in records}) == len(records)
     for r in records:
         assert r["cats"] and set(r["cats"]) <= TOPICS, r["id"]

@@ -12,12 +12,13 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from helpers import ROOT, cli
-from pipeline.topic_model import (MODEL_FILE, ModelSettings, NBLinearSVC, Settings, TopicModel, VectorSettings,
+from pipeline.topics.model import (MODEL_FILE, ModelSettings, NBLinearSVC, Settings, TopicModel, VectorSettings,
                                   score_predictions)
-from pipeline.topic_runtime import META_FILE, WEIGHTS_FILE, TopicWeights, VectorTable, assign, char_ngrams, word_ngrams
-from pipeline.topic_train import load_tokenizer, load_topics_config, read_examples, token_strings, tokenizer_digest
-from pipeline.topic_vectors import corpus_texts, train_floret, vector_table, vectors_model
-from pipeline.topics import TOPICS, classifier_nlp
+from pipeline.topics.runtime import META_FILE, WEIGHTS_FILE, TopicWeights, VectorTable, assign, char_ngrams, word_ngrams
+from pipeline.topics.train import classifier_nlp, load_topics_config, read_examples, token_strings, tokenizer_digest
+from pipeline.topics.vectors import corpus_texts, train_floret, vector_table, vectors_model
+from pipeline.constants import TOPICS
+from pipeline.nlp import tokenizer_nlp
 from pipeline.util import UserError
 
 SEEDS_GOLD = ROOT / "corpus" / "gold" / "seeds.jsonl"
@@ -31,7 +32,7 @@ TINY_VECTORS = VectorSettings(dim=16, bucket=2000, epoch=3, min_count=1, scale=0
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    return load_tokenizer(ROOT / "configs" / "default.cfg")
+    return tokenizer_nlp(ROOT / "configs" / "default.cfg")
 
 
 @pytest.fixture(scope="module")

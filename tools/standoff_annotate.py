@@ -18,7 +18,9 @@ import re
 import sys
 from pathlib import Path
 
-from pipeline.standoff import DEFAULT_DATA_DIR, DEFAULT_STANDOFF, LABELS, read_standoff, resolve_line, split_for
+from pipeline.constants import LABELS
+from pipeline.paths import SHARED_DATA, STANDOFF
+from pipeline.standoff import read_standoff, resolve_line, split_for
 from pipeline.util import dumps_line, sha256_text
 
 PD_DIR = "segmentation/peoples_daily_1998"
@@ -36,7 +38,7 @@ TOPICS = (
 def candidates(data_dir: Path, file: str, start: int, count: int, lo: int, hi: int) -> None:
     """Print up to ``count`` keyword-matching, not yet annotated paragraphs of ``file`` from line ``start`` on."""
     lines = (data_dir / PD_DIR / f"{file}.txt").read_text(encoding="utf-8").split("\n")
-    done = {r["line"] for r in read_standoff(DEFAULT_STANDOFF) if r["file"] == f"{PD_DIR}/{file}.txt"}
+    done = {r["line"] for r in read_standoff(STANDOFF) if r["file"] == f"{PD_DIR}/{file}.txt"}
     shown = 0
     for number in range(start, len(lines) + 1):
         text = resolve_line(lines[number - 1])
@@ -105,7 +107,7 @@ def build(works: list[Path], data_dir: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--data-dir", type=Path, default=SHARED_DATA)
     sub = parser.add_subparsers(dest="command", required=True)
     cand = sub.add_parser("candidates")
     cand.add_argument("file")
