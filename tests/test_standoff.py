@@ -59,7 +59,7 @@ def test_gold_records_are_well_formed():
     records = list(read_standoff(STANDOFF))
     assert len({r["id"] for r in records}) == len(records)
     for r in records:
-        assert r["cats"] and set(r["cats"]) <= TOPICS, r["id"]
+        assert r["cats"] and set(r["cats"]) <= set(TOPICS), r["id"]
         assert r["split"] == split_for(r["id"]), r["id"]
         spans = sorted(r["entities"])
         assert all(label in LABELS and 0 <= s < e for s, e, label in spans), r["id"]
