@@ -300,6 +300,7 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
     }
     write_json(out_dir / "manifest.json", manifest)
     if settings.report:
+        # Imported only when a report is asked for: matplotlib, jinja2 and displaCy take about 1.5 s to import.
         from .report import write_report
 
         write_report(out_dir)
