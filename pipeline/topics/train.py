@@ -263,7 +263,7 @@ def model_card(report: dict[str, Any], model: TopicModel, config_path: str, data
     lines = [
         "# Topic classifier",
         "",
-        "A scikit-learn model for the `topic_classifier` component (`pipeline/topics.py`): TF-IDF of pkuseg",
+        "A scikit-learn model for the `topic_classifier` component (`pipeline/topics/components.py`): TF-IDF of pkuseg",
         "words and character n-grams" + (" and the mean floret word vector" if "vectors" in report else "") +
         ", one calibrated " + ("NB-SVM (LinearSVC on naive-Bayes log-count-ratio scaled n-grams)"
                                if model.meta["settings"]["model"]["nb_svm"] else "LinearSVC")

@@ -1,0 +1,50 @@
+"""One JSONL reader (``pipeline/jsonl.py``) and one wording for a bad line, whichever file is read."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline import jsonl
+from pipeline.doccano.sync import read_units
+from pipeline.entities import load_lexicon
+from pipeline.ner.corpora import gold_records
+from pipeline.report import read_records
+from pipeline.standoff import read_standoff
+from pipeline.util import UserError
+
+from helpers import cli
+
+
+def test_records_come_with_their_line_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": 1}\n\n  \n{"text": "甲\u2028乙"}\n', encoding="utf-8")
+    assert list(jsonl.read_jsonl(path)) == [(1, {"id": 1}), (4, {"text": "甲\u2028乙"})]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ('{"id": 2, "text": "abc"', "not valid JSON"),
+    ("[1, 2]", "not a JSON object"),
+    ("nope", "not valid JSON"),
+])
+def test_a_bad_line_is_one_line_naming_file_and_line(tmp_path: Path, line: str, reason: str) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": 1}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(UserError) as error:
+        list(jsonl.read_jsonl(path))
+    assert str(error.value).startswith(f"{path}:2: {reason}") and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("reader", [jsonl.records, load_lexicon, read_standoff, read_records, read_units, gold_records],
+                         ids=["jsonl", "lexicon", "standoff", "report", "doccano", "gold"])
+def test_every_reader_words_a_bad_line_alike(tmp_path: Path, reader) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('\n{"id": "b", "text": \n', encoding="utf-8")  # line 1 blank: no reader's own checks come first
+    with pytest.raises(UserError, match=rf"^{re.escape(str(path))}:2: not valid JSON \(.+\); fix or remove the line$"):
+        list(reader(path))
+
+
+def test_gold_commands_fail_with_one_line(tmp_path: Path) -> None:
+    result = cli("gold", "resync", str(tmp_path / "nope.jsonl"), check=False)
+    assert (result.returncode, result.stderr) == (2, f"error: {tmp_path / 'nope.jsonl'}: gold file not found\n")
