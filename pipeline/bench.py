@@ -27,13 +27,16 @@ from typing import Any, Callable, Iterator
 
 import jieba
 import psutil
+import spacy
+from spacy.training import Example
 
 from .config import load_config, resolve, system_settings
 from .orchestrator import annotate, load_stages, run, shards
+from .paths import PROJECT_ROOT, SHARED_DATA
+from .segment import fetch_pkuseg_model
 from .util import UserError, write_jsonl
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+SEEDS = PROJECT_ROOT / "seeds"
 PEOPLES_DAILY = "segmentation/peoples_daily_1998"
 SCALES = (1, 4, 16)
 
@@ -180,9 +183,6 @@ def speed(chars: int, seconds: float, **extra: Any) -> dict[str, Any]:
 def build_peer(model_dir: str, examples: list[tuple[str, list[list[Any]]]]) -> Any:
     """The closest peer: spaCy's blank Chinese pipeline, pkuseg tokenizer, default CNN NER
     initialised on a few examples (its accuracy does not matter here, its speed does)."""
-    import spacy
-    from spacy.training import Example
-
     peer = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}},
                                      "initialize": {"tokenizer": {"pkuseg_model": model_dir}}})
     peer.add_pipe("ner")
@@ -260,7 +260,7 @@ def run_subprocess(config_path: Path, input_path: Path, out: Path, n_process: in
     cmd = [sys.executable, "-m", "pipeline", "run", str(config_path), "--output", str(out), "--quiet",
            f"--paths.input={input_path}", f"--system.n_process={n_process}", f"--system.executor={executor}"]
     start = time.perf_counter()
-    process = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     with MemorySampler(process.pid, interval=0.25, proportional=True) as memory:
         _, stderr = process.communicate()
     wall = time.perf_counter() - start
@@ -290,7 +290,7 @@ def scaling(config_path: Path, base: Path, work: Path, dask: bool) -> list[dict[
 def bench(config_path: Path, text: Path | None = None, chars: int = 100_000, repeats: int = 3,
           shared: Path | None = None, with_scaling: bool = True, dask: bool = True) -> dict[str, Any]:
     """All the measurements, as one JSON-able dict."""
-    shared = shared or Path(os.environ.get("GOVNLP_SHARED_DATA", ROOT.parent / "shared" / "data"))
+    shared = shared or Path(os.environ.get("GOVNLP_SHARED_DATA", SHARED_DATA))
     # The load average tells how much of the machine other processes took while the figures were made.
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average_before": os.getloadavg()[0]},
                                "startup": {}, "corpora": {}}
@@ -319,8 +319,6 @@ def bench(config_path: Path, text: Path | None = None, chars: int = 100_000, rep
 
 
 def _pkuseg_dir(config_path: Path) -> Path:
-    from .segment import fetch_pkuseg_model
-
     cache = load_config(config_path)["paths"].get("cache")
     return fetch_pkuseg_model(cache)
 

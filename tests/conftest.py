@@ -7,6 +7,19 @@ import pytest
 
 from helpers import ROOT, SHARED_DATA, cli
 
+# Fixtures that make every test using them slow (``python -m pytest -m "not slow"`` leaves those out).
+SLOW_FIXTURES = {
+    "doccano": "installs (first time) and starts a doccano server",
+    "browser": "starts headless Chromium",
+    "seed_run": "runs the whole pipeline over the seeds through the CLI",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def root() -> Path:
