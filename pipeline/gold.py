@@ -43,10 +43,12 @@ def record_text(record: dict) -> str | None:
     """The record's text, resolving a stand-off record when its source is present; None if unavailable."""
     if isinstance(record.get("text"), str):
         return record["text"]
-    if "file" in record and "line" in record:
-        from pipeline.standoff import DEFAULT_DATA_DIR, source_text
+    if "file" in record and ("line" in record or "story" in record):
+        from pipeline.standoff import DEFAULT_DATA_DIR, source_text, story_paragraph
 
         try:
+            if "story" in record:
+                return story_paragraph(DEFAULT_DATA_DIR, record["file"], record["story"], record["paragraph"])
             return source_text(DEFAULT_DATA_DIR, record["file"], record["line"])
         except UserError:
             return None
