@@ -55,6 +55,18 @@ def record_text(record: dict) -> str | None:
     return None
 
 
+def quote_delimits(surface: str) -> bool:
+    """A quotation mark at the edge of the span, or an unpaired one inside it (C3). Quotes inside a
+    《》 title (C20) or inside a longer name that they do not delimit (C35: 纪念“三八”国际妇女节大会)
+    are allowed."""
+    if not any(q in surface for q in QUOTES):
+        return False
+    if surface[0] in QUOTES or surface[-1] in QUOTES:
+        return True
+    opens, closes = sum(surface.count(q) for q in "“‘「『"), sum(surface.count(q) for q in "”’」』")
+    return opens != closes or any(q in surface for q in "\"'")
+
+
 def entity_problems(entities: object, text: str | None) -> Iterator[tuple[str, str]]:
     """Yield (field, message) for malformed, out-of-range, quoted or overlapping entity spans."""
     if not isinstance(entities, list):
@@ -75,7 +87,7 @@ def entity_problems(entities: object, text: str | None) -> Iterator[tuple[str, s
             continue
         if text is not None:
             surface = text[start:end]
-            if any(q in surface for q in QUOTES):
+            if quote_delimits(surface):
                 yield field, f"quotation mark inside span {surface!r}"
             if surface != surface.strip():
                 yield field, f"whitespace at the edge of span {surface!r}"
