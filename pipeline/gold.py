@@ -18,7 +18,7 @@ from .clean import clean_document
 from .constants import LABELS, TOPICS
 from .paths import PROJECT_ROOT, SHARED_DATA
 from .read import decode, documents
-from .standoff import source_text
+from .standoff import source_text, story_paragraph
 from .util import UserError, sha256_bytes, write_jsonl
 
 QUOTES = "“”‘’「」『』\"'"
@@ -41,12 +41,26 @@ def record_text(record: dict) -> str | None:
     """The record's text, resolving a stand-off record when its source is present; None if unavailable."""
     if isinstance(record.get("text"), str):
         return record["text"]
-    if "file" in record and "line" in record:
+    if "file" in record and ("line" in record or "story" in record):
         try:
+            if "story" in record:
+                return story_paragraph(SHARED_DATA, record["file"], record["story"], record["paragraph"])
             return source_text(SHARED_DATA, record["file"], record["line"])
         except UserError:
             return None
     return None
+
+
+def quote_delimits(surface: str) -> bool:
+    """A quotation mark at the edge of the span, or an unpaired one inside it (C3). Quotes inside a
+    《》 title (C20) or inside a longer name that they do not delimit (C35: 纪念“三八”国际妇女节大会)
+    are allowed."""
+    if not any(q in surface for q in QUOTES):
+        return False
+    if surface[0] in QUOTES or surface[-1] in QUOTES:
+        return True
+    opens, closes = sum(surface.count(q) for q in "“‘「『"), sum(surface.count(q) for q in "”’」』")
+    return opens != closes or any(q in surface for q in "\"'")
 
 
 def entity_problems(entities: object, text: str | None) -> Iterator[tuple[str, str]]:
@@ -69,7 +83,7 @@ def entity_problems(entities: object, text: str | None) -> Iterator[tuple[str, s
             continue
         if text is not None:
             surface = text[start:end]
-            if any(q in surface for q in QUOTES):
+            if quote_delimits(surface):
                 yield field, f"quotation mark inside span {surface!r}"
             if surface != surface.strip():
                 yield field, f"whitespace at the edge of span {surface!r}"

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.constants import LABELS, TOPICS
-from pipeline.gold import resync, spans_from_surfaces, validate_files
+from pipeline.gold import resync, spans_from_surfaces, quote_delimits, validate_files
 from pipeline.util import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,3 +191,18 @@ def test_a_changed_source_file_is_reported(tmp_path: Path) -> None:
     record["source"]["sha256"] = "0" * 64
     problems, _ = validate_files([write(tmp_path, "g.jsonl", [record])])
     assert [p.field for p in problems] == ["source.sha256"]
+
+
+@pytest.mark.parametrize(
+    ("surface", "delimits"),
+    [
+        ("《“三北”工程总体规划》", False),  # C20: quotes inside a 《》 title
+        ("纪念“三八”国际妇女节大会", False),  # C35: quotes inside a longer name
+        ("“枫桥经验", True),
+        ("枫桥经验”", True),
+        ("新时代“枫桥经验", True),  # unpaired
+        ("枫桥经验", False),
+    ],
+)
+def test_quotes_are_refused_only_where_they_delimit_the_span(surface: str, delimits: bool) -> None:
+    assert quote_delimits(surface) is delimits

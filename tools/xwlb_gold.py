@@ -1,0 +1,174 @@
+"""The 新闻联播 gold (corpus/gold/xwlb.standoff.jsonl): draw the paragraphs, build the stand-off file
+from annotators' working files, and measure agreement between two readings.
+
+Run from the project root as ``python -m tools.xwlb_gold``:
+
+``sample OUT_DIR [--batches 6] [--overlap 12]``
+    Draw 880 paragraphs from the 2022-2024 stories (training split) and 440 from 2025 (held out), about
+    70 % from governance-dense stories and 30 % at random, at most one paragraph per story, and write
+    them as batch files for annotators (``OUT_DIR/batchK.txt``: ``# REF [split/kind]`` and the text).
+    Keep OUT_DIR outside the repository: batch files quote the corpus. The first ``--overlap``
+    paragraphs of each batch are also given to the next annotator, to measure agreement.
+``build WORK... --output corpus/gold/xwlb.standoff.jsonl``
+    Turn working files (the final readings; format in ``tools/standoff_annotate.py``, with
+    ``@ xwlb-YYYYMMDD-sK:pN topics`` blocks) into stand-off lines. A paragraph read by two annotators
+    is taken from the first working file that has it (its own batch's).
+``agreement A B``
+    Span F1 (exact offsets and label) per label and topic agreement between two readings of the same
+    paragraphs (two annotators, or the first and second reading of one).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+from collections import Counter
+from pathlib import Path
+
+from pipeline.paths import SHARED_DATA
+from pipeline.standoff import story_paragraph
+from pipeline.util import dumps_line, sha256_text
+from pipeline.constants import TOPICS
+from tools.standoff_annotate import locate, parse_work
+
+STORIES = "unlabelled/xinwenlianbo"
+# The subjects the issue names as governance-dense (平安中国, 法治, 政法, 公安, ..., legislation and
+# 国务院常务会议 decisions, party meetings); a story with four or more hits counts as dense.
+DENSE = re.compile(
+    "平安中国|平安建设|法治|政法|公安|警|检察|法院|司法|扫黑除恶|反诈|诈骗|禁毒|毒品|信访|调解|基层治理|"
+    "网格|枫桥|安全生产|应急|消防|未成年人|社会工作|立法|法律|条例|常务会议|全会|纪委|监察|巡视|"
+    "犯罪|治安|执法|审判|人大常委会|决定|意见|专项")
+REF = re.compile(r"^(xwlb-(\d{4})(\d{2})(\d{2})-s\d+):p(\d+)$")
+
+
+def paragraphs(data_dir: Path, years: range) -> list[tuple[str, int, str, bool, int]]:
+    """(story id, paragraph index, text, dense story, keyword hits) of every paragraph of 25-320 characters."""
+    out = []
+    for year in years:
+        with gzip.open(data_dir / STORIES / f"{year}.jsonl.gz", "rt", encoding="utf-8") as handle:
+            for story in map(json.loads, handle):
+                dense = len(DENSE.findall(story["title"] + "".join(story["paragraphs"]))) >= 4
+                out += [(story["id"], i, p, dense, len(DENSE.findall(p)))
+                        for i, p in enumerate(story["paragraphs"]) if 25 <= len(p) <= 320]
+    return out
+
+
+def draw(pool: list, n: int, seed: int) -> list[tuple]:
+    """``n`` paragraphs: 70 % with a keyword from dense stories, the rest at random; one per story."""
+    rng = random.Random(seed)
+    dense = [p for p in pool if p[3] and p[4] >= 1]
+    rng.shuffle(dense)
+    seen: set[str] = set()
+    out = []
+    for p in dense:
+        if p[0] not in seen and len(out) < round(n * 0.7):
+            seen.add(p[0])
+            out.append(("dense", *p))
+    rest = list(pool)
+    rng.shuffle(rest)
+    for p in rest:
+        if len(out) >= n:
+            break
+        if p[0] not in seen:
+            seen.add(p[0])
+            out.append(("random", *p))
+    return out
+
+
+def sample(output: Path, data_dir: Path, batches: int, overlap: int) -> None:
+    chosen = ([("train", *p) for p in draw(paragraphs(data_dir, range(2022, 2025)), 880, 16)]
+              + [("heldout", *p) for p in draw(paragraphs(data_dir, range(2025, 2026)), 440, 25)])
+    random.Random(7).shuffle(chosen)
+    output.mkdir(parents=True, exist_ok=True)
+    parts = [chosen[k::batches] for k in range(batches)]
+    for k, part in enumerate(parts):
+        with (output / f"batch{k}.txt").open("w", encoding="utf-8") as handle:
+            for split, kind, story, index, text, *_ in part + parts[(k - 1) % batches][:overlap]:
+                handle.write(f"# {story}:p{index} [{split}/{kind}]\n{text}\n\n")
+    print(f"{len(chosen)} paragraphs in {batches} batches under {output}")
+
+
+def readings(work: Path, data_dir: Path) -> dict[str, dict]:
+    """The stand-off record of every paragraph of one working file, by reference."""
+    out = {}
+    for ref, cats, items in parse_work(work):
+        m = REF.match(ref)
+        if not m:
+            raise SystemExit(f"{work}: {ref}: not a story paragraph reference (xwlb-YYYYMMDD-sK:pN)")
+        story, year, month, day, index = m.group(1), m.group(2), m.group(3), m.group(4), int(m.group(5))
+        unknown = [c for c in cats if c not in TOPICS]
+        if unknown or not cats or ("other" in cats and len(cats) > 1):
+            raise SystemExit(f"{work}: {ref}: bad topics {cats}")
+        file = f"{STORIES}/{year}.jsonl.gz"
+        text = story_paragraph(data_dir, file, story, index)
+        out[ref] = {"id": f"xwlb:{ref}", "file": file, "story": story, "paragraph": index,
+                    "date": f"{year}-{month}-{day}", "text_sha256": sha256_text(text),
+                    "entities": locate(text, items, ref), "cats": sorted(cats),
+                    "split": "heldout" if year == "2025" else "train"}
+    return out
+
+
+def build(works: list[Path], output: Path, data_dir: Path) -> None:
+    records: dict[str, dict] = {}
+    for work in works:
+        for ref, record in readings(work, data_dir).items():
+            records.setdefault(ref, record)
+    lines = [dumps_line(records[ref]) for ref in sorted(records)]
+    output.write_text("".join(lines), encoding="utf-8")
+    splits = Counter(r["split"] for r in records.values())
+    labels = Counter(span[2] for r in records.values() for span in r["entities"])
+    print(f"{output}: {len(records)} paragraphs ({dict(splits)}), entities {dict(sorted(labels.items()))}")
+
+
+def agreement(a: Path, b: Path, data_dir: Path) -> None:
+    first, second = readings(a, data_dir), readings(b, data_dir)
+    common = sorted(set(first) & set(second))
+    counts: dict[str, Counter] = {}
+    for ref in common:
+        x = {tuple(s) for s in first[ref]["entities"]}
+        y = {tuple(s) for s in second[ref]["entities"]}
+        for label in {s[2] for s in x | y}:
+            c = counts.setdefault(label, Counter())
+            xs, ys = {s for s in x if s[2] == label}, {s for s in y if s[2] == label}
+            c["both"] += len(xs & ys)
+            c["a"] += len(xs)
+            c["b"] += len(ys)
+    print(f"{len(common)} paragraphs read twice")
+    total = sum(counts.values(), Counter())
+    for label, c in sorted(counts.items()) + [("all", total)]:
+        f1 = 2 * c["both"] / (c["a"] + c["b"]) if c["a"] + c["b"] else 1.0
+        print(f"{label:9} F1 {f1:.3f}  ({c['both']} agreed, {c['a']} in A, {c['b']} in B)")
+    same = sum(first[r]["cats"] == second[r]["cats"] for r in common)
+    pairs = [(t in first[r]["cats"], t in second[r]["cats"]) for r in common for t in TOPICS]
+    agreed = sum(x and y for x, y in pairs)
+    assigned = sum(x for x, _ in pairs) + sum(y for _, y in pairs)
+    print(f"topics: identical sets {same}/{len(common)}, topic-label F1 {2 * agreed / max(1, assigned):.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=SHARED_DATA)
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("sample")
+    s.add_argument("output", type=Path)
+    s.add_argument("--batches", type=int, default=6)
+    s.add_argument("--overlap", type=int, default=12)
+    b = sub.add_parser("build")
+    b.add_argument("works", type=Path, nargs="+")
+    b.add_argument("--output", type=Path, default=Path("corpus/gold/xwlb.standoff.jsonl"))
+    g = sub.add_parser("agreement")
+    g.add_argument("a", type=Path)
+    g.add_argument("b", type=Path)
+    args = parser.parse_args()
+    if args.command == "sample":
+        sample(args.output, args.data_dir, args.batches, args.overlap)
+    elif args.command == "build":
+        build(args.works, args.output, args.data_dir)
+    else:
+        agreement(args.a, args.b, args.data_dir)
+
+
+if __name__ == "__main__":
+    main()
