@@ -382,7 +382,8 @@ def test_a_held_out_seed_document_stays_out_of_training(shared_data, tmp_path):
 
     config = Config().from_disk(ROOT / "configs" / "ner.cfg", overrides={
         "data.use_seeds": True, "data.held_out_document": "000_fe018ba71f599853", "data.use_cluener": False,
-        "data.use_standoff": False, "data.use_corrections": False, "data.gold_repeat": 1})
+        "data.use_standoff": False, "data.use_corrections": False, "data.gold_repeat": 1,
+        "data.use_stories": False, "data.silver": {}})
     train, _, sources = training.training_records(config)
     seeds = [r for r in train if not r["id"].startswith("msra:")]
     assert seeds and all(corpora.document_of(r) != "000_fe018ba71f599853" for r in seeds)
@@ -416,8 +417,9 @@ def release_config(tmp_path, char_run_config):
     config["paths"].update({"msra": str(tmp_path / "msra.bio.tsv"), "gold": str(tmp_path / "gold.jsonl"),
                             "cluener": str(tmp_path / "none" / "train.json"), "standoff": str(tmp_path / "none.jsonl"),
                             "lexicon": str(tmp_path / "lexicon"), "corpus_dir": str(tmp_path / "corpus")})
-    config["data"].update({"msra_dev_share": 0.3, "use_cluener": False, "use_standoff": False, "use_corrections": False})
-    config["data"]["vectors"].update({"dim": 8, "bucket": 500, "epoch": 1})  # tiny, but stored float16 and continued
+    config["data"].update({"msra_dev_share": 0.3, "use_cluener": False, "use_standoff": False, "use_corrections": False,
+                           "use_stories": False, "silver": {}})
+    config["data"]["vectors"].update({"dim": 8, "bucket": 500, "epoch": 1, "story_years": []})  # tiny, but stored float16 and continued
     config["training"].update({"max_steps": 20, "eval_frequency": 10})
     config["release"]["work_dir"] = str(tmp_path / "release")
     config.to_disk(tmp_path / "ner.cfg")

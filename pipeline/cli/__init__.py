@@ -19,6 +19,7 @@ from . import gold_resync  # noqa: F401
 from . import gold_validate  # noqa: F401
 from . import learning_curve  # noqa: F401
 from . import report  # noqa: F401
+from . import rules_evaluate  # noqa: F401
 from . import run  # noqa: F401
 from . import segment  # noqa: F401
 from . import select  # noqa: F401

@@ -1,4 +1,4 @@
-"""``python -m pipeline evaluate ner --model DIR --data FILE [--json]``."""
+"""``python -m pipeline evaluate ner --model DIR --data FILE [--split heldout] [--json]``."""
 from __future__ import annotations
 
 import json
@@ -22,11 +22,12 @@ def evaluate_ner_cli(
     merge: Optional[str] = typer.Option(None, "--merge", help="Merge rule: longest, lexicon or model (default: the config's)"),
     lexicon_lodo: bool = typer.Option(False, "--lexicon-lodo", help="Score each document with a lexicon lacking the "
                                       "entries only that document names (the lexicon was written from the seeds)"),
+    split: Optional[str] = typer.Option(None, "--split", help="Only the records of this split of a stand-off file (e.g. heldout)"),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON"),
 ) -> None:
     """Per-label P/R/F1 with micro and macro averages for the lexicon alone, the model alone and the
     combined stage, on character offsets; texts the model trained on are skipped."""
     from ..ner.evaluate import evaluate, format_scores
 
-    result = evaluate(model, data, config=config, merge=merge, lexicon_lodo=lexicon_lodo)
+    result = evaluate(model, data, config=config, merge=merge, lexicon_lodo=lexicon_lodo, split=split)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_scores(result))

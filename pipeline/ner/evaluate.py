@@ -2,12 +2,13 @@
 stage, per label, on gold files, optionally leaving each document's own lexicon entries out."""
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -19,7 +20,7 @@ from ..nlp import upto_nlp
 from ..paths import DEFAULT_CONFIG
 from ..util import UserError, sha256_text
 from .component import DEFAULT_MERGE, Entity, GovernanceNER, merge_spans
-from .corpora import document_of, gold_records, in_dev_split, msra_records
+from .corpora import document_of, follow_guidelines, gold_records, msra_records, msra_split
 
 
 def prf(gold: Iterable[Entity], predicted: Iterable[Entity]) -> dict:
@@ -45,9 +46,12 @@ def prf(gold: Iterable[Entity], predicted: Iterable[Entity]) -> dict:
 
 
 def base_pipeline(config_path: str | Path, overrides: dict | None = None) -> tuple[Language, GovernanceNER]:
-    """The main pipeline of ``config_path`` up to its lexicon ruler, and a ``governance_ner``
-    component with the config's merge rule (to be given a char model)."""
-    nlp, config = upto_nlp(config_path, "governance_lexicon", overrides)
+    """The main pipeline of ``config_path`` up to the stage before its ``governance_ner`` (the lexicon
+    ruler, and the rule stage where the config has one: the "lexicon" system of the scores), and a
+    ``governance_ner`` component with the config's merge rule (to be given a char model)."""
+    names = list(load_config(config_path, overrides)["nlp"]["pipeline"])
+    last = names[names.index("governance_ner") - 1] if "governance_ner" in names[1:] else "governance_lexicon"
+    nlp, config = upto_nlp(config_path, last, overrides)
     ner_config = config["components"].get("governance_ner")
     merge = ner_config.get("merge", DEFAULT_MERGE) if ner_config else DEFAULT_MERGE
     return nlp, GovernanceNER(nlp, merge=merge)
@@ -80,24 +84,61 @@ class Group:
     overrides: dict = field(default_factory=dict)
 
 
+SEEN_NAMES = "seen_names.txt"  # in a model folder: digests of the entity surfaces it trained on
+
+
+def name_digest(surface: str) -> str:
+    """A short digest of an entity surface: the model folder lists what it trained on without
+    holding excerpts of the corpora."""
+    return hashlib.sha1(surface.encode("utf-8")).hexdigest()[:12]
+
+
+def write_seen_names(model: Path, records: Iterable[dict], inherited: Path | None = None) -> int:
+    """List in ``model`` the digests of the entity surfaces of the training ``records``, and those
+    of the model it continued from (``inherited``: it has seen what its base saw)."""
+    digests = {name_digest(r["text"][s:e]) for r in records for s, e, _ in r["entities"]}
+    if inherited is not None and (inherited / SEEN_NAMES).is_file():
+        digests |= set((inherited / SEEN_NAMES).read_text(encoding="utf-8").split())
+    (Path(model) / SEEN_NAMES).write_text("\n".join(sorted(digests)) + "\n", encoding="utf-8")
+    return len(digests)
+
+
+def unseen_test(model: Path, config: str | Path, overrides: dict | None = None) -> Callable[[str], bool] | None:
+    """Whether a surface is new to the combined stage: in neither the lexicon of ``config`` nor the
+    entity surfaces ``model`` trained on (None: the model folder does not list them)."""
+    listed = Path(model) / SEEN_NAMES
+    if not listed.is_file():
+        return None
+    digests = set(listed.read_text(encoding="utf-8").split())
+    surfaces = {s for entry in load_lexicon(load_config(config, overrides)["paths"]["lexicon"]) for s in entry.surfaces}
+    return lambda surface: surface not in surfaces and name_digest(surface) not in digests
+
+
 def evaluate(model: str | Path, data: str | Path, *, config: str | Path = DEFAULT_CONFIG,
              merge: str | None = None, data_dir: Path | None = None, lexicon_lodo: bool = False,
-             skip_trained: bool = True) -> dict:
+             skip_trained: bool = True, split: str | None = None) -> dict:
     """Score the lexicon alone, the model alone and the combined stage on a gold file, on
     character offsets; records whose text the model trained on are skipped (unless not
     ``skip_trained``: for checks that do not measure accuracy, such as token alignment). MSRA files
     (``*.bio.tsv[.gz]``) are scored on the dev split the model card names. ``lexicon_lodo``: each
     document is scored with a lexicon that lacks the entries only that document names
-    (``lexicon_without_document``), so that the lexicon is not credited with what it was written from."""
+    (``lexicon_without_document``), so that the lexicon is not credited with what it was written from.
+    ``split``: only the records of a stand-off file with that ``split`` (``heldout``). Where the model
+    folder lists the names it trained on, recall is also given on the gold entities whose surface is
+    neither there nor in the lexicon: what a user meets on new pages."""
     model, data = Path(model), Path(data)
     card = json.loads((model / "training.json").read_text(encoding="utf-8")) if (model / "training.json").is_file() else {}
     if data.name.endswith((".bio.tsv", ".bio.tsv.gz")):
         if not data.is_file():
             raise UserError(f"gold file not found: {data}")
-        share = card.get("data", {}).get("msra", {}).get("dev_share", 0.05)
-        records = [r for r in msra_records(data) if in_dev_split(r["id"], share)]
+        msra = card.get("data", {}).get("msra", {})
+        records = msra_split(list(msra_records(data)), msra.get("dev_share", 0.05), msra.get("dev_split", "hash"))[1]
+        if msra.get("follow_guidelines"):
+            records = [follow_guidelines(r) for r in records]
     else:
         records = gold_records(data, data_dir)
+    if split:
+        records = [r for r in records if r.get("split") == split]
     trained_on = set(card.get("data", {}).get("gold_text_sha256", [])) if skip_trained else set()
     kept = [r for r in records if sha256_text(r["text"]) not in trained_on]
     with tempfile.TemporaryDirectory() as work:
@@ -105,8 +146,8 @@ def evaluate(model: str | Path, data: str | Path, *, config: str | Path = DEFAUL
             groups, left_out = lodo_groups(config, records, {document_of(r): model for r in kept}, Path(work), kept)
         else:
             groups, left_out = [Group(model, kept)], {}
-        result = score_groups(groups, config, merge)
-    command = f"python -m pipeline evaluate ner --model {model.as_posix()} --data {data.as_posix()}"
+        result = score_groups(groups, config, merge, unseen_test(model, config))
+    command = f"python -m pipeline evaluate ner --model {model.as_posix()} --data {data.as_posix()}" + (f" --split {split}" if split else "")
     result = {"command": command + (" --lexicon-lodo" if lexicon_lodo else ""), "data": data.as_posix(),
               "records": len(kept), "skipped_trained_on": len(records) - len(kept), **result}
     if skip_trained and not card:
@@ -132,21 +173,43 @@ def lodo_groups(config: str | Path, records: Sequence[dict], models: dict[str, P
     return groups, left_out
 
 
-def score_groups(groups: Sequence[Group], config: str | Path, merge: str | None) -> dict:
-    """Per-label scores of the lexicon, the model and the combined stage over all groups' records."""
+def score_groups(groups: Sequence[Group], config: str | Path, merge: str | None,
+                 is_unseen: Callable[[str], bool] | None = None) -> dict:
+    """Per-label scores of the lexicon, the model and the combined stage over all groups' records;
+    with ``is_unseen``, the recall of each system on the gold entities whose surface it says is new."""
     systems: dict[str, list[Entity]] = {"lexicon": [], "model": [], "combined": []}
     gold: list[Entity] = []
     by_doc: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
     unaligned = {"lexicon": 0, "combined": 0}
     rule = merge or DEFAULT_MERGE
+    unseen: list[Entity] = []
     for n, (record, doc, predicted, component) in enumerate(_predictions(groups, config, merge)):
         _score_record(n, record, doc, predicted, component, gold, systems, unaligned, by_doc)
+        if is_unseen:
+            unseen += [(n, s, e, label) for s, e, label in (span[:3] for span in record["entities"])
+                       if is_unseen(record["text"][s:e])]
         rule = component.merge
-    return {
+    scores = {"unseen_names": unseen_recall(unseen, systems)} if is_unseen else {}
+    return {**scores,
         "gold_spans": len(gold), "merge": rule, "unaligned_gold_spans": unaligned,
         "systems": {name: prf(gold, spans) for name, spans in systems.items()},
         "combined_by_document": {d: prf(g, p)["micro"]["f"] for d, (g, p) in sorted(by_doc.items())} if len(by_doc) <= 20 else {},
     }
+
+
+def unseen_recall(unseen: Sequence[Entity], systems: dict[str, list[Entity]]) -> dict:
+    """Recall of each system on the ``unseen`` gold spans, per label and over all."""
+    out = {}
+    for name, spans in systems.items():
+        found = set(spans)
+        by_label: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for span in unseen:
+            by_label[span[-1]][0] += span in found
+            by_label[span[-1]][1] += 1
+        hits = sum(h for h, _ in by_label.values())
+        out[name] = {"recall": hits / len(unseen) if unseen else 0.0, "gold": len(unseen),
+                     "per_label": {label: {"recall": h / n, "gold": n} for label, (h, n) in sorted(by_label.items())}}
+    return out
 
 
 def _predictions(groups: Sequence[Group], config: str | Path,
@@ -209,6 +272,10 @@ def format_scores(result: dict, markdown: bool = False) -> str:
         notes.insert(0, "WARNING: " + result["warning"])
     if result.get("lexicon_entries_left_out"):
         notes.append("lexicon entries left out, leaving each document out: " + ", ".join(f"{d} {n}" for d, n in result["lexicon_entries_left_out"].items()))
+    if result.get("unseen_names"):
+        combined = result["unseen_names"]["combined"]
+        notes.append(f"recall on unseen names (in neither the lexicon nor the training data), combined: {combined['recall']:.3f} "
+                     f"of {combined['gold']} (" + ", ".join(f"{label} {s['recall']:.2f}/{s['gold']}" for label, s in combined["per_label"].items()) + ")")
     if result.get("combined_by_document"):
         notes.append("combined micro-F1 by held-out document: " + ", ".join(f"{d} {f:.3f}" for d, f in result["combined_by_document"].items()))
     if markdown:

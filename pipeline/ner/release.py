@@ -65,7 +65,7 @@ def release(config_path: str | Path, output: str | Path, *, run_config: str | Pa
     continued = {"training.before_update.minutes": tune["minutes"], "training.optimizer.learn_rate": tune["learn_rate"],
                  "training.batcher.size.start": tune["batch_start"], "data.gold_repeat": tune["gold_repeat"],
                  **(overrides or {})}
-    data = [paths[k] for k in ("msra", "gold", "standoff", "corrections", "lexicon")] + [str(Path(paths["cluener"]).parent)]
+    data = [paths[k] for k in ("msra", "gold", "standoff", "stories_gold", "corrections", "lexicon")] + [str(Path(paths["cluener"]).parent)]
     # the base step depends on the config without [release]; overrides are part of the config
     common = {"config": {k: v for k, v in config.items() if k != "release"},
               "data": {d: sha256_tree(d) for d in data if Path(d).exists()}}

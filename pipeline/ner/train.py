@@ -3,6 +3,7 @@ vectors, continuing from a base model, saving the model folder with its card."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 import shutil
 import time
 from pathlib import Path
@@ -16,8 +17,9 @@ from thinc.api import Config
 
 from ..standoff import resolve_line
 from ..util import UserError, sha256_text, write_json
-from .corpora import CLUENER_LABELS, cluener_records, correction_records, document_of, gold_records, in_dev_split, msra_records, write_docbin
-from .evaluate import evaluate, format_scores
+from .corpora import (CLUENER_LABELS, cluener_records, correction_records, document_of, follow_guidelines, gold_records,
+                      held_out_texts, msra_records, msra_split, silver_records, story_paragraphs, write_docbin)
+from .evaluate import evaluate, format_scores, write_seen_names
 from .tokenizers import END, WORD_PIECE, char_pipeline
 from .vectors import compact_vectors, train_vectors
 
@@ -52,15 +54,19 @@ def training_records(config: dict) -> tuple[list[dict], list[dict], dict]:
             raise UserError(f"NER training data not found: {path} (is ../shared/data present?)")
         return Path(path)
 
+    data_dir = Path(paths["msra"]).parents[2]
     msra = list(msra_records(need(paths["msra"])))
-    share = data["msra_dev_share"]
-    train += [r for r in msra if not in_dev_split(r["id"], share)]
-    dev += [r for r in msra if in_dev_split(r["id"], share)]
-    sources["msra"] = {"file": paths["msra"], "train": len(msra) - (len(dev)), "dev": len(dev), "dev_share": share}
+    share, split = data["msra_dev_share"], data.get("msra_dev_split", "hash")
+    convert = follow_guidelines if data.get("follow_guidelines") else (lambda record: record)
+    msra_train, msra_dev = msra_split(msra, share, split)
+    train += [convert(r) for r in msra_train]
+    dev += [convert(r) for r in msra_dev]
+    sources["msra"] = {"file": paths["msra"], "train": len(msra_train), "dev": len(msra_dev), "dev_share": share,
+                       "dev_split": split, "follow_guidelines": bool(data.get("follow_guidelines"))}
     if data["use_cluener"]:
         labels = data.get("cluener_labels", CLUENER_LABELS)
         folder = Path(paths["cluener"]).parent
-        cluener = [r for name in ("train.json", "dev.json") for r in cluener_records(need(str(folder / name)), labels)]
+        cluener = [convert(r) for name in ("train.json", "dev.json") for r in cluener_records(need(str(folder / name)), labels)]
         train += cluener
         sources["cluener2020"] = {"file": str(folder), "train": len(cluener), "labels": labels}
     gold_train: list[dict] = []
@@ -70,11 +76,29 @@ def training_records(config: dict) -> tuple[list[dict], list[dict], dict]:
         held = [r for r in standoff if r.get("split") == "heldout"]
         dev += held
         sources["peoples_daily_standoff"] = {"file": paths["standoff"], "train": len(standoff) - len(held), "dev": len(held)}
+    held_out = held_out_texts(paths.get("stories_gold"))
+    if data.get("use_stories"):
+        # the 新闻联播 gold: its 2022-2024 paragraphs train; the 2025 ones are held out from everything
+        # (not even dev: a checkpoint chosen on them would have learnt from them), and so is a
+        # training paragraph broadcast again in 2025 with the same words
+        stories = [r for r in gold_records(need(paths["stories_gold"]), data_dir) if r.get("split") != "heldout"]
+        kept = [r for r in stories if sha256_text(r["text"]) not in held_out]
+        gold_train += kept
+        sources["xinwenlianbo_gold"] = {"file": paths["stories_gold"], "train": len(kept),
+                                        "left_out_as_repeated_in_held_out": len(stories) - len(kept),
+                                        "held_out_never_used": len(held_out)}
+    if data.get("silver"):
+        settings = data["silver"]
+        exclude = held_out | {sha256_text(r["text"]) for r in gold_train}
+        silver = list(silver_records(data_dir, settings["years"], settings["limit"], exclude))
+        train += silver
+        sources["silver"] = {**settings, "records": len(silver),
+                             "spans": dict(sorted(Counter(label for r in silver for _, _, label in r["entities"]).items()))}
     if data["use_seeds"]:
-        held_out = data.get("held_out_document")
-        seeds = [r for r in gold_records(need(paths["gold"])) if document_of(r) != held_out]
+        held_out_document = data.get("held_out_document")
+        seeds = [r for r in gold_records(need(paths["gold"])) if document_of(r) != held_out_document]
         gold_train += seeds
-        sources["seeds"] = {"file": paths["gold"], "train": len(seeds), "held_out_document": held_out}
+        sources["seeds"] = {"file": paths["gold"], "train": len(seeds), "held_out_document": held_out_document}
     corrections = []
     if data.get("use_corrections"):
         folder = Path(paths["corrections"])
@@ -84,6 +108,10 @@ def training_records(config: dict) -> tuple[list[dict], list[dict], dict]:
     if corrections:
         sources["corrections"] = {"folder": paths["corrections"], "train": len(corrections), "repeat": data["corrections_repeat"]}
     train += gold_train * data["gold_repeat"] + corrections * data.get("corrections_repeat", 1)
+    leaked = [r["id"] for r in train + dev if sha256_text(r["text"]) in held_out]
+    if leaked:
+        raise UserError(f"held-out paragraphs of {paths['stories_gold']} in the training or dev data "
+                        f"({', '.join(leaked[:3])}); remove them")
     sources["gold_repeat"] = data["gold_repeat"]
     sources["gold_text_sha256"] = sorted({sha256_text(r["text"]) for r in gold_train + corrections})
     return train, dev, sources
@@ -134,6 +162,7 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     if keep not in ("best", "last"):
         raise UserError(f"{config_path}: [data] keep_checkpoint must be best or last, not {keep!r}")
     card = save_model(run_dir / f"model-{keep}", output, {**card, "checkpoint": keep})
+    write_seen_names(output, train_records, inherited=Path(base) if base else None)
     evaluations = {Path(d).name: evaluate(output, d) for d in (evaluate_on if evaluate_on is not None else [paths["gold"], paths["standoff"], paths["msra"]])
                    if Path(d).is_file()}
     evaluations = {name: result for name, result in evaluations.items() if result["records"]}  # all trained on: no score
@@ -192,12 +221,17 @@ def save_model(checkpoint: Path, output: Path, card: dict) -> dict:
 
 
 def _vector_texts(config: dict, train_records: list[dict]) -> Iterator[str]:
-    """Unlabelled text for the vectors: the People's Daily files and the training texts."""
-    pd_dir = Path(config["paths"]["msra"]).parents[2] / "segmentation" / "peoples_daily_1998"
-    for path in sorted(pd_dir.glob("cv-*.txt")):
+    """Unlabelled text for the vectors: the People's Daily files, the 新闻联播 paragraphs of
+    ``[data.vectors] story_years`` (never a held-out paragraph) and the training texts."""
+    data_dir = Path(config["paths"]["msra"]).parents[2]
+    for path in sorted((data_dir / "segmentation" / "peoples_daily_1998").glob("cv-*.txt")):
         for line in path.read_text(encoding="utf-8").split("\n"):
             if line.strip():
                 yield resolve_line(line)
+    held_out = held_out_texts(config["paths"].get("stories_gold"))
+    for _, text in story_paragraphs(data_dir, config["data"]["vectors"].get("story_years", [])):
+        if sha256_text(text) not in held_out:
+            yield text
     seen = set()
     for record in train_records:
         if record["id"] not in seen:

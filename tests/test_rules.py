@@ -1,0 +1,89 @@
+"""The labelling functions and the governance_rules stage: what each finds, what it leaves alone,
+and the scores `rules evaluate` prints."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.ner import rules
+from pipeline.ner.corpora import follow_guidelines, msra_split, normalised
+
+
+def spans(function: str, text: str) -> list[str]:
+    return [f"{text[s:e]}/{label}" for s, e, label in rules.LABELLING_FUNCTIONS[function](text)]
+
+
+@pytest.mark.parametrize(("function", "text", "expected"), [
+    ("book_titles", "国务院印发《关于加强打击治理电信网络诈骗违法犯罪工作的意见》。", ["《关于加强打击治理电信网络诈骗违法犯罪工作的意见》/POLICY"]),
+    ("book_titles", "《〈中共中央关于进一步全面深化改革的决定〉辅导读本》出版。", ["《〈中共中央关于进一步全面深化改革的决定〉辅导读本》/POLICY"]),
+    ("book_titles", "央视播出《焦点访谈》节目。", []),  # a TV programme (C36)
+    ("book_titles", "《求是》杂志发表文章。", []),
+    ("decisions", "会议通过了关于修改立法法的决定。", ["关于修改立法法的决定/POLICY"]),
+    ("decisions", "审议通过了关于撤销某某政协委员资格的决定。", []),  # a personnel decision
+    ("decisions", "委员长会议关于提请审议关于设立全国生态日的决定草案的议案", ["关于设立全国生态日的决定/POLICY"]),
+    ("congresses", "深入学习贯彻党的二十大精神和二十届三中全会精神。", ["党的二十大/EVENT", "二十届三中全会/EVENT"]),
+    ("congresses", "十四届全国人大常委会第十次会议在京闭幕。", ["十四届全国人大常委会第十次会议/EVENT"]),
+    ("named_meetings", "中央经济工作会议在北京举行。", ["中央经济工作会议/EVENT"]),
+    ("named_meetings", "国务院副总理丁薛祥出席座谈会。", []),
+    ("unquoted_laws", "关于检查食品安全法实施情况的报告", ["食品安全法/POLICY"]),
+    ("unquoted_laws", "创新工作方法，依法办事。", []),
+    ("quoted_names", "公安部部署开展“净网”“护网”专项行动。", ["护网/PROGRAM"]),
+    ("quoted_names", "上海“一网通办”平台上线。", ["一网通办/PLATFORM"]),
+    ("campaigns", "全国开展禁毒专项斗争。", ["禁毒专项斗争/PROGRAM"]),
+    ("honours", "他被追授全国优秀共产党员称号。", ["全国优秀共产党员/HONOR"]),
+])
+def test_each_function_finds_its_names_and_leaves_the_rest(function: str, text: str, expected: list[str]) -> None:
+    assert spans(function, text) == expected
+
+
+def test_apply_keeps_the_longest_of_overlapping_spans() -> None:
+    text = "通过了关于修改《中华人民共和国国旗法》的决定。"
+    assert [(text[s:e], label) for s, e, label in rules.apply(text)] == [("关于修改《中华人民共和国国旗法》的决定", "POLICY")]
+
+
+def test_score_counts_exact_matches_and_coverage_of_the_labels_a_function_emits() -> None:
+    text = "会议审议了《反电信网络诈骗法》和《意见》，贯彻党的二十大精神。"
+    gold = [[5, 15, "POLICY"], [23, 28, "EVENT"], [16, 20, "POLICY"]]
+    scores = rules.score([{"text": text, "entities": gold}])
+    assert scores["book_titles"] == {"predicted": 2, "correct": 2, "precision": 1.0, "coverage": 1.0, "labels": ["POLICY"]}
+    assert scores["congresses"]["coverage"] == 1.0
+    assert scores["honours"]["predicted"] == 0 and scores["honours"]["precision"] is None
+
+
+def test_rules_evaluate_prints_each_function_on_the_chosen_split(tmp_path: Path) -> None:
+    text = "会议审议了《反电信网络诈骗法》。"
+    records = [{"id": "a", "text": text, "entities": [[5, 15, "POLICY"]], "cats": ["rule_of_law"], "split": "train"},
+               {"id": "b", "text": "党的二十大召开。", "entities": [], "cats": ["political_security"], "split": "heldout"}]
+    path = tmp_path / "gold.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    result = CliRunner().invoke(app, ["rules", "evaluate", "--data", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert scores["records"] == 1 and scores["functions"]["book_titles"]["precision"] == 1.0
+    assert scores["functions"]["congresses"]["predicted"] == 0  # the held-out record is not read
+
+
+def test_msra_conventions_become_ours() -> None:
+    text = "中共十五大通过了《中华人民共和国刑法》修正案。"
+    record = follow_guidelines({"id": "m", "text": text, "entities": [[0, 5, "ORG"]]})
+    assert record["entities"] == [[0, 5, "EVENT"]]
+    assert [text[s:e] for s, e in record["missing"]] == ["《中华人民共和国刑法》"]
+
+
+def test_the_blocks_split_keeps_articles_together_and_near_duplicates_on_one_side() -> None:
+    words = "春夏秋冬东南西北金木水火土山川河海风云雷电日月星辰天地人和平"
+    records = [{"id": str(i), "text": f"{words[i % 30]}{words[i // 30 % 30]}{words[i // 900 % 30]}报道第{i}条。", "entities": []}
+               for i in range(400)]
+    twin = 45  # in the dev blocks (4 sentences a block, every tenth block from the sixth on)
+    records[twin]["text"] = records[3]["text"].replace("3", "8")  # the same sentence with another number
+    train, dev = msra_split(records, 0.1, "blocks")
+    assert len(train) + len(dev) == 400
+    dev_ids = sorted(int(r["id"]) for r in dev)
+    assert dev_ids[:4] == [20, 21, 22, 23] and all((i // 4) % 10 == 5 for i in dev_ids)  # whole blocks of consecutive sentences
+    assert normalised(records[twin]["text"]) == normalised(records[3]["text"])
+    assert twin not in dev_ids and str(twin) in {r["id"] for r in train}
+    assert sorted(r["id"] for r in msra_split(records, 0.1, "hash")[1]) != [str(i) for i in dev_ids]
