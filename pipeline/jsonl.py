@@ -1,6 +1,10 @@
 """Reading JSONL: one parser (srsly's JSON) and one wording for a bad line, used by every reader of
 JSONL in the project (input pages, gold, stand-off, lexicon, pools, topic data, reports, doccano).
 
+srsly's ``json_loads`` parses numbers with ujson's fast float reading, which is off in the last digit
+(``0.0034`` becomes ``0.0034000000000000002``), so a record read and written again would change its
+``cat_scores``; its ``precise_float`` reading gives what ``json.loads`` gives.
+
 A bad line is one line naming the file and the line: ``FILE:N: not valid JSON (...); fix or remove
 the line``. Lines are split on ``\\n`` only (``str.splitlines`` would also cut a text at U+2028 and
 the like), and blank lines are skipped.
@@ -10,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-import srsly
+from srsly import ujson
 
 from .util import UserError
 
@@ -18,7 +22,9 @@ from .util import UserError
 def loads(line: str | bytes, where: str) -> Any:
     """One JSON value; ``UserError`` naming ``where`` (``FILE:N``) when the line is not JSON."""
     try:
-        return srsly.json_loads(line)
+        if line.strip() in ("-", b"-"):  # ujson reads a lone minus as 0 (srsly's json_loads guards it too)
+            raise ValueError("Expected object or value")
+        return ujson.loads(line, precise_float=True)
     except ValueError as error:
         raise UserError(f"{where}: not valid JSON ({error}); fix or remove the line") from None
 

@@ -24,7 +24,7 @@ import spacy
 from confection import Config
 from tqdm import tqdm
 
-from . import export, read
+from . import export, jsonl, read
 from .config import load_config, resolve, system_settings
 from .executors import loaded, make_executor
 from .manifest import Stats, model_hashes, package_versions, timings
@@ -182,7 +182,7 @@ class Checkpoint:
         data = self.journal_path.read_bytes()
         complete = data[: data.rfind(b"\n") + 1]
         os.truncate(self.journal_path, len(complete))
-        return [json.loads(line) for line in complete.decode("utf-8").splitlines()]
+        return [record for _, record in jsonl.parse_lines(complete.decode("utf-8").split("\n"), str(self.journal_path))]
 
     def _read_journal(self, key: dict[str, str]) -> dict[str, int]:
         lines = self._journal()
@@ -198,8 +198,8 @@ class Checkpoint:
         """The counts of the finished part, read back from the partial file."""
         stats = Stats(documents=self.done["documents"], source_chars=self.done["source_chars"])
         with open(self.partial_path, "rb") as f:
-            for line in f:
-                stats.add(json.loads(line))
+            for _, record in jsonl.parse_lines(f, str(self.partial_path)):
+                stats.add(record)
         return stats
 
     def commit(self, result: ShardResult) -> None:

@@ -148,3 +148,10 @@ def test_a_run_config_loads_in_a_fresh_interpreter_through_entry_points() -> Non
         "print(nlp.pipe_names, [(e.text, e.ent_id_) for e in doc.ents], bool(doc.cats), type(stages['reader']).__name__)\n"
     )
     assert out.strip() == "['governance_lexicon', 'governance_ner', 'topics'] [('新时代枫桥经验', '枫桥经验')] True DocumentReader"
+
+
+def test_every_folder_of_the_package_is_a_regular_package() -> None:
+    """setuptools' ``packages.find`` lists only folders with an ``__init__.py``: a folder without one
+    would be missing from a non-editable install."""
+    folders = {p.parent for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts}
+    assert sorted(f.relative_to(ROOT).as_posix() for f in folders if not (f / "__init__.py").is_file()) == []
