@@ -8,7 +8,6 @@ the cached one) and stopped at the end.
 """
 from __future__ import annotations
 
-import json
 import secrets
 import subprocess
 import sys
@@ -22,21 +21,21 @@ import typer
 from pipeline.doccano.client import Credentials, DoccanoClient
 from pipeline.doccano.server import running_server
 from pipeline.doccano.sync import pull, push, status
+from pipeline.jsonl import records
+from pipeline.paths import PROJECT_ROOT
 from pipeline.util import write_jsonl
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def seed_units(work: Path) -> Path:
     out = work / "run"
     cmd = [sys.executable, "-m", "pipeline", "run", "configs/default.cfg", "--output", str(out), "--quiet"]
-    subprocess.run(cmd, cwd=ROOT, check=True)
+    subprocess.run(cmd, cwd=PROJECT_ROOT, check=True)
     return out / "annotated.jsonl"
 
 
 def repeat_units(path: Path, n: int, dest: Path) -> Path:
     """``n`` units made from those of ``path``, ids made unique with a ``#k`` suffix."""
-    base = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    base = records(path)
     units = [{**u, "id": f"{u['id']}#{i // len(base)}"} for i, u in enumerate(base * (n // len(base) + 1))][:n]
     write_jsonl(dest, units)
     return dest

@@ -27,9 +27,9 @@ import psutil
 import typer
 
 from pipeline.bench import MemorySampler
+from pipeline.paths import PROJECT_ROOT, SHARED_DATA
 from pipeline.standoff import resolve_line
 
-ROOT = Path(__file__).resolve().parents[1]
 PEOPLES_DAILY = Path("segmentation") / "peoples_daily_1998"
 FLAT = 0.05  # memory may grow by at most this share over the second half of a run
 
@@ -70,7 +70,7 @@ def run_once(pages: Path, out: Path, n_process: int) -> dict[str, Any]:
            f"--paths.input={pages}", f"--system.n_process={n_process}"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     start = time.monotonic()
-    process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     with MemorySampler(process.pid, interval=1.0, proportional=True) as memory:
         _, stderr = process.communicate()
     wall = time.monotonic() - start
@@ -124,7 +124,7 @@ def scaling() -> None:
         base = base or seconds
         typer.echo(f"clean {10_000 * factor:>6} column lines: {seconds:.3f} s ({seconds / base:.1f}x the 10,000-line time)")
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
-        line = (ROOT / "seeds" / "000_fe018ba71f599853.txt").read_text(encoding="utf-8").replace("\n", "").encode()
+        line = (PROJECT_ROOT / "seeds" / "000_fe018ba71f599853.txt").read_text(encoding="utf-8").replace("\n", "").encode()
         big = Path(tmp) / "big.txt"
         big.write_bytes(line * (50 * 2**20 // len(line) + 1))
         before, start = psutil.Process().memory_info().rss, time.perf_counter()
@@ -136,7 +136,7 @@ def scaling() -> None:
 
 
 def main(
-    data: Path = typer.Option(ROOT.parent / "shared" / "data", "--data", help="The shared corpora folder"),
+    data: Path = typer.Option(SHARED_DATA, "--data", help="The shared corpora folder"),
     lines_per_page: int = typer.Option(100, "--lines-per-page", help="Corpus lines per .txt page"),
     max_chars: int = typer.Option(0, "--max-chars", help="Stop writing pages after this many characters (0: all)"),
     n_process: int = typer.Option(1, "--n-process", help="[system] n_process of the runs"),

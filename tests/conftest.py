@@ -12,6 +12,14 @@ SLOW_FIXTURES = {
     "doccano": "installs (first time) and starts a doccano server",
     "browser": "starts headless Chromium",
     "seed_run": "runs the whole pipeline over the seeds through the CLI",
+    "folder_run": "runs the whole pipeline over bad pages (test_bad_input)",
+    "jsonl_run": "runs the whole pipeline over bad JSONL lines (test_bad_input)",
+    "uninterrupted": "runs the whole pipeline over many pages (test_resume)",
+    "one_process": "runs the whole pipeline (test_executors)",
+    "annotator": "loads the whole pipeline (test_fuzz)",
+    "tiny_model": "trains a small NER model (test_compare, test_select)",
+    "word_nlp": "loads the pkuseg model (test_ner)",
+    "tokenizer": "loads the pkuseg model and cuts the seeds for topic training (test_topics)",
 }
 
 

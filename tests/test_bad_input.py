@@ -201,6 +201,7 @@ def test_output_folder_that_cannot_be_made(tmp_path: Path):
     _fails_fast(result, str(tmp_path / "file" / "out"), "Not a directory")
 
 
+@pytest.mark.slow  # segment loads pkuseg
 def test_closed_pipe_ends_segment_quietly():
     """``python -m pipeline segment < big | head -1``: no traceback when the reader goes away."""
     proc = subprocess.Popen([sys.executable, "-m", "pipeline", "segment"], cwd=ROOT, text=True,
@@ -219,6 +220,7 @@ def test_closed_pipe_ends_segment_quietly():
     assert proc.wait(timeout=300) == 1 and "Traceback" not in stderr and "Error" not in stderr, stderr
 
 
+@pytest.mark.slow  # segment loads pkuseg
 def test_segment_names_the_stdin_line_that_is_not_utf8():
     result = subprocess.run([sys.executable, "-m", "pipeline", "segment"], cwd=ROOT, capture_output=True,
                             input="金华\n平安\n".encode() + b"\xff\xfe abc\n", timeout=300)

@@ -100,6 +100,7 @@ def test_curve_shares_are_nested_and_plotted(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
 
 
+@pytest.mark.slow  # the learning-curve command end to end (imports the training stack)
 def test_runs_with_different_seeds_are_averaged(tmp_path):
     one = [{"curve": "random", "train": 80, "p": 0.5, "r": 0.2, "f1": 0.3, "macro_f1": 0.2}]
     two = [{"curve": "random", "train": 80, "p": 0.7, "r": 0.4, "f1": 0.5, "macro_f1": 0.4}]

@@ -197,6 +197,7 @@ def test_prf_counts_exact_matches():
     assert scores["macro"]["f"] == pytest.approx((1 + 0 + 2 / 3) / 3)
 
 
+@pytest.mark.slow  # loads pkuseg and the NER model
 @pytest.mark.skipif(not (MODEL / "config.cfg").is_file(), reason="no trained model under models/ner")
 def test_committed_model_is_small_and_finds_entities():
     size = sum(p.stat().st_size for p in MODEL.rglob("*") if p.is_file())
@@ -377,6 +378,7 @@ def test_each_left_out_document_is_scored_by_its_own_fold_model(stub_model, char
     assert result["combined_by_document"] == {"d1": 1.0, "d2": pytest.approx(2 / 3)}
 
 
+@pytest.mark.slow  # reads the whole MSRA training file
 def test_a_held_out_seed_document_stays_out_of_training(shared_data, tmp_path):
     from thinc.api import Config
 
@@ -426,6 +428,7 @@ def release_config(tmp_path, char_run_config):
     return tmp_path / "ner.cfg"
 
 
+@pytest.mark.slow  # trains five models (minutes)
 def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_to_date(release_config, char_run_config,
                                                                                        tmp_path, capsys):
     model, work = tmp_path / "model", tmp_path / "release"

@@ -5,9 +5,14 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from helpers import cli, read_jsonl
 
 from pipeline.constants import LABELS, TOPICS
+
+# Every test runs the pipeline through the CLI (run, annotate, segment).
+pytestmark = pytest.mark.slow
 
 REQUIRED = {"id", "doc_id", "article_id", "kind", "text", "entities", "cats", "source"}
 

@@ -92,6 +92,7 @@ def test_netrc_readable_by_others_is_refused_without_showing_it(tmp_path: Path):
     assert SECRET not in result.stdout + result.stderr
 
 
+@pytest.mark.slow  # runs the whole pipeline
 def test_run_outputs_hold_no_password(tmp_path: Path):
     pages = tmp_path / "pages"
     pages.mkdir()

@@ -361,12 +361,14 @@ def test_scores_macro_f1_over_labels_the_gold_has() -> None:
 
 # --- commands and the committed model ----------------------------------------------------------
 
+@pytest.mark.slow  # the train topics command loads pkuseg first
 def test_train_command_rejects_an_unknown_key_in_one_line(tmp_path: Path) -> None:
     result = cli("train", "topics", "configs/topics.cfg", "--output", str(tmp_path), "--model.kernel", "rbf", check=False)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "[model] kernel" in result.stderr
 
 
+@pytest.mark.slow  # loads pkuseg and scores the People's Daily held-out gold
 def test_committed_model_on_held_out_peoples_daily(shared_data: Path) -> None:
     result = cli("evaluate", "topics", "--model", "models/topics", "--data", str(STANDOFF.relative_to(ROOT)),
                  "--data-dir", str(shared_data), "--json")
