@@ -8,6 +8,7 @@ bytes. Finished shards are checkpointed (``Checkpoint``) so that ``--resume`` co
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -32,7 +33,8 @@ from . import clean, entities, export, ner, read, segment, topics  # noqa: F401
 from .config import load_config, one_line, resolve, system_settings, first_line
 from .executors import loaded, make_executor
 from .manifest import Stats, model_hashes, package_versions, timings
-from .util import UserError, atomic_writer, dumps_line, sha256_file, sha256_text, write_json
+from .util import (UserError, atomic_writer, dumps_line, folder_lock, open_nofollow, sha256_file, sha256_text, shown,
+                   write_json)
 
 PARTIAL = "annotated.jsonl.partial"
 JOURNAL = "annotated.journal"
@@ -179,23 +181,31 @@ class Checkpoint:
     def __init__(self, out_dir: Path, key: dict[str, str], resume: bool) -> None:
         self.partial_path, self.journal_path = out_dir / PARTIAL, out_dir / JOURNAL
         self.done = {"documents": 0, "source_chars": 0, "bytes": 0}
-        self.resumed = resume and self.journal_path.is_file()
+        self.resumed = resume and (self.journal_path.is_file() or self.journal_path.is_symlink())  # a link: refused below
         if self.resumed:
+            if self.partial_path.is_symlink():
+                os.close(open_nofollow(self.partial_path, os.O_RDWR))  # raises: a link is never written through
             self.done = self._read_journal(key)
+            fd = open_nofollow(self.partial_path, os.O_RDWR)
         else:
             with atomic_writer(self.journal_path) as f:
                 f.write(json.dumps(key) + "\n")
-            self.partial_path.write_bytes(b"")
-        self.partial = open(self.partial_path, "r+b")
+            # A file (or a link someone planted) left under the partial name is removed, never written
+            # through: the new one is created exclusively, so a link planted in between fails too.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.partial_path)
+            fd = open_nofollow(self.partial_path, os.O_RDWR | os.O_CREAT | os.O_EXCL)
+        self.partial = os.fdopen(fd, "r+b")
         self.partial.truncate(self.done["bytes"])
         self.partial.seek(self.done["bytes"])
-        self.journal = open(self.journal_path, "a", encoding="utf-8")
+        self.journal = os.fdopen(open_nofollow(self.journal_path, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8")
 
     def _journal(self) -> list[dict[str, Any]]:
         """The journal's complete lines (a line cut short by a crash is dropped from the file too)."""
-        data = self.journal_path.read_bytes()
-        complete = data[: data.rfind(b"\n") + 1]
-        os.truncate(self.journal_path, len(complete))
+        with os.fdopen(open_nofollow(self.journal_path, os.O_RDWR), "r+b") as f:
+            data = f.read()
+            complete = data[: data.rfind(b"\n") + 1]
+            f.truncate(len(complete))
         return [json.loads(line) for line in complete.decode("utf-8").splitlines()]
 
     def _read_journal(self, key: dict[str, str]) -> dict[str, int]:
@@ -257,6 +267,12 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
     settings = system_settings(config, config_path)
     out_dir = Path(output or settings.output)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out_dir):  # one run at a time writes into a folder (its partial file, journal, outputs)
+        return _run_locked(config_path, config, settings, out_dir, quiet=quiet, resume=resume, start=start)
+
+
+def _run_locked(config_path: str | Path, config: Config, settings: Any, out_dir: Path, *, quiet: bool, resume: bool,
+                start: float) -> dict[str, Any]:
     reader = resolve(config, "reader", config_path)
     files = reader.files()
     inputs = [{"file": f.as_posix(), "sha256": sha256_file(f)} for f in files]

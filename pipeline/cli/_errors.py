@@ -8,7 +8,7 @@ from typing import Any, Callable, TypeVar
 
 import typer
 
-from ..util import UserError
+from ..util import UserError, shown
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,6 +23,8 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UserError as error:
+            for note in error.notes:
+                typer.echo(note, err=True)
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
@@ -33,7 +35,7 @@ def user_errors(func: F) -> F:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(1) from None
         except OSError as error:
-            where = f"{error.filename}: " if error.filename else ""
+            where = f"{shown(error.filename)}: " if error.filename else ""
             typer.echo(f"error: {where}{error.strerror or error}; check the path, its permissions and the free space", err=True)
             raise typer.Exit(2) from None
 
