@@ -32,7 +32,7 @@ from tqdm import tqdm
 from . import clean, entities, export, ner, read, segment, topics  # noqa: F401
 from .config import load_config, one_line, resolve, system_settings, first_line
 from .executors import loaded, make_executor
-from .manifest import Stats, model_hashes, package_versions, timings
+from .manifest import Stats, model_hashes, package_versions, resource_hashes, resource_paths, timings, unused_paths
 from .util import (UserError, atomic_writer, dumps_line, folder_lock, open_nofollow, sha256_file, sha256_text, shown,
                    write_json)
 
@@ -149,23 +149,41 @@ def timed(items: Iterable[Any], seconds: dict[str, float], stage: str) -> Iterat
         yield item
 
 
-def pipeline_key(config: Config) -> str:
-    """What the loaded stages depend on: the config less the input and where and how the run executes."""
+def pipeline_key(config: Config, resources: dict[str, str] | None = None) -> str:
+    """What the loaded stages depend on: the config less the input and where and how the run executes,
+    and the contents of the files the stages load (lexicon, model folders), so that a file changed in
+    place is a new key (``resources``: their hashes, computed here when not given)."""
     decisive = {name: dict(section) for name, section in config.items() if name != "reader"}
     for key in EXECUTION_KEYS:
         decisive["system"].pop(key, None)
     for key in ("input", "output"):
         decisive["paths"].pop(key, None)
+    decisive["resources"] = resource_hashes(resource_paths(config)) if resources is None else resources
     return sha256_text(json.dumps(decisive, sort_keys=True, default=str))
 
 
-def run_key(config: Config, inputs: list[dict[str, str]]) -> dict[str, str]:
-    """What decides the output bytes: the stages, the reader and the inputs."""
+def run_key(config: Config, inputs: list[dict[str, str]], resources: dict[str, str] | None = None) -> dict[str, Any]:
+    """What decides the output bytes: the stages, the files they load, the reader and the inputs."""
+    resources = resource_hashes(resource_paths(config)) if resources is None else resources
     return {
-        "pipeline_sha256": pipeline_key(config),
+        "pipeline_sha256": pipeline_key(config, resources),
         "reader_sha256": sha256_text(json.dumps(dict(config["reader"]), sort_keys=True, default=str)),
         "inputs_sha256": sha256_text(json.dumps(inputs)),
+        "resources": resources,
     }
+
+
+def key_difference(old: Any, new: dict[str, Any]) -> str:
+    """What differs between the run key of an interrupted run and this one, in words."""
+    if not isinstance(old, dict) or "resources" not in old or "resources" not in new:
+        return "another config or other inputs"
+    before, now = old["resources"] or {}, new["resources"]
+    changed = sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name))
+    if changed:
+        return f"other contents of {', '.join(changed)} (a file the run loads changed since)"
+    if old.get("inputs_sha256") != new.get("inputs_sha256"):
+        return "other inputs"
+    return "another config"
 
 
 class Checkpoint:
@@ -178,7 +196,7 @@ class Checkpoint:
     partial file is good. When the run ends the partial file becomes ``annotated.jsonl``.
     """
 
-    def __init__(self, out_dir: Path, key: dict[str, str], resume: bool) -> None:
+    def __init__(self, out_dir: Path, key: dict[str, Any], resume: bool) -> None:
         self.partial_path, self.journal_path = out_dir / PARTIAL, out_dir / JOURNAL
         self.done = {"documents": 0, "source_chars": 0, "bytes": 0}
         self.resumed = resume and (self.journal_path.is_file() or self.journal_path.is_symlink())  # a link: refused below
@@ -208,10 +226,11 @@ class Checkpoint:
             f.truncate(len(complete))
         return [json.loads(line) for line in complete.decode("utf-8").splitlines()]
 
-    def _read_journal(self, key: dict[str, str]) -> dict[str, int]:
+    def _read_journal(self, key: dict[str, Any]) -> dict[str, int]:
         lines = self._journal()
         if not lines or lines[0] != key:
-            raise UserError(f"{self.journal_path}: left by a run with another config or other inputs; run without --resume to start over")
+            raise UserError(f"{shown(self.journal_path)}: left by a run with {key_difference(lines[0] if lines else None, key)}; "
+                            "its finished part is not mixed with this one: run without --resume to start over")
         done = lines[-1] if len(lines) > 1 else self.done
         size = self.partial_path.stat().st_size if self.partial_path.is_file() else -1
         if size < done["bytes"]:
@@ -276,7 +295,9 @@ def _run_locked(config_path: str | Path, config: Config, settings: Any, out_dir:
     reader = resolve(config, "reader", config_path)
     files = reader.files()
     inputs = [{"file": f.as_posix(), "sha256": sha256_file(f)} for f in files]
-    checkpoint = Checkpoint(out_dir, run_key(config, inputs), resume)
+    resources = resource_paths(config, str(config_path))
+    hashes = resource_hashes(resources)
+    checkpoint = Checkpoint(out_dir, run_key(config, inputs, hashes), resume)
     stats, new = checkpoint.replay(), Stats()
     resumed = {"documents": stats.documents, "units": stats.units}
     seconds: dict[str, float] = defaultdict(float)
@@ -284,7 +305,7 @@ def _run_locked(config_path: str | Path, config: Config, settings: Any, out_dir:
     executor, n_shards, cpu_seconds = None, 0, 0.0
     try:
         factory = partial(Annotator, config, str(config_path))
-        executor = make_executor(settings.executor, pipeline_key(config), factory, settings.n_process, settings.scheduler)
+        executor = make_executor(settings.executor, pipeline_key(config, hashes), factory, settings.n_process, settings.scheduler)
         documents = islice(timed(reader(), seconds, "read"), checkpoint.done["documents"], None)
         for result in executor.map(shards(documents, settings.shard_chars)):
             for stage, secs in result.seconds.items():
@@ -314,7 +335,7 @@ def _run_locked(config_path: str | Path, config: Config, settings: Any, out_dir:
         "output_dir": out_dir.as_posix(),
         "output": {"annotated.jsonl": sha256_file(out_file)},
         "inputs": inputs,
-        "models": model_hashes(dict(config["paths"]), pkuseg=config["nlp"]["tokenizer"].get("segmenter") == "pkuseg"),
+        "models": model_hashes(config, config["nlp"]["tokenizer"].get("segmenter") == "pkuseg", resources),
         "versions": package_versions(),
         "seed": settings.seed,
         "executor": {"kind": settings.executor, "workers": executor.workers, "shard_chars": settings.shard_chars,
@@ -322,7 +343,9 @@ def _run_locked(config_path: str | Path, config: Config, settings: Any, out_dir:
         "resumed": resumed if checkpoint.resumed else None,
         "counts": stats.counts(),
         "skipped": reader.log.skipped,
-        "warnings": reader.log.warnings,
+        "warnings": [*({"input": f"[paths] {key}", "message": f"[paths] {key} = {shown(config['paths'][key])} is loaded by no "
+                        "component, so it did not run and is not in 'models'"} for key in unused_paths(config, resources)),
+                     *reader.log.warnings],
         # Stage seconds are summed over the workers (worker-seconds); startup and total are wall-clock.
         # Characters per second count only what this invocation annotated (not a resumed part).
         "timings": timings({"startup": executor.startup, "read": seconds.pop("read", 0.0), **seconds,

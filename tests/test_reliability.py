@@ -99,3 +99,84 @@ def test_09_a_link_planted_as_the_partial_file_is_not_followed(pages: Path, tmp_
         result = cli("run", CONFIG, "--output", str(out), "--paths.input", str(pages), "--resume", check=False)
         assert "symbolic link" in one_error_line(result)
         assert victim.read_text(encoding="utf-8") == "precious\n"
+
+
+# -- 2: --resume never mixes results made with files that changed in place -------------------------
+
+def test_02_resume_refuses_when_a_lexicon_file_changed_since_the_interruption(tmp_path: Path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(4):
+        for page in SEEDS:
+            shutil.copy(page, folder / f"{i}_{page.name}")
+    lexicon = tmp_path / "lexicon"
+    shutil.copytree(ROOT / "corpus" / "lexicon", lexicon)
+    out = tmp_path / "out"
+    args = [CONFIG, "--output", str(out), "--quiet", "--paths.input", str(folder), "--paths.lexicon", str(lexicon),
+            "--system.shard_chars", "3000"]
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", "run", *args], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    journal = out / "annotated.journal"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        if journal.is_file() and journal.read_text(encoding="utf-8").count("\n") >= 2:
+            break
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    partial = (out / "annotated.jsonl.partial").read_bytes()
+    entry = {"label": "PROGRAM", "canonical": "平安金华", "aliases": []}
+    with (lexicon / "program.jsonl").open("a", encoding="utf-8") as f:  # changed in place, same name
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    line = one_error_line(cli("run", *args, "--resume", check=False))
+    assert "other contents of lexicon" in line and "without --resume" in line
+    assert (out / "annotated.jsonl.partial").read_bytes() == partial and not (out / "annotated.jsonl").exists()
+
+
+def test_02_the_run_key_holds_the_contents_of_the_model_folders(tmp_path: Path):
+    from pipeline.config import load_config
+    from pipeline.run import run_key
+
+    topics = tmp_path / "topics"
+    shutil.copytree(ROOT / "models" / "topics", topics)
+    config = load_config(ROOT / CONFIG, {"components.topics.model": str(topics)})
+    before = run_key(config, [])
+    meta = json.loads((topics / "meta.json").read_text(encoding="utf-8"))
+    (topics / "meta.json").write_text(json.dumps({**meta, "note": "retrained"}), encoding="utf-8")
+    after = run_key(config, [])
+    assert before["resources"]["components.topics.model"] != after["resources"]["components.topics.model"]
+    assert before["pipeline_sha256"] != after["pipeline_sha256"]
+    assert before["resources"]["ner_model"] == after["resources"]["ner_model"]
+
+
+# -- 6: what the stages load exists, and the manifest hashes what was loaded ------------------------
+
+def test_06_an_empty_lexicon_folder_or_a_missing_model_path_is_refused(pages: Path, tmp_path: Path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    line = one_error_line(cli("run", CONFIG, "--output", str(tmp_path / "o1"), "--paths.input", str(pages),
+                              "--paths.lexicon", str(empty), check=False))
+    assert f"{empty}: lexicon folder holds no .jsonl files" in line
+    line = one_error_line(cli("run", CONFIG, "--output", str(tmp_path / "o2"), "--paths.input", str(pages),
+                              "--paths.topic_model", str(tmp_path / "nope"), check=False))
+    assert f"[paths] topic_model: {tmp_path / 'nope'} does not exist" in line
+    line = one_error_line(cli("run", CONFIG, "--output", str(tmp_path / "o3"), "--paths.input", str(pages),
+                              "--components.topics.model", str(tmp_path / "nope"), check=False))
+    assert f"[components.topics] model: {tmp_path / 'nope'} does not exist" in line
+
+
+def test_06_the_manifest_hashes_the_topic_model_that_ran(pages: Path, tmp_path: Path):
+    from pipeline.util import sha256_tree
+
+    topics = tmp_path / "topics"
+    shutil.copytree(ROOT / "models" / "topics", topics)
+    out = tmp_path / "out"
+    cli("run", CONFIG, "--output", str(out), "--quiet", "--paths.input", str(pages), "--components.topics.model", str(topics))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["models"]["components.topics.model"] == sha256_tree(topics)
+    assert "topic_model" not in manifest["models"]  # [paths] topic_model names a model that did not run
+    assert any("[paths] topic_model" in w["message"] for w in manifest["warnings"])
+    assert manifest["models"]["lexicon"] == sha256_tree(ROOT / "corpus" / "lexicon")
+    assert manifest["models"]["ner_model"] == sha256_tree(ROOT / "models" / "ner")
