@@ -180,3 +180,69 @@ def test_06_the_manifest_hashes_the_topic_model_that_ran(pages: Path, tmp_path: 
     assert any("[paths] topic_model" in w["message"] for w in manifest["warnings"])
     assert manifest["models"]["lexicon"] == sha256_tree(ROOT / "corpus" / "lexicon")
     assert manifest["models"]["ner_model"] == sha256_tree(ROOT / "models" / "ner")
+
+
+# -- 3, 7, 11: ids from the path below the input folder; .TXT pages; empty-looking pages; hostile names --
+
+FORGED = "evil\nskipped: everything is fine\x1b[2J\x1b]0;pwned\x07"
+
+
+@pytest.fixture(scope="module")
+def odd_folder_run(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    pages = tmp_path_factory.mktemp("odd-pages")
+    texts = {"a.txt": "金华市推进平安建设。\n", "sub/a.txt": "杭州市深化枫桥经验。\n", "other/a.txt": "宁波市推进法治建设。\n",
+             "UPPER.TXT": "温州市打造平安温州。\n", "dup.TXT": "台州市推进基层治理。\n", "dup.txt": "丽水市推进基层治理。\n",
+             "punct.txt": "。。……——！！\n**\n■ ■\n", "invisible.txt": "\u200b\u2060\ufeff\u00ad\n\u200b\n",
+             FORGED + ".txt": ""}
+    for name, text in texts.items():
+        (pages / name).parent.mkdir(parents=True, exist_ok=True)
+        (pages / name).write_text(text, encoding="utf-8")
+    out = tmp_path_factory.mktemp("odd-out")
+    result = cli("run", CONFIG, "--output", str(out), "--quiet", "--paths.input", str(pages), check=False)
+    return pages, out, result
+
+
+def test_03_pages_of_the_same_name_in_different_folders_get_different_ids(odd_folder_run):
+    pages, out, result = odd_folder_run
+    assert result.returncode == 3, result.stderr[-2000:]
+    records = read_jsonl(out / "annotated.jsonl")
+    ids = [r["id"] for r in records]
+    assert len(ids) == len(set(ids))
+    by_doc = {r["doc_id"]: r["text"] for r in records}
+    assert by_doc["a"].startswith("金华") and by_doc["sub/a"].startswith("杭州") and by_doc["other/a"].startswith("宁波")
+    assert all(r["id"].startswith(r["doc_id"] + ":") and r["id"].count(":") == 2 for r in records)
+    # a.TXT and a.txt would give one id: the second is skipped, naming the first.
+    assert by_doc["dup"].startswith("台州")
+    (line,) = [l for l in result.stderr.splitlines() if "dup.txt" in l]
+    assert line == f"skipped: {pages / 'dup.txt'}: its id 'dup' is that of {pages / 'dup.TXT'} (ids are the path without .txt); rename one of them"
+
+
+def test_03_an_explicit_jsonl_id_cannot_take_the_shape_of_generated_ids(tmp_path: Path):
+    source = tmp_path / "in.jsonl"
+    lines = [{"id": "x", "text": "金华市推进平安建设。"}, {"id": "x:a1:p1", "text": "杭州市深化枫桥经验。"},
+             {"id": "x%3Aa1%3Ap1", "text": "宁波市推进法治建设。"}]
+    source.write_text("".join(json.dumps(l, ensure_ascii=False) + "\n" for l in lines), encoding="utf-8")
+    cli("run", CONFIG, "--output", str(tmp_path / "out"), "--quiet", "--paths.input", str(source))
+    records = read_jsonl(tmp_path / "out" / "annotated.jsonl")
+    assert [r["id"] for r in records] == ["x:a1:p1", "x%3Aa1%3Ap1:a1:p1", "x%253Aa1%253Ap1:a1:p1"]
+
+
+def test_07_upper_case_txt_is_read_and_pages_without_letters_are_skipped(odd_folder_run):
+    pages, out, result = odd_folder_run
+    assert "UPPER" in {r["doc_id"] for r in read_jsonl(out / "annotated.jsonl")}
+    for name in ("punct.txt", "invisible.txt"):
+        (line,) = [l for l in result.stderr.splitlines() if name in l]
+        assert line == (f"skipped: {pages / name}: only punctuation, symbols or invisible characters (no letter or digit), "
+                        "nothing to annotate; remove it or fill it")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["documents"] == 5 and len(manifest["skipped"]) == 4
+
+
+def test_11_a_file_name_cannot_forge_a_line_or_reach_the_terminal(odd_folder_run):
+    pages, out, result = odd_folder_run
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    forged = [l for l in result.stderr.splitlines() if "everything is fine" in l]
+    assert forged == [f"skipped: {pages}/evil\\nskipped: everything is fine\\x1b[2J\\x1b]0;pwned\\x07.txt: empty, "
+                      "nothing to annotate; remove it or fill it"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert str(pages / (FORGED + ".txt")) in [s["input"] for s in manifest["skipped"]]  # the manifest keeps the real name
