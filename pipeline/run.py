@@ -269,6 +269,14 @@ class Checkpoint:
         self.partial.truncate(self.done["bytes"])
         self.partial.close()
 
+    def discard(self) -> None:
+        """Close and remove the partial file and the journal (a run that annotated nothing)."""
+        self.partial.close()
+        self.journal.close()
+        for path in (self.partial_path, self.journal_path):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
     def finish(self, target: Path) -> None:
         self.partial.close()
         self.journal.close()
@@ -325,8 +333,14 @@ def _run_locked(config_path: str | Path, config: Config, settings: Any, out_dir:
         if executor is not None:
             executor.close()
     out_file = out_dir / "annotated.jsonl"
-    checkpoint.finish(out_file)
     stats.merge(new)
+    if stats.units == 0:  # nothing to write: the previous output, if any, stays as it was
+        checkpoint.discard()
+        skipped = reader.log.skipped
+        why = f"every input was skipped ({len(skipped)}, listed above)" if skipped else "the input holds no paragraph to annotate"
+        raise UserError(f"{shown(reader.path)}: nothing to annotate: {why}; {shown(out_file)} was left as it was: "
+                        "fix the inputs and run again", notes=[f"skipped: {s['reason']}" for s in skipped])
+    checkpoint.finish(out_file)
     manifest = {
         "command": "run",
         "config_file": str(config_path),

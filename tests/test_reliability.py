@@ -246,3 +246,39 @@ def test_11_a_file_name_cannot_forge_a_line_or_reach_the_terminal(odd_folder_run
                       "nothing to annotate; remove it or fill it"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert str(pages / (FORGED + ".txt")) in [s["input"] for s in manifest["skipped"]]  # the manifest keeps the real name
+
+
+# -- 13: clear errors ------------------------------------------------------------------------------
+
+def test_13_an_input_where_everything_is_skipped_exits_2_and_keeps_the_previous_output(tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "annotated.jsonl").write_text("previous\n", encoding="utf-8")
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "unterminated\n{"id": "b"}\n', encoding="utf-8")
+    result = cli("run", CONFIG, "--output", str(out), "--paths.input", str(source), check=False)
+    line = one_error_line(result)
+    assert line.endswith(f"nothing to annotate: every input was skipped (2, listed above); {out / 'annotated.jsonl'} "
+                         "was left as it was: fix the inputs and run again")
+    assert [l for l in result.stderr.splitlines() if l.startswith("skipped: ")] == [
+        f"skipped: {source}:1: not valid JSON (Invalid control character at, column 34); fix or remove the line",
+        f"skipped: {source}:2: no field 'text'; each line must be {{\"id\": ..., \"text\": \"...\"}}"]
+    assert sorted(p.name for p in out.iterdir()) == ["annotated.jsonl"]
+    assert (out / "annotated.jsonl").read_text(encoding="utf-8") == "previous\n"
+
+
+@pytest.mark.parametrize("command, words", [("run", ["[system]"]), ("annotate", ["[nlp]"])])
+def test_13_help_keeps_the_config_section_names(command: str, words: list[str]):
+    result = cli(command, "--help", env={**os.environ, "COLUMNS": "200"})
+    for word in words:
+        assert word in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("option, value", [("--limit", "-5"), ("--diversity", "-1")])
+def test_13_select_with_a_negative_number_is_one_line(tmp_path: Path, option: str, value: str):
+    pool = tmp_path / "pool.txt"
+    pool.write_text("金华市推进平安建设。\n", encoding="utf-8")
+    line = one_error_line(cli("select", "--pool", str(pool), "--n", "2", "--output", str(tmp_path / "o.jsonl"),
+                              option, value, check=False))
+    assert f"{option} must be" in line and value in line
+    assert not (tmp_path / "o.jsonl").exists()

@@ -19,7 +19,7 @@ DEFAULT_CONFIG = Path("configs/default.cfg")
 def run_cli(
     ctx: typer.Context,
     config: Path = typer.Argument(..., help="Run config (.cfg), e.g. configs/default.cfg"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output folder (default: [system] output)"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output folder (default: \\[system] output)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar"),
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run in the output folder (same config and inputs)"),
 ) -> None:
@@ -51,7 +51,7 @@ def run_cli(
 def annotate_cli(
     in_file: Path = typer.Argument(..., help="JSONL of {\"id\": ..., \"text\": ...} lines of clean text"),
     out_file: Path = typer.Argument(..., help="Output JSONL: the same lines plus entities and cats"),
-    config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Run config whose [nlp] to use"),
+    config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="Run config whose \\[nlp] to use"),
 ) -> None:
     """Annotate already clean text: one output line per input line, in order (no layout repair)."""
     from ..run import annotate
