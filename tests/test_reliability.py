@@ -282,3 +282,13 @@ def test_13_select_with_a_negative_number_is_one_line(tmp_path: Path, option: st
                               option, value, check=False))
     assert f"{option} must be" in line and value in line
     assert not (tmp_path / "o.jsonl").exists()
+
+
+# -- 8: evaluate topics refuses data whose labels the model does not know ---------------------------
+
+def test_08_evaluate_topics_on_class_indices_without_class_txt_is_refused(tmp_path: Path):
+    data = tmp_path / "headlines.txt"
+    data.write_text("金华市公安局打击电信诈骗\t3\n杭州法院审结一批案件\t1\n", encoding="utf-8")
+    line = one_error_line(cli("evaluate", "topics", "--model", "models/topics", "--data", str(data), check=False))
+    assert f"{data}: none of its labels (1, 3) is a label of the model" in line
+    assert f"class names, one a line in index order, in {tmp_path / 'class.txt'}" in line
