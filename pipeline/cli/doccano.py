@@ -28,29 +28,14 @@ def _client(url: str, username: str, password: Optional[str]):
         password = _netrc_password(url, username)
     if not password:
         raise UserError("no doccano password: set DOCCANO_PASSWORD, give the server a line in your netrc file, or pass --password")
-    return DoccanoClient(Credentials(url, username, password))
+    return DoccanoClient(Credentials(url, username, password), warn=lambda message: typer.echo(f"warning: {message}", err=True))
 
 
 def _netrc_password(url: str, username: str) -> Optional[str]:
     """The password of ``username`` at ``url``'s host from the netrc file ($NETRC or ~/.netrc), as curl reads it."""
-    import netrc
-    import os
-    from urllib.parse import urlsplit
+    from ..doccano.client import netrc_password
 
-    from ..util import UserError
-
-    file = os.environ.get("NETRC") or os.path.expanduser("~/.netrc")
-    try:
-        # None for ~/.netrc: then netrc also refuses a file that others can read or that is not ours
-        entry = netrc.netrc(os.environ.get("NETRC")).authenticators(urlsplit(url).hostname or "")
-    except FileNotFoundError:
-        return None
-    except netrc.NetrcParseError as error:  # its message may quote a token of the file: leave it out
-        if error.msg.startswith("~/.netrc"):  # not ours, or readable by others
-            raise UserError(f"{file}: {error.msg.removeprefix('~/.netrc ')}; fix it (chmod 600 {file})") from None
-        raise UserError(f"{file}: line {error.lineno}: not a valid netrc file; fix that line") from None
-    login, _, password = entry or (None, None, None)
-    return password if password and login in (None, "", username) else None
+    return netrc_password(url, username)
 
 
 @doccano_app.command("push")
