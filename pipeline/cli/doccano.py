@@ -55,6 +55,9 @@ def push_cli(
     made = "created" if report.created else "existing"
     typer.echo(f"{report.uploaded} unit(s) pushed to {made} project {project!r} (id {report.project_id}); "
                f"{report.skipped} already there, skipped")
+    typer.echo(f"annotate from the project's Dataset page: {report.dataset_url}")
+    typer.echo("  there, click a unit's Annotate button; doccano 1.8.4's Start Annotation button shows an empty page "
+               "in Chromium-based browsers")
 
 
 @doccano_app.command("pull")
@@ -77,6 +80,9 @@ def pull_cli(
     if report.changed_texts:
         typer.echo(f"warning: {len(report.changed_texts)} unit(s) left out because their text changed in doccano: "
                    + ", ".join(report.changed_texts), err=True)
+    if report.duplicates:
+        typer.echo(f"warning: {len(report.duplicates)} unit(s) are in the project more than once (two pushes at once?): "
+                   f"kept the first example of each; delete the others in doccano: " + ", ".join(report.duplicates), err=True)
     if report.not_pushed:
         typer.echo(f"note: {report.not_pushed} example(s) in the project were not pushed by the pipeline, ignored",
                    err=True)
