@@ -2,8 +2,8 @@
 JSONL in the project (input pages, gold, stand-off, lexicon, pools, topic data, reports, doccano).
 
 A bad line is one line naming the file and the line: ``FILE:N: not valid JSON (...); fix or remove
-the line``. Lines are split on ``\\n`` only (``str.splitlines`` would also cut a text at U+2028 and
-the like), and blank lines are skipped.
+the line``, with the file name escaped as ``util.shown`` does. Lines are split on ``\\n`` only
+(``str.splitlines`` would also cut a text at U+2028 and the like), and blank lines are skipped.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, Iterable, Iterator
 
 import srsly
 
-from .util import UserError
+from .util import UserError, shown
 
 
 def loads(line: str | bytes, where: str) -> Any:
@@ -32,7 +32,7 @@ def loads_object(line: str | bytes, where: str) -> dict[str, Any]:
 
 
 def parse_lines(lines: Iterable[str], name: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line number, record)`` of every non-blank line of ``lines`` (the lines of ``name``)."""
+    """``(line number, record)`` of every non-blank line of ``lines`` (the lines of ``name``, as messages show it)."""
     for number, line in enumerate(lines, start=1):
         if line.strip():
             yield number, loads_object(line, f"{name}:{number}")
@@ -45,9 +45,9 @@ def read_jsonl(path: str | Path, *, missing: str | None = None) -> Iterator[tupl
     prefixed with the path); without it, ``FILE: no such file``."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"{path}: {missing or 'no such file'}")
+        raise UserError(f"{shown(path)}: {missing or 'no such file'}")
     with path.open(encoding="utf-8", newline="\n") as handle:
-        yield from parse_lines(handle, str(path))
+        yield from parse_lines(handle, shown(path))
 
 
 def records(path: str | Path, *, missing: str | None = None) -> list[dict[str, Any]]:
