@@ -7,6 +7,7 @@ the line``, with the file name escaped as ``util.shown`` does. Lines are split o
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -16,11 +17,22 @@ from .util import UserError, shown
 
 
 def loads(line: str | bytes, where: str) -> Any:
-    """One JSON value; ``UserError`` naming ``where`` (``FILE:N``) when the line is not JSON."""
+    """One JSON value; ``UserError`` naming ``where`` (``FILE:N``) when the line is not JSON.
+
+    srsly's parser (ujson) refuses integers beyond 64 bits, which are valid JSON (an id such as
+    ``-9223372036854775809``): a line it refuses is read again by the standard library's (which is told
+    to refuse ``NaN`` and ``Infinity``, as srsly does), and only a line that both refuse is not JSON."""
     try:
         return srsly.json_loads(line)
     except ValueError as error:
-        raise UserError(f"{where}: not valid JSON ({error}); fix or remove the line") from None
+        try:
+            return json.loads(line, parse_constant=_not_json)
+        except ValueError:
+            raise UserError(f"{where}: not valid JSON ({error}); fix or remove the line") from None
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def loads_object(line: str | bytes, where: str) -> dict[str, Any]:

@@ -23,6 +23,15 @@ def test_records_come_with_their_line_numbers(tmp_path: Path) -> None:
     assert list(jsonl.read_jsonl(path)) == [(1, {"id": 1}), (4, {"text": "甲\u2028乙"})]
 
 
+def test_integers_beyond_64_bits_are_read_and_nan_is_not(tmp_path: Path) -> None:
+    """srsly's parser refuses them; they are valid JSON (an id of a JSONL input may be one)."""
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": -9223372036854775809}\n{"id": 18446744073709551616}\n', encoding="utf-8")
+    assert jsonl.records(path) == [{"id": -9223372036854775809}, {"id": 18446744073709551616}]
+    with pytest.raises(UserError, match=r":1: not valid JSON"):
+        jsonl.loads('{"x": NaN}', f"{path}:1")
+
+
 @pytest.mark.parametrize("line, reason", [
     ('{"id": 2, "text": "abc"', "not valid JSON"),
     ("[1, 2]", "not a JSON object"),
