@@ -41,6 +41,7 @@ def pages(tmp_path: Path) -> Path:
 
 # -- 1: one run at a time holds an output folder ---------------------------------------------------
 
+@pytest.mark.slow  # runs the whole pipeline over many pages
 def test_01_a_second_run_into_the_same_folder_is_refused_while_the_first_holds_it(tmp_path: Path):
     folder = tmp_path / "many"
     folder.mkdir()
@@ -65,6 +66,7 @@ def test_01_a_second_run_into_the_same_folder_is_refused_while_the_first_holds_i
     assert not (out / LOCK_FILE).exists()
 
 
+@pytest.mark.slow  # runs the whole pipeline
 def test_01_a_lock_held_by_a_live_process_is_refused_and_a_stale_one_taken_over(pages: Path, tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()
@@ -80,6 +82,7 @@ def test_01_a_lock_held_by_a_live_process_is_refused_and_a_stale_one_taken_over(
 
 # -- 9: a symbolic link planted in the output folder is never written through ----------------------
 
+@pytest.mark.slow  # runs the whole pipeline
 def test_09_a_link_planted_as_the_partial_file_is_not_followed(pages: Path, tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()
@@ -104,6 +107,7 @@ def test_09_a_link_planted_as_the_partial_file_is_not_followed(pages: Path, tmp_
 
 # -- 2: --resume never mixes results made with files that changed in place -------------------------
 
+@pytest.mark.slow  # runs the whole pipeline over many pages
 def test_02_resume_refuses_when_a_lexicon_file_changed_since_the_interruption(tmp_path: Path):
     folder = tmp_path / "many"
     folder.mkdir()
@@ -168,6 +172,7 @@ def test_06_an_empty_lexicon_folder_or_a_missing_model_path_is_refused(pages: Pa
     assert f"[components.topics] model: {tmp_path / 'nope'} does not exist" in line
 
 
+@pytest.mark.slow  # runs the whole pipeline
 def test_06_the_manifest_hashes_the_topic_model_that_ran(pages: Path, tmp_path: Path):
     from pipeline.util import sha256_tree
 
@@ -218,6 +223,7 @@ def test_03_pages_of_the_same_name_in_different_folders_get_different_ids(odd_fo
     assert line == f"skipped: {pages / 'dup.txt'}: its id 'dup' is that of {pages / 'dup.TXT'} (ids are the path without .txt); rename one of them"
 
 
+@pytest.mark.slow  # runs the whole pipeline
 def test_03_an_explicit_jsonl_id_cannot_take_the_shape_of_generated_ids(tmp_path: Path):
     source = tmp_path / "in.jsonl"
     lines = [{"id": "x", "text": "金华市推进平安建设。"}, {"id": "x:a1:p1", "text": "杭州市深化枫桥经验。"},
@@ -251,6 +257,7 @@ def test_11_a_file_name_cannot_forge_a_line_or_reach_the_terminal(odd_folder_run
 
 # -- 13: clear errors ------------------------------------------------------------------------------
 
+@pytest.mark.slow  # runs the pipeline through the CLI (it loads every stage)
 def test_13_an_input_where_everything_is_skipped_exits_2_and_keeps_the_previous_output(tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()
@@ -287,6 +294,7 @@ def test_13_select_with_a_negative_number_is_one_line(tmp_path: Path, option: st
 
 # -- 8: evaluate topics refuses data whose labels the model does not know ---------------------------
 
+@pytest.mark.slow  # loads pkuseg and the topic model
 def test_08_evaluate_topics_on_class_indices_without_class_txt_is_refused(tmp_path: Path):
     data = tmp_path / "headlines.txt"
     data.write_text("金华市公安局打击电信诈骗\t3\n杭州法院审结一批案件\t1\n", encoding="utf-8")
