@@ -147,4 +147,5 @@ def test_a_run_config_loads_in_a_fresh_interpreter_through_entry_points() -> Non
         "doc = nlp('坚持和发展新时代枫桥经验。')\n"
         "print(nlp.pipe_names, [(e.text, e.ent_id_) for e in doc.ents], bool(doc.cats), type(stages['reader']).__name__)\n"
     )
-    assert out.strip() == "['governance_lexicon', 'governance_ner', 'topics'] [('新时代枫桥经验', '枫桥经验')] True DocumentReader"
+    assert out.strip() == ("['governance_lexicon', 'governance_rules', 'governance_ner', 'topics'] [('新时代枫桥经验', '枫桥经验')] "
+                           "True DocumentReader")
