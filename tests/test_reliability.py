@@ -234,6 +234,16 @@ def test_03_an_explicit_jsonl_id_cannot_take_the_shape_of_generated_ids(tmp_path
     assert [r["id"] for r in records] == ["x:a1:p1", "x%3Aa1%3Ap1:a1:p1", "x%253Aa1%253Ap1:a1:p1"]
 
 
+def test_03_the_python_api_gives_ids_as_the_reader_does():
+    from pipeline.api import _documents
+    from pipeline.util import UserError
+
+    docs = list(_documents(["金华市推进平安建设。", {"id": "x:a1:p1", "text": "杭州市深化枫桥经验。"}, {"id": 7, "text": "宁波"}]))
+    assert [(d["doc_id"], d["path"]) for d in docs] == [("text-1", "text-1"), ("x%3Aa1%3Ap1", "x:a1:p1"), ("7", "7")]
+    with pytest.raises(UserError, match=r"^page 2: its id 'text-1' is that of page 1; ids must be unique$"):
+        list(_documents(["金华", {"id": "text-1", "text": "杭州"}]))
+
+
 def test_07_upper_case_txt_is_read_and_pages_without_letters_are_skipped(odd_folder_run):
     pages, out, result = odd_folder_run
     assert "UPPER" in {r["doc_id"] for r in read_jsonl(out / "annotated.jsonl")}
