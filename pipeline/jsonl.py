@@ -1,5 +1,11 @@
-"""Reading JSONL: one parser (srsly's JSON) and one wording for a bad line, used by every reader of
-JSONL in the project (input pages, gold, stand-off, lexicon, pools, topic data, reports, doccano).
+"""Reading JSONL: one parser (the standard library's ``json``) and one wording for a bad line, used by
+every reader of JSONL in the project (input pages, gold, stand-off, lexicon, pools, topic data,
+reports, doccano).
+
+The parser reads every number exactly: srsly's (ujson) rounds floats (``0.8765432101234567`` comes
+back ``0.876543210123456``, so a pushed ``cat_scores`` came back from doccano changed) and refuses
+integers beyond 64 bits, which are valid JSON. ``NaN`` and ``Infinity``, which ``json`` would take,
+are refused: they are not JSON.
 
 A bad line is one line naming the file and the line: ``FILE:N: not valid JSON (...); fix or remove
 the line``, with the file name escaped as ``util.shown`` does. Lines are split on ``\\n`` only
@@ -11,24 +17,17 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-import srsly
-
 from .util import UserError, shown
 
 
 def loads(line: str | bytes, where: str) -> Any:
-    """One JSON value; ``UserError`` naming ``where`` (``FILE:N``) when the line is not JSON.
-
-    srsly's parser (ujson) refuses integers beyond 64 bits, which are valid JSON (an id such as
-    ``-9223372036854775809``): a line it refuses is read again by the standard library's (which is told
-    to refuse ``NaN`` and ``Infinity``, as srsly does), and only a line that both refuse is not JSON."""
+    """One JSON value; ``UserError`` naming ``where`` (``FILE:N``) when the line is not JSON."""
     try:
-        return srsly.json_loads(line)
-    except ValueError as error:
-        try:
-            return json.loads(line, parse_constant=_not_json)
-        except ValueError:
-            raise UserError(f"{where}: not valid JSON ({error}); fix or remove the line") from None
+        return json.loads(line, parse_constant=_not_json)
+    except json.JSONDecodeError as error:
+        raise UserError(f"{where}: not valid JSON ({error.msg}, column {error.colno}); fix or remove the line") from None
+    except ValueError as error:  # NaN or Infinity; bytes that are not UTF-8
+        raise UserError(f"{where}: not valid JSON ({error}); fix or remove the line") from None
 
 
 def _not_json(constant: str) -> Any:

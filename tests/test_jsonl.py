@@ -23,13 +23,17 @@ def test_records_come_with_their_line_numbers(tmp_path: Path) -> None:
     assert list(jsonl.read_jsonl(path)) == [(1, {"id": 1}), (4, {"text": "甲\u2028乙"})]
 
 
-def test_integers_beyond_64_bits_are_read_and_nan_is_not(tmp_path: Path) -> None:
-    """srsly's parser refuses them; they are valid JSON (an id of a JSONL input may be one)."""
+def test_numbers_are_read_exactly_and_nan_is_not_json(tmp_path: Path) -> None:
+    """Floats come back as written (srsly's parser rounded them: a pushed cat_scores changed on its way
+    back from doccano), integers beyond 64 bits are read (an id of a JSONL input may be one)."""
     path = tmp_path / "a.jsonl"
-    path.write_text('{"id": -9223372036854775809}\n{"id": 18446744073709551616}\n', encoding="utf-8")
-    assert jsonl.records(path) == [{"id": -9223372036854775809}, {"id": 18446744073709551616}]
-    with pytest.raises(UserError, match=r":1: not valid JSON"):
-        jsonl.loads('{"x": NaN}', f"{path}:1")
+    path.write_text('{"id": -9223372036854775809, "p": 0.8765432101234567}\n{"id": 18446744073709551616, "p": 0.0034}\n',
+                    encoding="utf-8")
+    assert jsonl.records(path) == [{"id": -9223372036854775809, "p": 0.8765432101234567},
+                                   {"id": 18446744073709551616, "p": 0.0034}]
+    for bad in ('{"x": NaN}', '{"x": -Infinity}'):
+        with pytest.raises(UserError, match=r"^f:1: not valid JSON \(.*is not JSON\); fix or remove the line$"):
+            jsonl.loads(bad, "f:1")
 
 
 @pytest.mark.parametrize("line, reason", [
