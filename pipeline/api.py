@@ -25,7 +25,8 @@ from .config import load_config
 from .nlp import load_nlp
 from .paths import DEFAULT_CONFIG
 from .orchestrator import load_stages, run
-from .util import UserError, sha256_text
+from .read import escape_id
+from .util import UserError, sha256_text, shown
 
 __all__ = ["annotate", "load", "run"]
 
@@ -52,11 +53,17 @@ def annotate(texts: Iterable[str | dict[str, Any]], config: str | Path = DEFAULT
 
 
 def _documents(texts: Iterable[str | dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Pages as the documents the reader would give (``pipeline/read.py``)."""
+    """Pages as the documents the reader would give (``pipeline/read.py``): document ids escaped as the
+    reader escapes them (no id takes the shape of another page's unit ids) and unique."""
+    seen: dict[str, int] = {}
     for n, page in enumerate(texts, start=1):
         record = {"id": f"text-{n}", "text": page} if isinstance(page, str) else page
         if not isinstance(record.get("text"), str):
             raise UserError(f"page {n}: give a string or a dict with a string 'text'")
-        doc_id = str(record.get("id", f"text-{n}"))
-        yield {"doc_id": doc_id, "path": doc_id, "sha256": sha256_text(record["text"]), "encoding": "utf-8",
+        name = str(record.get("id", f"text-{n}"))
+        doc_id = escape_id(name)
+        if doc_id in seen:
+            raise UserError(f"page {n}: its id {shown(name)!r} is that of page {seen[doc_id]}; ids must be unique")
+        seen[doc_id] = n
+        yield {"doc_id": doc_id, "path": name, "sha256": sha256_text(record["text"]), "encoding": "utf-8",
                "text": record["text"]}

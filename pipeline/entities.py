@@ -35,6 +35,9 @@ def load_lexicon(path: str | Path) -> list[LexiconEntry]:
     if not path.exists():
         raise UserError(f"{path}: lexicon not found; set [paths] lexicon to the folder of lexicon .jsonl files")
     files = [path] if path.is_file() else sorted(path.glob("*.jsonl"))
+    if not files:
+        raise UserError(f"{path}: lexicon folder holds no .jsonl files; point [paths] lexicon at the lexicon folder "
+                        "(corpus/lexicon)")
     entries: list[LexiconEntry] = []
     for file in files:
         for n, record in jsonl.read_jsonl(file):
@@ -45,6 +48,9 @@ def load_lexicon(path: str | Path) -> list[LexiconEntry]:
             if not isinstance(canonical, str) or not canonical or not isinstance(aliases, list):
                 raise UserError(f"{where}: needs a non-empty 'canonical' string and an 'aliases' list")
             entries.append(LexiconEntry(label, canonical, tuple(a for a in aliases if a)))
+    if not entries:
+        raise UserError(f"{path}: the lexicon has no entries; fill it, or point [paths] lexicon at the lexicon folder "
+                        "(corpus/lexicon)")
     return entries
 
 

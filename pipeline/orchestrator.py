@@ -8,6 +8,7 @@ bytes. Finished shards are checkpointed (``Checkpoint``) so that ``--resume`` co
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -27,10 +28,11 @@ from tqdm import tqdm
 from . import export, jsonl, read
 from .config import load_config, resolve, system_settings
 from .executors import loaded, make_executor
-from .manifest import Stats, model_hashes, package_versions, timings
+from .manifest import Stats, model_hashes, package_versions, resource_hashes, resource_paths, timings, unused_paths
 from .nlp import build_nlp
 from .topics.components import doc_topics
-from .util import UserError, atomic_writer, dumps_line, sha256_file, sha256_text, write_json
+from .util import (UserError, atomic_writer, dumps_line, folder_lock, open_nofollow, sha256_file, sha256_text, shown,
+                   write_json)
 
 PARTIAL = "annotated.jsonl.partial"
 JOURNAL = "annotated.journal"
@@ -133,23 +135,41 @@ def timed(items: Iterable[Any], seconds: dict[str, float], stage: str) -> Iterat
         yield item
 
 
-def pipeline_key(config: Config) -> str:
-    """What the loaded stages depend on: the config less the input and where and how the run executes."""
+def pipeline_key(config: Config, resources: dict[str, str] | None = None) -> str:
+    """What the loaded stages depend on: the config less the input and where and how the run executes,
+    and the contents of the files the stages load (lexicon, model folders), so that a file changed in
+    place is a new key (``resources``: their hashes, computed here when not given)."""
     decisive = {name: dict(section) for name, section in config.items() if name != "reader"}
     for key in EXECUTION_KEYS:
         decisive["system"].pop(key, None)
     for key in ("input", "output"):
         decisive["paths"].pop(key, None)
+    decisive["resources"] = resource_hashes(resource_paths(config)) if resources is None else resources
     return sha256_text(json.dumps(decisive, sort_keys=True, default=str))
 
 
-def run_key(config: Config, inputs: list[dict[str, str]]) -> dict[str, str]:
-    """What decides the output bytes: the stages, the reader and the inputs."""
+def run_key(config: Config, inputs: list[dict[str, str]], resources: dict[str, str] | None = None) -> dict[str, Any]:
+    """What decides the output bytes: the stages, the files they load, the reader and the inputs."""
+    resources = resource_hashes(resource_paths(config)) if resources is None else resources
     return {
-        "pipeline_sha256": pipeline_key(config),
+        "pipeline_sha256": pipeline_key(config, resources),
         "reader_sha256": sha256_text(json.dumps(dict(config["reader"]), sort_keys=True, default=str)),
         "inputs_sha256": sha256_text(json.dumps(inputs)),
+        "resources": resources,
     }
+
+
+def key_difference(old: Any, new: dict[str, Any]) -> str:
+    """What differs between the run key of an interrupted run and this one, in words."""
+    if not isinstance(old, dict) or "resources" not in old or "resources" not in new:
+        return "another config or other inputs"
+    before, now = old["resources"] or {}, new["resources"]
+    changed = sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name))
+    if changed:
+        return f"other contents of {', '.join(changed)} (a file the run loads changed since)"
+    if old.get("inputs_sha256") != new.get("inputs_sha256"):
+        return "other inputs"
+    return "another config"
 
 
 class Checkpoint:
@@ -162,32 +182,41 @@ class Checkpoint:
     partial file is good. When the run ends the partial file becomes ``annotated.jsonl``.
     """
 
-    def __init__(self, out_dir: Path, key: dict[str, str], resume: bool) -> None:
+    def __init__(self, out_dir: Path, key: dict[str, Any], resume: bool) -> None:
         self.partial_path, self.journal_path = out_dir / PARTIAL, out_dir / JOURNAL
         self.done = {"documents": 0, "source_chars": 0, "bytes": 0}
-        self.resumed = resume and self.journal_path.is_file()
+        self.resumed = resume and (self.journal_path.is_file() or self.journal_path.is_symlink())  # a link: refused below
         if self.resumed:
+            if self.partial_path.is_symlink():
+                os.close(open_nofollow(self.partial_path, os.O_RDWR))  # raises: a link is never written through
             self.done = self._read_journal(key)
+            fd = open_nofollow(self.partial_path, os.O_RDWR)
         else:
             with atomic_writer(self.journal_path) as f:
                 f.write(json.dumps(key) + "\n")
-            self.partial_path.write_bytes(b"")
-        self.partial = open(self.partial_path, "r+b")
+            # A file (or a link someone planted) left under the partial name is removed, never written
+            # through: the new one is created exclusively, so a link planted in between fails too.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.partial_path)
+            fd = open_nofollow(self.partial_path, os.O_RDWR | os.O_CREAT | os.O_EXCL)
+        self.partial = os.fdopen(fd, "r+b")
         self.partial.truncate(self.done["bytes"])
         self.partial.seek(self.done["bytes"])
-        self.journal = open(self.journal_path, "a", encoding="utf-8")
+        self.journal = os.fdopen(open_nofollow(self.journal_path, os.O_WRONLY | os.O_APPEND), "a", encoding="utf-8")
 
     def _journal(self) -> list[dict[str, Any]]:
         """The journal's complete lines (a line cut short by a crash is dropped from the file too)."""
-        data = self.journal_path.read_bytes()
-        complete = data[: data.rfind(b"\n") + 1]
-        os.truncate(self.journal_path, len(complete))
-        return [record for _, record in jsonl.parse_lines(complete.decode("utf-8").split("\n"), str(self.journal_path))]
+        with os.fdopen(open_nofollow(self.journal_path, os.O_RDWR), "r+b") as f:
+            data = f.read()
+            complete = data[: data.rfind(b"\n") + 1]
+            f.truncate(len(complete))
+        return [json.loads(line) for line in complete.decode("utf-8").splitlines()]
 
-    def _read_journal(self, key: dict[str, str]) -> dict[str, int]:
+    def _read_journal(self, key: dict[str, Any]) -> dict[str, int]:
         lines = self._journal()
         if not lines or lines[0] != key:
-            raise UserError(f"{self.journal_path}: left by a run with another config or other inputs; run without --resume to start over")
+            raise UserError(f"{shown(self.journal_path)}: left by a run with {key_difference(lines[0] if lines else None, key)}; "
+                            "its finished part is not mixed with this one: run without --resume to start over")
         done = lines[-1] if len(lines) > 1 else self.done
         size = self.partial_path.stat().st_size if self.partial_path.is_file() else -1
         if size < done["bytes"]:
@@ -226,6 +255,14 @@ class Checkpoint:
         self.partial.truncate(self.done["bytes"])
         self.partial.close()
 
+    def discard(self) -> None:
+        """Close and remove the partial file and the journal (a run that annotated nothing)."""
+        self.partial.close()
+        self.journal.close()
+        for path in (self.partial_path, self.journal_path):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+
     def finish(self, target: Path) -> None:
         self.partial.close()
         self.journal.close()
@@ -243,10 +280,18 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
     settings = system_settings(config, config_path)
     out_dir = Path(output or settings.output)
     out_dir.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out_dir):  # one run at a time writes into a folder (its partial file, journal, outputs)
+        return _run_locked(config_path, config, settings, out_dir, quiet=quiet, resume=resume, start=start)
+
+
+def _run_locked(config_path: str | Path, config: Config, settings: Any, out_dir: Path, *, quiet: bool, resume: bool,
+                start: float) -> dict[str, Any]:
     reader = resolve(config, "reader", config_path)
     files = reader.files()
     inputs = [{"file": f.as_posix(), "sha256": sha256_file(f)} for f in files]
-    checkpoint = Checkpoint(out_dir, run_key(config, inputs), resume)
+    resources = resource_paths(config, str(config_path))
+    hashes = resource_hashes(resources)
+    checkpoint = Checkpoint(out_dir, run_key(config, inputs, hashes), resume)
     stats, new = checkpoint.replay(), Stats()
     resumed = {"documents": stats.documents, "units": stats.units}
     seconds: dict[str, float] = defaultdict(float)
@@ -254,7 +299,7 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
     executor, n_shards, cpu_seconds = None, 0, 0.0
     try:
         factory = partial(Annotator, config, str(config_path))
-        executor = make_executor(settings.executor, pipeline_key(config), factory, settings.n_process, settings.scheduler)
+        executor = make_executor(settings.executor, pipeline_key(config, hashes), factory, settings.n_process, settings.scheduler)
         documents = islice(timed(reader(), seconds, "read"), checkpoint.done["documents"], None)
         for result in executor.map(shards(documents, settings.shard_chars)):
             for stage, secs in result.seconds.items():
@@ -274,8 +319,14 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
         if executor is not None:
             executor.close()
     out_file = out_dir / "annotated.jsonl"
-    checkpoint.finish(out_file)
     stats.merge(new)
+    if stats.units == 0:  # nothing to write: the previous output, if any, stays as it was
+        checkpoint.discard()
+        skipped = reader.log.skipped
+        why = f"every input was skipped ({len(skipped)}, listed above)" if skipped else "the input holds no paragraph to annotate"
+        raise UserError(f"{shown(reader.path)}: nothing to annotate: {why}; {shown(out_file)} was left as it was: "
+                        "fix the inputs and run again", notes=[f"skipped: {s['reason']}" for s in skipped])
+    checkpoint.finish(out_file)
     manifest = {
         "command": "run",
         "config_file": str(config_path),
@@ -284,7 +335,7 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
         "output_dir": out_dir.as_posix(),
         "output": {"annotated.jsonl": sha256_file(out_file)},
         "inputs": inputs,
-        "models": model_hashes(dict(config["paths"]), pkuseg=config["nlp"]["tokenizer"].get("segmenter") == "pkuseg"),
+        "models": model_hashes(config, config["nlp"]["tokenizer"].get("segmenter") == "pkuseg", resources),
         "versions": package_versions(),
         "seed": settings.seed,
         "executor": {"kind": settings.executor, "workers": executor.workers, "shard_chars": settings.shard_chars,
@@ -292,7 +343,9 @@ def run(config_path: str | Path, output: str | Path | None = None, overrides: di
         "resumed": resumed if checkpoint.resumed else None,
         "counts": stats.counts(),
         "skipped": reader.log.skipped,
-        "warnings": reader.log.warnings,
+        "warnings": [*({"input": f"[paths] {key}", "message": f"[paths] {key} = {shown(config['paths'][key])} is loaded by no "
+                        "component, so it did not run and is not in 'models'"} for key in unused_paths(config, resources)),
+                     *reader.log.warnings],
         # Stage seconds are summed over the workers (worker-seconds); startup and total are wall-clock.
         # Characters per second count only what this invocation annotated (not a resumed part).
         "timings": timings({"startup": executor.startup, "read": seconds.pop("read", 0.0), **seconds,

@@ -19,12 +19,15 @@ from typing import Any, Iterator
 from spacy.util import registry
 
 from . import jsonl
-from .util import UserError, sha256_bytes
+from .util import UserError, sha256_bytes, shown
 
 MAX_CONTROL_RATIO = 0.01
 # spaCy's own nlp.max_length: a longer text is refused by the tokenizer (error E088).
 MAX_LINE_CHARS = 1_000_000
 SUFFIXES = (".txt", ".jsonl")
+# Generated unit ids are DOC:aN:pM (DOC:aN for articles); a document id never holds the separator, so no
+# explicit id (a JSONL "id", a file name) can take the shape of another document's unit ids.
+ID_SEPARATOR = ":"
 
 
 @dataclass
@@ -80,10 +83,31 @@ def _control_ratio(text: str) -> float:
     return controls / len(text)
 
 
+def escape_id(name: str) -> str:
+    """A document id that holds no id separator: ``%`` and ``:`` written as ``%25`` and ``%3A`` (one-to-one,
+    and ids without them, such as every seed page's, stay as they are)."""
+    return name.replace("%", "%25").replace(ID_SEPARATOR, "%3A")
+
+
+def path_id(path: Path, root: Path) -> str:
+    """The document id of a page: its path below the input folder without the ``.txt`` suffix (``sub/a``
+    for ``sub/a.txt``; ``a`` for a page at the top or a single page given alone), escaped."""
+    relative = path.relative_to(root) if root.is_dir() else Path(path.name)
+    return escape_id(relative.with_suffix("").as_posix())
+
+
+def _has_content(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit (of any script): something to annotate."""
+    return any(unicodedata.category(c)[0] in "LN" for c in text)
+
+
 def check_text(text: str, name: str, max_line_chars: int = MAX_LINE_CHARS) -> None:
     """``UserError`` if ``text`` has nothing to annotate or a line longer than ``max_line_chars``."""
     if not text.strip():
         raise UserError(f"{name}: {'empty' if not text else 'only white space'}, nothing to annotate; remove it or fill it")
+    if not _has_content(text):
+        raise UserError(f"{name}: only punctuation, symbols or invisible characters (no letter or digit), nothing to "
+                        "annotate; remove it or fill it")
     if len(text) <= max_line_chars:
         return
     for number, line in enumerate(text.splitlines(), start=1):  # the lines the cleaner will see
@@ -97,31 +121,41 @@ def check_text(text: str, name: str, max_line_chars: int = MAX_LINE_CHARS) -> No
 def list_inputs(path: Path) -> list[Path]:
     """The input files: a JSONL file, one ``.txt`` file, or the ``.txt`` files below a folder."""
     if not path.exists():
-        raise UserError(f"{path}: input path does not exist; check [paths] input in the config or the path you gave")
+        raise UserError(f"{shown(path)}: input path does not exist; check [paths] input in the config or the path you gave")
     if path.is_file():
-        if path.suffix not in SUFFIXES:
-            raise UserError(f"{path}: neither a .txt page nor a .jsonl file; rename it or give a folder of .txt pages")
+        if path.suffix.lower() not in SUFFIXES:
+            raise UserError(f"{shown(path)}: neither a .txt page nor a .jsonl file; rename it or give a folder of .txt pages")
         return [path]
-    files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+    # .txt in any case (.TXT from some systems); sorted by path, so the order does not depend on the file system
+    files = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".txt" and p.is_file())
     if not files:
-        raise UserError(f"{path}: folder has no .txt files; point [paths] input at a folder of .txt pages or a .jsonl file")
+        raise UserError(f"{shown(path)}: folder has no .txt files; point [paths] input at a folder of .txt pages or a .jsonl file")
     return files
 
 
-def _read_text_file(path: Path, log: ReadLog, max_line_chars: int) -> Iterator[dict[str, Any]]:
+def _read_text_file(path: Path, log: ReadLog, max_line_chars: int, root: Path | None = None,
+                    seen: dict[str, Path] | None = None) -> Iterator[dict[str, Any]]:
+    name = shown(path)
+    doc = path_id(path, root or path)
+    if seen is not None and doc in seen:
+        log.skip(str(path), f"{name}: its id '{shown(doc)}' is that of {shown(seen[doc])} (ids are the path without "
+                            ".txt); rename one of them")
+        return
     try:
         data = path.read_bytes()
-        text, encoding, warning = decode(data, str(path))
-        check_text(text, str(path), max_line_chars)
+        text, encoding, warning = decode(data, name)
+        check_text(text, name, max_line_chars)
     except OSError as error:
-        log.skip(str(path), f"{path}: cannot be read ({error.strerror}); check its permissions")
+        log.skip(str(path), f"{name}: cannot be read ({error.strerror}); check its permissions")
         return
     except UserError as error:
         log.skip(str(path), str(error))
         return
     if warning:
         log.warn(str(path), warning)
-    yield {"doc_id": path.stem, "path": path.as_posix(), "sha256": sha256_bytes(data), "encoding": encoding, "text": text}
+    if seen is not None:
+        seen[doc] = path
+    yield {"doc_id": doc, "path": path.as_posix(), "sha256": sha256_bytes(data), "encoding": encoding, "text": text}
 
 
 def parse_jsonl_line(raw: bytes, where: str) -> dict[str, Any]:
@@ -163,7 +197,7 @@ def jsonl_records(path: Path, log: ReadLog | None = None) -> Iterator[tuple[int,
     seen: set[str] = set()
     with path.open("rb") as f:
         for n, raw in enumerate(f, start=1):
-            where = f"{path}:{n}"
+            where = f"{shown(path)}:{n}"
             if not raw.strip():
                 continue
             try:
@@ -183,17 +217,17 @@ def jsonl_records(path: Path, log: ReadLog | None = None) -> Iterator[tuple[int,
 def _read_jsonl(path: Path, log: ReadLog, max_line_chars: int) -> Iterator[dict[str, Any]]:
     with path.open("rb") as f:
         if not any(raw.strip() for raw in f):  # stops at the first line with something on it
-            log.skip(str(path), f"{path}: no JSON lines, nothing to annotate; give one {{\"id\": ..., \"text\": \"...\"}} per line")
+            log.skip(str(path), f"{shown(path)}: no JSON lines, nothing to annotate; give one {{\"id\": ..., \"text\": \"...\"}} per line")
             return
     for n, record in jsonl_records(path, log):
-        where = f"{path}:{n}"
+        where = f"{shown(path)}:{n}"
         try:
             check_text(record["text"], f"{where}: field 'text'", max_line_chars)
         except UserError as error:
             log.skip(where, str(error))
             continue
         yield {
-            "doc_id": doc_id(record, path, n),
+            "doc_id": escape_id(doc_id(record, path, n)),
             "path": f"{path.as_posix()}#L{n}",
             "sha256": sha256_bytes(record["text"].encode("utf-8")),
             "encoding": "utf-8",
@@ -213,11 +247,12 @@ class DocumentReader:
         return list_inputs(self.path)
 
     def __call__(self) -> Iterator[dict[str, Any]]:
+        seen: dict[str, Path] = {}  # document id -> page: two pages must not give the same unit ids
         for file in self.files():
-            if file.suffix == ".jsonl":
+            if file.suffix.lower() == ".jsonl":
                 yield from _read_jsonl(file, self.log, self.max_line_chars)
             else:
-                yield from _read_text_file(file, self.log, self.max_line_chars)
+                yield from _read_text_file(file, self.log, self.max_line_chars, self.path, seen)
 
 
 @registry.readers("pipeline.documents.v1")
@@ -235,7 +270,7 @@ def annotate_records(path: Path, max_chars: int = MAX_LINE_CHARS) -> Iterator[di
     input line; a text longer than ``max_chars`` is refused, as spaCy's tokenizer would refuse it."""
     for n, record in jsonl_records(path):
         if len(record["text"]) > max_chars:
-            raise UserError(f"{path}:{n}: field 'text' has {len(record['text']):,} characters, over spaCy's "
+            raise UserError(f"{shown(path)}:{n}: field 'text' has {len(record['text']):,} characters, over spaCy's "
                             f"limit of {max_chars:,}; split it into several lines")
         record.setdefault("id", doc_id(record, path, n))
         yield record

@@ -143,3 +143,81 @@ def test_export_lines_parse_and_spans_lie_inside_their_text(annotator, pages: li
             assert [start, end] in [e[:2] for e in record["entities"]] and name
         source = pages[int(record["doc_id"][1:])]
         assert_maps_back([{"text": text, "offsets": record["source"]["offsets"]}], source)
+
+
+NAME_CHARS = st.sampled_from(list("ab平安:%.") + ["\n", "\r", "\x1b", "\x07", "\t", "\u2028", "\u202e", " ", "sub/"])
+NAMES = st.lists(NAME_CHARS, min_size=1, max_size=8).map("".join).filter(
+    lambda n: not n.endswith("/") and "//" not in n and not n.startswith("/") and all(part not in ("", ".", "..") for part in n.split("/")))
+
+
+@FUZZ
+@given(st.lists(st.tuples(NAMES, st.sampled_from([".txt", ".TXT", ".Txt"]), st.sampled_from(["金华平安。\n", "", "。…\n", "\u200b\n"])),
+                max_size=6),
+       st.lists(st.one_of(st.integers(), NAMES), max_size=6))
+def test_reader_ids_are_unique_and_messages_one_printable_line(pages: list[tuple[str, str, str]], ids: list):
+    """Issue 18, items 3, 7 and 11: any file names (line breaks, escape sequences, ``:``, ``%``, sub-folders,
+    any case of ``.txt``) and any JSONL ids give distinct document ids without the id separator; a page
+    without a letter or digit is skipped; every skip reason is one printable line."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name, suffix, text in pages:
+            path = folder / (name + suffix)
+            if path.exists() or any(p.is_file() for p in path.parents if p != folder):
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        files = [p for p in folder.rglob("*") if p.is_file()]
+        assume(files)
+        reader = DocumentReader(folder)
+        docs = list(reader())
+        doc_ids = [d["doc_id"] for d in docs]
+        assert len(doc_ids) == len(set(doc_ids)) and not any(":" in d for d in doc_ids)
+        assert len(docs) + len(reader.log.skipped) == len(files)
+        assert all(any(c.isalnum() for c in d["text"]) for d in docs)
+        for skipped in reader.log.skipped:
+            assert skipped["reason"].isprintable(), skipped
+
+        jsonl = folder / "ids.jsonl"
+        jsonl.write_text("".join(json.dumps({"id": i, "text": "平安"}) + "\n" for i in ids), encoding="utf-8")
+        reader = DocumentReader(jsonl)
+        docs = list(reader())
+        doc_ids = [d["doc_id"] for d in docs]
+        assert len(doc_ids) == len(set(doc_ids)) and not any(":" in d for d in doc_ids)
+        assert len(docs) == len({str(i) for i in ids})
+
+
+SECRET_CHARS = st.sampled_from(list("aZ9\\\"' \t%+&/=é平\n{}") + ["  ", "\\u"])
+
+
+@FUZZ
+@given(st.lists(SECRET_CHARS, min_size=4, max_size=16).map("".join).filter(lambda s: len(s.strip()) >= 4))
+def test_no_form_of_a_password_survives_redaction(secret: str):
+    """Issue 18, item 10: whatever a password holds, no message built from an answer that echoes it shows it."""
+    from urllib.parse import quote, quote_plus
+
+    from pipeline.doccano.client import _one_line, redact
+
+    body = json.dumps({"username": "admin", "password": secret})
+    answers = [secret, body, json.dumps({"detail": body}), repr(secret), repr({"password": secret}), quote(secret, safe=""),
+               quote_plus(secret), str({"detail": {"password": secret}}), json.dumps({"detail": secret}, ensure_ascii=False)]
+    for answer in answers:
+        for message in (answer, _one_line(answer, limit=10_000)):
+            cleaned = redact(message, secret)
+            assert secret not in cleaned and " ".join(secret.split()) not in cleaned, (answer, cleaned)
+
+
+@FUZZ
+@given(st.text(HAN, min_size=1, max_size=20), st.lists(st.tuples(st.integers(-5, 30), st.integers(-5, 30),
+                                                                    st.sampled_from(["ORG", "LOC", "", " X", "Y" * 101])), max_size=4))
+def test_pulled_spans_are_checked_as_pushed_ones(text: str, spans: list[tuple[int, int, str]]):
+    """Issue 18, item 5: what comes back from doccano passes the rules of what goes out, or is named."""
+    from pipeline.doccano.sync import _check_unit
+
+    unit = {"id": "u", "text": text, "entities": [list(s) for s in spans], "cats": []}
+    problem = _check_unit(unit)
+    ok = all(0 <= s < e <= len(text) and label.strip() == label and 0 < len(label) <= 100 for s, e, label in spans)
+    ordered = sorted(spans)
+    ok = ok and all(b[0] >= a[1] for a, b in zip(ordered, ordered[1:]))
+    assert (problem is None) == ok, (unit, problem)
+    if problem:
+        assert "\n" not in problem and problem.startswith("unit 'u'")

@@ -49,7 +49,7 @@ def test_folder_reader_skips_bad_files_and_keeps_the_good_ones(tmp_path: Path):
     (tmp_path / "notes.md").write_text("not an input", encoding="utf-8")
     reader = DocumentReader(tmp_path)
     docs = list(reader())
-    assert [(d["doc_id"], d["text"], d["encoding"]) for d in docs] == [("a", TEXT, "utf-8"), ("c", TEXT, "gb18030")]
+    assert [(d["doc_id"], d["text"], d["encoding"]) for d in docs] == [("a", TEXT, "utf-8"), ("sub/c", TEXT, "gb18030")]  # ids: the path below the input folder
     skipped = {Path(s["input"]).name: s["reason"] for s in reader.log.skipped}
     assert set(skipped) == {"b.txt", "d.txt"}
     assert [w["input"] for w in reader.log.warnings] == [str(tmp_path / "sub" / "c.txt")]

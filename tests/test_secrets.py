@@ -149,3 +149,71 @@ def test_topic_model_holding_an_untrusted_type_is_refused(tmp_path: Path):
     (tmp_path / META_FILE).write_text(json.dumps({"labels": ["other"], "thresholds": [0.5]}), encoding="utf-8")
     with pytest.raises(UserError, match=r"holds types outside the trusted list \(.*system"):
         TopicModel.load(tmp_path)
+
+
+# Issue 18, item 10: passwords that a careless redaction misses (a backslash, a tab, two spaces, both quotes).
+HARD_SECRETS = ["pw\\" + secrets.token_urlsafe(8), "pw\t" + secrets.token_urlsafe(8), "pw  " + secrets.token_urlsafe(8),
+                "pw'\"" + secrets.token_urlsafe(8), "p\\w\t'  \"" + secrets.token_urlsafe(8) + "%+&é"]
+
+
+@pytest.mark.parametrize("status", [500, 502, 418])
+@pytest.mark.parametrize("secret", HARD_SECRETS, ids=["backslash", "tab", "two-spaces", "quotes", "all"])
+def test_a_password_of_any_characters_is_never_shown(tmp_path: Path, secret: str, status: int):
+    from pipeline.doccano.client import secret_forms
+
+    env = {**clean_env(tmp_path), "DOCCANO_PASSWORD": secret}
+    with echoing_server(status) as (url, received):
+        result = pipeline_cli("doccano", "status", "--project", "p", "--url", url, env=env)
+    sent = {json.dumps(secret).encode(), json.dumps(secret, ensure_ascii=False).encode()}
+    assert any(form in body for body in received for form in sent), "the password was not sent"
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"HTTP {status}" in result.stderr
+    shown = result.stdout + result.stderr
+    for form in secret_forms(secret):
+        assert form not in shown, (form, shown)
+    assert secret.split()[-1][-8:] not in shown  # not even a piece of it
+
+
+def test_redaction_covers_every_form():
+    from pipeline.doccano.client import redact
+
+    secret = HARD_SECRETS[-1]
+    forms = [secret, json.dumps(secret), json.dumps(json.dumps(secret)), repr(secret), repr({"p": secret}),
+             " ".join(secret.split()), " ".join(json.dumps(secret).split()), str({"detail": json.dumps({"password": secret})})]
+    from urllib.parse import quote, quote_plus
+
+    forms += [quote(secret, safe=""), quote_plus(secret)]
+    for form in forms:
+        assert secret.split()[-1][-8:] not in redact(form, secret), form
+
+
+def test_netrc_with_two_logins_for_one_host_gives_the_users_own(tmp_path: Path):
+    from pipeline.doccano.credentials import netrc_password
+
+    netrc = tmp_path / "netrc"
+    netrc.write_text('machine 127.0.0.1 login admin password first-admin\n'
+                     'machine 127.0.0.1 login annie password "annie\'s pass"\n'
+                     'machine other login admin password elsewhere\n', encoding="utf-8")
+    netrc.chmod(0o600)
+    env = {"NETRC": str(netrc)}
+    assert netrc_password("http://127.0.0.1:8000", "admin", env) == "first-admin"
+    assert netrc_password("http://127.0.0.1:8000", "annie", env) == "annie's pass"
+    assert netrc_password("http://127.0.0.1:8000", "bob", env) is None
+    assert netrc_password("http://other:8000", "admin", env) == "elsewhere"
+
+
+def test_netrc_of_another_owner_says_how_to_fix_the_ownership(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import netrc as netrc_module
+
+    from pipeline.doccano.credentials import netrc_password
+
+    def not_ours(file=None):
+        raise netrc_module.NetrcParseError("~/.netrc file owner (nobody, root) does not match current user", str(tmp_path), 0)
+
+    monkeypatch.setattr(netrc_module, "netrc", not_ours)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".netrc").write_text(f"machine h login admin password {SECRET}\n", encoding="utf-8")
+    with pytest.raises(UserError) as error:
+        netrc_password("http://h", "admin", {})
+    assert "belongs to another user; make it yours (chown" in str(error.value) and "chmod" not in str(error.value)
+    assert SECRET not in str(error.value)

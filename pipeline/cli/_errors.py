@@ -1,4 +1,4 @@
-"""Turn user errors into one line on stderr and exit code 2, without a traceback."""
+"""Turn user errors into one line on stderr and exit code 2, without a traceback; warnings as one line too."""
 from __future__ import annotations
 
 import functools
@@ -8,9 +8,14 @@ from typing import Any, Callable, TypeVar
 
 import typer
 
-from ..util import UserError
+from ..util import UserError, shown
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def warning(message: str) -> None:
+    """Print ``warning: message`` on stderr (what the library hands to a ``warn`` callback)."""
+    typer.echo(f"warning: {message}", err=True)
 
 
 def user_errors(func: F) -> F:
@@ -23,6 +28,8 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UserError as error:
+            for note in error.notes:
+                typer.echo(note, err=True)
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
@@ -33,7 +40,7 @@ def user_errors(func: F) -> F:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(1) from None
         except OSError as error:
-            where = f"{error.filename}: " if error.filename else ""
+            where = f"{shown(error.filename)}: " if error.filename else ""
             typer.echo(f"error: {where}{error.strerror or error}; check the path, its permissions and the free space", err=True)
             raise typer.Exit(2) from None
 

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ._app import doccano_app
-from ._errors import user_errors
+from ._errors import user_errors, warning
 from ._options import PASSWORD, PROJECT, URL, USERNAME
 
 
@@ -25,13 +25,16 @@ def pull_cli(
     from ..doccano.credentials import connect
     from ..doccano.sync import pull
 
-    with connect(url, username, password) as client:
+    with connect(url, username, password, warn=warning) as client:
         report = pull(client, project, output, confirmed_only)
     typer.echo(f"{report.written} unit(s) written to {output}"
                + (f"; {report.unconfirmed_left_out} unconfirmed left out" if confirmed_only else ""))
     if report.changed_texts:
         typer.echo(f"warning: {len(report.changed_texts)} unit(s) left out because their text changed in doccano: "
                    + ", ".join(report.changed_texts), err=True)
+    if report.duplicates:
+        typer.echo(f"warning: {len(report.duplicates)} unit(s) are in the project more than once (two pushes at once?): "
+                   f"kept the first example of each; delete the others in doccano: " + ", ".join(report.duplicates), err=True)
     if report.not_pushed:
         typer.echo(f"note: {report.not_pushed} example(s) in the project were not pushed by the pipeline, ignored",
                    err=True)

@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 
 from ._app import doccano_app
-from ._errors import user_errors
+from ._errors import user_errors, warning
 from ._options import PASSWORD, PROJECT, URL, USERNAME
 
 
@@ -22,7 +22,7 @@ def status_cli(
     from ..doccano.credentials import connect
     from ..doccano.sync import status
 
-    with connect(url, username, password) as client:
+    with connect(url, username, password, warn=warning) as client:
         st = status(client, project)
     typer.echo(f"project {st.project!r}: {st.units} unit(s), {st.confirmed} confirmed, "
                f"{st.changed_since_push} with annotations changed since push, {len(st.changed_texts)} with changed text")

@@ -7,15 +7,17 @@ status need, on httpx, and turns every failure into one line that never shows th
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
+from urllib.parse import quote, quote_plus
 
 import httpx
 
 from .. import jsonl
-from ..util import UserError
+from ..util import UserError, shown
 
 PROJECT_TYPE = "IntentDetectionAndSlotFilling"
 # HTTP statuses worth another try: the server is starting, overloaded or restarting.
@@ -45,6 +47,7 @@ class DoccanoClient:
         retries: int = 4,
         backoff: float = 0.5,
         transport: httpx.BaseTransport | None = None,
+        warn: Callable[[str], None] | None = None,
     ):
         url = httpx.URL(creds.url)
         if url.scheme not in ("http", "https") or not url.host:
@@ -54,6 +57,10 @@ class DoccanoClient:
         self.url = creds.url.rstrip("/")
         self.retries = retries
         self.backoff = backoff
+        # Where warnings go (the command line prints them as ``warning: ...`` lines); kept here otherwise.
+        self.warnings: list[str] = []
+        self.warn = warn or self.warnings.append
+        self._secret = creds.password
         self._http = httpx.Client(base_url=self.url, timeout=timeout, transport=transport)
         try:
             self._login(creds)
@@ -72,12 +79,13 @@ class DoccanoClient:
 
     # -- transport ----------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201, 204), **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200, 201, 204), body: bool = True,
+                **kwargs: Any) -> httpx.Response:
         """Send a request, retrying transient failures with exponential backoff.
 
-        Connection failures are retried for every method (nothing reached the server); timeouts
-        and 502/503/504 only for idempotent methods, so that an upload is never sent twice.
-        """
+        Connection failures are retried for every method (nothing reached the server); timeouts,
+        dropped connections and 502/503/504 only for idempotent methods, so that an upload is never sent
+        twice. No message holds the password in any form (``redact``)."""
         # httpx's own ``retries`` covers connection failures only; these few lines spare a
         # dependency (tenacity) for the status codes and the idempotency rule.
         what = f"{method} {path}"
@@ -91,13 +99,16 @@ class DoccanoClient:
             except httpx.TimeoutException:
                 if last or method not in _IDEMPOTENT:
                     raise DoccanoError(f"doccano at {self.url} timed out on {what}") from None
+            except httpx.TransportError as e:  # the connection dropped (RemoteProtocolError, ReadError, ...)
+                if last or method not in _IDEMPOTENT:
+                    raise DoccanoError(f"doccano {what} failed: {type(e).__name__} (the connection dropped)") from None
             except httpx.HTTPError as e:
                 raise DoccanoError(f"doccano {what} failed: {type(e).__name__}") from None
             else:
                 if resp.status_code in ok:
                     return resp
                 if last or resp.status_code not in _TRANSIENT or method not in _IDEMPOTENT:
-                    raise DoccanoError(_describe(what, resp))
+                    raise DoccanoError(redact(_describe(what, resp, body=body), self._secret))
             time.sleep(self.backoff * 2**attempt)
         raise AssertionError("unreachable")
 
@@ -119,12 +130,10 @@ class DoccanoClient:
 
     def _login(self, creds: Credentials) -> None:
         payload = {"username": creds.username, "password": creds.password}
-        try:
-            resp = self.request("POST", "/v1/auth/login/", ok=(200, 400, 401, 403), json=payload)
-        except DoccanoError as error:  # an error page that echoes the request must not show the password
-            raise DoccanoError(str(error).replace(creds.password, "********")) from None
+        # The answer to a login is never quoted: an error page may echo the request, password and all.
+        resp = self.request("POST", "/v1/auth/login/", ok=(200, 400, 401, 403), body=False, json=payload)
         if resp.status_code != 200:
-            raise DoccanoError(f"doccano at {self.url} refused the login of {creds.username!r}: wrong username or password")
+            raise DoccanoError(f"doccano at {self.url} refused the login of {shown(creds.username)!r}: wrong username or password")
         token = self._json(resp)
         if not isinstance(token, dict) or "key" not in token:
             raise DoccanoError(f"{self.url} gave no login token: is it a doccano 1.8 server?")
@@ -144,10 +153,21 @@ class DoccanoClient:
 
     # -- projects and label types -----------------------------------------------------------------
 
+    def find_projects(self, name: str) -> list[dict[str, Any]]:
+        """The projects called exactly ``name`` that this user is a member of, oldest first."""
+        return sorted((p for p in self.paged("/v1/projects", q=name) if p["name"] == name), key=lambda p: p["id"])
+
     def find_project(self, name: str) -> dict[str, Any] | None:
-        """The project called exactly ``name`` that this user is a member of, if any."""
-        matches = [p for p in self.paged("/v1/projects", q=name) if p["name"] == name]
-        return min(matches, key=lambda p: p["id"]) if matches else None
+        """The oldest project called exactly ``name`` that this user is a member of, if any; a warning
+        when there are several (doccano does not keep names unique)."""
+        matches = self.find_projects(name)
+        if len(matches) > 1:
+            self.warn(f"{len(matches)} doccano projects are named {name!r} (ids {', '.join(str(p['id']) for p in matches)}); "
+                      f"using the oldest, id {matches[0]['id']}: rename or delete the others in doccano")
+        return matches[0] if matches else None
+
+    def delete_project(self, project_id: int) -> None:
+        self.request("DELETE", f"/v1/projects/{project_id}")
 
     def project(self, name: str) -> dict[str, Any]:
         found = self.find_project(name)
@@ -219,7 +239,8 @@ class DoccanoClient:
             status = self.get(f"/v1/tasks/status/{task_id}")
             if status["ready"]:
                 if status.get("error"):
-                    raise DoccanoError(f"doccano {what} task failed: {_one_line(status['error'].get('text', ''))}")
+                    raise DoccanoError(redact(f"doccano {what} task failed: {_one_line(str(status['error'].get('text', '')))}",
+                                              self._secret))
                 return status["result"]
             time.sleep(delay)
             delay = min(delay * 1.5, 2.0)
@@ -243,13 +264,36 @@ def read_jsonl_zip(data: bytes) -> list[dict[str, Any]]:
     return records
 
 
-def _describe(what: str, resp: httpx.Response) -> str:
+def _describe(what: str, resp: httpx.Response, body: bool = True) -> str:
+    if not body:
+        return f"doccano {what} failed: HTTP {resp.status_code} {resp.reason_phrase}"
     try:
-        body = resp.json()
-        detail = body.get("detail", body) if isinstance(body, dict) else body
+        content = resp.json()
+        detail = content.get("detail", content) if isinstance(content, dict) else content
     except ValueError:
         detail = resp.reason_phrase
     return f"doccano {what} failed: HTTP {resp.status_code}: {_one_line(str(detail))}"
+
+
+def secret_forms(secret: str) -> set[str]:
+    """Every form in which ``secret`` can appear in a server's answer or a message built from one: raw,
+    JSON-escaped (with and without ``\\uXXXX`` escapes), URL-encoded (form and path style), Python's
+    ``repr``, and each of these with runs of white space collapsed to one space (as ``_one_line`` does)."""
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1], quote(secret, safe=""),
+             quote_plus(secret), quote(secret), repr(secret)[1:-1], str(secret.encode("utf-8"))[2:-1]}
+    forms |= {json.dumps(form)[1:-1] for form in list(forms)}  # escaped twice (a JSON body quoting a JSON string)
+    forms |= {repr(form)[1:-1] for form in list(forms)}  # a repr of a structure holding any of them
+    forms |= {" ".join(form.split()) for form in list(forms)}
+    return {form for form in forms if form.strip()}
+
+
+def redact(text: str, secret: str) -> str:
+    """``text`` with every form of ``secret`` replaced by ``********`` (longest forms first)."""
+    if not secret:
+        return text
+    for form in sorted(secret_forms(secret), key=len, reverse=True):
+        text = text.replace(form, "********")
+    return text
 
 
 def _one_line(text: str, limit: int = 300) -> str:

@@ -214,6 +214,12 @@ def select(pool: Path, model: Path, n: int, *, exclude: Sequence[Path] | None = 
         exclude = [STANDOFF, *sorted(CORRECTIONS.rglob("*.jsonl"))]
     if strategy not in ("uncertainty", "random"):
         raise UserError(f"--strategy must be uncertainty or random, not {strategy!r}")
+    if limit < 0:
+        raise UserError(f"--limit must be 0 (score the whole pool) or a positive number of paragraphs, not {limit}")
+    if n < 1:
+        raise UserError(f"--n must be a positive number of paragraphs, not {n}")
+    if not 0 <= diversity:
+        raise UserError(f"--diversity must be 0 (pure uncertainty) or more, not {diversity}")
     if not (Path(model) / "config.cfg").is_file():
         raise UserError(f"no NER model at {model}: train one first (python -m pipeline train ner ...)")
     records = governance_pool(read_pool(pool, data_dir), annotated_keys(exclude))

@@ -234,6 +234,20 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     return {**report, "labels": model.labels, "thresholds": model.thresholds}
 
 
+def check_gold_labels(data: str | Path, gold: set[str], labels: list[str]) -> None:
+    """``UserError`` when no gold label is one of the model's: every example would be scored wrong."""
+    if not gold or gold & set(labels):
+        return
+    shown_gold = ", ".join(sorted(gold)[:5]) + (", ..." if len(gold) > 5 else "")
+    if all(label.isdigit() for label in gold):
+        names = Path(data).parent / "class.txt"
+        hint = (f"they look like class indices: put the class names, one a line in index order, in {names}"
+                if not names.is_file() else f"{names} does not name them as the model does")
+    else:
+        hint = "score the model on data labelled with its own labels"
+    raise UserError(f"{data}: none of its labels ({shown_gold}) is a label of the model ({', '.join(labels)}); {hint}")
+
+
 def evaluate(model_dir: str | Path, data: str | Path, run_config: str | Path = DEFAULT_CONFIG,
              data_dir: str | Path = SHARED_DATA) -> dict[str, Any]:
     """Score a model folder on a data file through the ``topic_classifier`` component itself; a THUCNews
@@ -244,6 +258,7 @@ def evaluate(model_dir: str | Path, data: str | Path, run_config: str | Path = D
     examples = read_examples(data, data_dir, meta.get("heldout_share", Evaluation().heldout_share))
     scored = [e for e in examples if e.heldout] or examples
     labels = list(nlp.get_pipe("topics").model.labels)
+    check_gold_labels(data, {c for e in scored for c in e.cats}, labels)
     startup = time.perf_counter() - start
     start = time.perf_counter()
     docs = list(nlp.pipe((e.text for e in scored), batch_size=256))

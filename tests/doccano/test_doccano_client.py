@@ -173,3 +173,14 @@ def test_a_task_that_never_finishes_is_one_line_after_its_time_out() -> None:
         c.wait_task("t-1", timeout=1.0, what="import")
     assert "\n" not in str(error.value) and SECRET not in str(error.value)
     assert len(polls) >= 2 and set(polls) == {"/v1/tasks/status/t-1"}
+
+
+def test_a_dropped_connection_on_a_get_is_retried_but_not_on_a_post() -> None:
+    """Issue 18, item 13: "Server disconnected without sending a response" and the like."""
+    log: list[str] = []
+    assert client([httpx.RemoteProtocolError, httpx.ReadError, 200], log).get("/v1/projects") is not None
+    assert log == ["GET /v1/projects"] * 3
+    log.clear()
+    with pytest.raises(DoccanoError, match=r"POST /v1/projects failed: RemoteProtocolError \(the connection dropped\)"):
+        client([httpx.RemoteProtocolError, 201], log).post("/v1/projects", {})
+    assert log == ["POST /v1/projects"]
