@@ -15,14 +15,16 @@ from helpers import ROOT, cli
 from pipeline.topics.model import (MODEL_FILE, ModelSettings, NBLinearSVC, Settings, TopicModel, VectorSettings,
                                   score_predictions)
 from pipeline.topics.runtime import META_FILE, WEIGHTS_FILE, TopicWeights, VectorTable, assign, char_ngrams, word_ngrams
-from pipeline.topics.train import classifier_nlp, load_topics_config, read_examples, token_strings, tokenizer_digest
-from pipeline.topics.vectors import corpus_texts, train_floret, vector_table, vectors_model
+from pipeline.topics.train import (classifier_nlp, load_topics_config, read_examples, token_strings, tokenizer_digest,
+                                   training_data)
+from pipeline.topics.vectors import corpus_texts, train_floret, vector_corpus, vector_table, vectors_model
 from pipeline.constants import TOPICS
 from pipeline.nlp import tokenizer_nlp
-from pipeline.util import UserError
+from pipeline.util import UserError, sha256_file, sha256_text
 
 SEEDS_GOLD = ROOT / "corpus" / "gold" / "seeds.jsonl"
 STANDOFF = ROOT / "corpus" / "gold" / "pd1998.standoff.jsonl"
+XWLB = ROOT / "corpus" / "gold" / "xwlb.standoff.jsonl"
 COMMITTED = ROOT / "models" / "topics"
 # Few folds keep the fit on the seed gold to seconds; the rarest seed label has five examples.
 SMALL = Settings(model=ModelSettings(calibration_folds=2, threshold_folds=3))
@@ -260,6 +262,13 @@ def test_corpus_texts_reads_each_format(tmp_path: Path) -> None:
         list(corpus_texts(tmp_path / "bad.jsonl"))
 
 
+def test_corpus_texts_reads_story_files(tmp_path: Path) -> None:
+    with gzip.open(tmp_path / "2024.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "s1", "paragraphs": ["第一段。", " ", "第二段。"]}, ensure_ascii=False) + "\n")
+        f.write(json.dumps({"id": "s2", "paragraphs": ["第三段。"]}, ensure_ascii=False) + "\n")
+    assert list(corpus_texts(tmp_path / "2024.jsonl.gz")) == ["第一段。", "第二段。", "第三段。"]
+
+
 def test_vectors_model_is_trained_once_then_cached(tmp_path: Path) -> None:
     (tmp_path / "corpus.txt").write_text("公安机关依法打击电信诈骗\n社区网格员调解邻里纠纷\n" * 20, encoding="utf-8")
     settings = TINY_VECTORS.model_copy(update={"corpus": ["corpus.txt"]})
@@ -312,6 +321,75 @@ def test_train_command_builds_the_vectors_once_and_keeps_them_in_the_model(seeds
     assert [p.name for p in (tmp_path / "cache" / "topic_vectors").iterdir()] == [first["vectors"]["model"]]
     with numpy.load(tmp_path / "first" / WEIGHTS_FILE, allow_pickle=False) as weights:
         assert weights["vectors"].shape == (first["vectors"]["terms"], 8)
+
+
+# --- held out from everything ------------------------------------------------------------------
+
+def _story_gold(tmp_path: Path) -> tuple[Path, Path]:
+    """Two story files (2024 trains, 2025 is held out) and a stand-off gold over them whose 2024 paragraph
+    repeats the text of a 2025 one."""
+    stories = {2024: [["公安机关打击电信诈骗。", "村里调解邻里纠纷。"]], 2025: [["公安机关打击电信诈骗。", "外交部发言人答问。"]]}
+    folder = tmp_path / "data" / "unlabelled" / "xinwenlianbo"
+    folder.mkdir(parents=True)
+    records = []
+    for year, paragraphs in stories.items():
+        with gzip.open(folder / f"{year}.jsonl.gz", "wt", encoding="utf-8") as f:
+            for n, story in enumerate(paragraphs):
+                f.write(json.dumps({"id": f"x-{year}-s{n}", "date": f"{year}-01-01", "paragraphs": story}, ensure_ascii=False) + "\n")
+                for i, text in enumerate(story):
+                    records.append({"id": f"xwlb:x-{year}-s{n}:p{i}", "file": f"unlabelled/xinwenlianbo/{year}.jsonl.gz",
+                                    "story": f"x-{year}-s{n}", "paragraph": i, "date": f"{year}-01-01",
+                                    "text_sha256": sha256_text(text), "entities": [], "cats": ["public_security"],
+                                    "split": "heldout" if year == 2025 else "train"})
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return gold, tmp_path / "data"
+
+
+def test_a_training_paragraph_repeated_in_the_held_out_split_is_left_out(tmp_path: Path) -> None:
+    gold, data_dir = _story_gold(tmp_path)
+    data = training_data([gold], data_dir)
+    assert [e.text for e in data.train] == ["村里调解邻里纠纷。"]
+    assert [e.id for e in data.repeats] == ["xwlb:x-2024-s0:p0"]
+    assert {e.text for e in data.heldout} == {"公安机关打击电信诈骗。", "外交部发言人答问。"}
+    assert data.heldout_story_files() == {"unlabelled/xinwenlianbo/2025.jsonl.gz"}
+
+
+def test_vectors_never_see_a_held_out_text_nor_the_held_out_year(tmp_path: Path) -> None:
+    gold, data_dir = _story_gold(tmp_path)
+    data = training_data([gold], data_dir)
+    settings = TINY_VECTORS.model_copy(update={"corpus": ["unlabelled/xinwenlianbo/2024.jsonl.gz"]})
+    texts, dropped = vector_corpus(settings, data_dir, data.heldout_hashes(), data.heldout_story_files())
+    assert texts == ["村里调解邻里纠纷。"] and dropped == 1
+    with_2025 = settings.model_copy(update={"corpus": settings.corpus + ["unlabelled/xinwenlianbo/2025.jsonl.gz"]})
+    with pytest.raises(UserError, match=r"2025.jsonl.gz holds held-out paragraphs"):
+        vector_corpus(with_2025, data_dir, data.heldout_hashes(), data.heldout_story_files())
+
+
+def test_held_out_xinwenlianbo_paragraphs_never_enter_training(shared_data: Path) -> None:
+    """The committed topics config trains on the 新闻联播 gold's 2022-2024 paragraphs; none of its 2025 held-out
+    paragraphs (by text sha256, read from the gold file itself), nor their story file, reaches the training
+    examples or the vectors corpus, and the committed model was trained so."""
+    parsed, _ = load_topics_config(ROOT / "configs" / "topics.cfg")
+    gold = [json.loads(line) for line in XWLB.read_text(encoding="utf-8").splitlines() if line.strip()]
+    held = {r["text_sha256"] for r in gold if r["split"] == "heldout"}
+    held_files = {r["file"] for r in gold if r["split"] == "heldout"}
+    assert len(held) >= 400 and any(Path(f) == XWLB.relative_to(ROOT) for f in parsed.paths.train)
+    with_root = [str(ROOT / f) for f in parsed.paths.train]
+    data = training_data(with_root, shared_data)
+    trained = {sha256_text(e.text) for e in data.train}
+    assert not trained & held
+    assert sum(e.id.startswith("xwlb:") for e in data.train) == sum(
+        r["split"] == "train" and r["text_sha256"] not in held for r in gold)
+    assert not held_files & set(parsed.vectors.corpus)
+    assert all(not name.endswith("2025.jsonl.gz") for name in parsed.vectors.corpus)
+    texts, dropped = vector_corpus(parsed.vectors, shared_data, data.heldout_hashes(), data.heldout_story_files())
+    assert dropped > 0 and not {sha256_text(t) for t in texts} & held
+    meta = json.loads((COMMITTED / META_FILE).read_text(encoding="utf-8"))
+    files = {Path(d["file"]).as_posix(): d["sha256"] for d in meta["data"]}
+    assert files[XWLB.relative_to(ROOT).as_posix()] == sha256_file(XWLB)
+    assert meta["examples"]["train"] == len(data.train) and meta["examples"]["left_out_as_repeated_in_held_out"] == len(data.repeats)
+    assert meta["vectors"]["held_out_left_out"] == dropped
 
 
 # --- data files and configs --------------------------------------------------------------------
@@ -375,6 +453,16 @@ def test_committed_model_on_held_out_peoples_daily(shared_data: Path) -> None:
     scores = json.loads(result.stdout)
     heldout = [json.loads(line) for line in STANDOFF.read_text(encoding="utf-8").splitlines()]
     assert scores["examples"] == sum(r.get("split") == "heldout" for r in heldout)
+    assert scores["micro_f1"] > 0.7
+
+
+def test_committed_model_on_held_out_xinwenlianbo(shared_data: Path) -> None:
+    result = cli("evaluate", "topics", "--model", "models/topics", "--data", str(XWLB.relative_to(ROOT)),
+                 "--data-dir", str(shared_data), "--split", "heldout", "--samples", "200", "--json")
+    scores = json.loads(result.stdout)
+    gold = [json.loads(line) for line in XWLB.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert scores["split"] == "heldout" and scores["examples"] == sum(r["split"] == "heldout" for r in gold)
+    assert scores["bootstrap"]["micro_f1"][0] <= scores["micro_f1"] <= scores["bootstrap"]["micro_f1"][1]
     assert scores["micro_f1"] > 0.7
 
 

@@ -27,12 +27,17 @@ def train_topics_cli(
 
     report = train(config, output, data, parse_config_overrides(ctx.args))
     counts = report["examples"]
-    typer.echo(f"{counts['train']} training examples, {counts['heldout']} held out, {len(report['labels'])} labels")
+    typer.echo(f"{counts['train']} training examples, {counts['heldout']} held out, {len(report['labels'])} labels"
+               + (f" ({counts['left_out_as_repeated_in_held_out']} training examples left out: their text is held out)"
+                  if counts.get("left_out_as_repeated_in_held_out") else ""))
     if report["too_few_examples"]:
         typer.echo(f"too few examples: {', '.join(report['too_few_examples'])}")
     for key, title in (("cross_validation", "cross-validation, leaving documents out"), ("heldout", "held-out examples")):
         if key in report:
             typer.echo(f"\n{title}:")
             typer.echo("\n".join(format_scores(report[key])))
+    for name, result in report.get("heldout_by_file", {}).items():
+        typer.echo(f"\nheld-out examples of {name}:")
+        typer.echo("\n".join(format_scores(result)))
     seconds = report["seconds"]
     typer.echo(f"\ntokenize {seconds['tokenize']:.1f}s, fit {seconds['fit']:.1f}s, evaluate {seconds['evaluate']:.1f}s -> {output}")

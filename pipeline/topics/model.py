@@ -355,6 +355,29 @@ def score_predictions(gold: Sequence[Sequence[str]], predicted: Sequence[Sequenc
     return result
 
 
+def bootstrap_intervals(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]], labels: Sequence[str],
+                        samples: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Percentile 95 % intervals of micro- and macro-F1 over resamples of the examples (paragraphs, with
+    replacement), as ``pipeline/learning/compare.py`` does for NER; macro-F1 of a resample is the mean over the
+    labels it has gold for, as in ``score_predictions``."""
+    binarizer = MultiLabelBinarizer(classes=list(labels)).fit([])
+    y_true, y_pred = binarizer.transform(gold).astype(bool), binarizer.transform(predicted).astype(bool)
+    tp, fp, fn = y_true & y_pred, ~y_true & y_pred, y_true & ~y_pred  # examples x labels
+    index = numpy.random.default_rng(seed).integers(0, len(gold), size=(samples, len(gold)))
+    counts = [m[index].sum(axis=1) for m in (tp, fp, fn)]  # samples x labels
+    tps, fps, fns = counts
+    micro_tp, micro_fp, micro_fn = tps.sum(axis=1), fps.sum(axis=1), fns.sum(axis=1)
+    micro = 2 * micro_tp / numpy.maximum(2 * micro_tp + micro_fp + micro_fn, 1)
+    per_label = 2 * tps / numpy.maximum(2 * tps + fps + fns, 1)
+    support = (tps + fns) > 0
+    macro = (per_label * support).sum(axis=1) / numpy.maximum(support.sum(axis=1), 1)
+
+    def interval(values: numpy.ndarray) -> list[float]:
+        return [round(float(v), 4) for v in numpy.percentile(values, [2.5, 97.5])]
+
+    return {"samples": samples, "seed": seed, "micro_f1": interval(micro), "macro_f1": interval(macro)}
+
+
 def cross_validate(texts: Sequence[str], cats: Sequence[Sequence[str]], groups: Sequence[str | None],
                    settings: Settings, max_folds: int, vectors: VectorTable | None = None) -> dict[str, Any] | None:
     """Leave documents out: folds over the examples that have a document (``groups``), one document per

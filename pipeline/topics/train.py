@@ -6,7 +6,12 @@ id before its first colon), the stand-off gold (JSONL with ``file``/``line``/``t
 against ``[paths] data_dir``), and THUCNews (``text<TAB>label``; a numeric label is named by
 ``class.txt`` beside the file). A JSONL record may carry ``"split": "heldout"``; a THUCNews line is held
 out when a hash of its text falls in ``[evaluation] heldout_share``. Training never sees held-out
-examples; evaluation scores the held-out examples when a file has any, else all of them.
+examples; evaluation scores the held-out examples when a file has any, else all of them (``--split`` chooses).
+
+Held out means held out from everything: a training example whose text has the same sha256 as a held-out
+example of any data file is dropped (the 新闻联播 gold repeats a few paragraphs across years), the word vectors
+never see a held-out text, and the story files the held-out stand-off paragraphs come from (2025) may not be a
+``[vectors] corpus`` file (``training_data``, ``vectors.vector_corpus``).
 """
 from __future__ import annotations
 
@@ -29,10 +34,10 @@ from ..paths import DEFAULT_CONFIG, SHARED_DATA
 from ..standoff import resolve_record, split_for
 from ..util import UserError, atomic_writer, sha256_file, sha256_text, sha256_tree
 from .components import words
-from .model import (FeatureSettings, ModelSettings, Settings, TopicModel, VectorSettings, cross_validate,
-                          score_predictions)
+from .model import (FeatureSettings, ModelSettings, Settings, TopicModel, VectorSettings, bootstrap_intervals,
+                    cross_validate, score_predictions)
 from .runtime import META_FILE
-from .vectors import vector_table, vectors_model
+from .vectors import corpus_summary, vector_table, vectors_model
 
 CARD_FILE = "README.md"
 CONFIG_FILE = "config.cfg"
@@ -106,6 +111,10 @@ class Example:
     cats: list[str]
     group: str | None = None
     heldout: bool = False
+    # the story file a stand-off paragraph of a story file comes from (relative to the data directory)
+    story_file: str | None = None
+    # the data file the example was read from
+    data_file: str | None = None
 
 
 def read_examples(path: str | Path, data_dir: str | Path = SHARED_DATA, heldout_share: float = 0.2) -> list[Example]:
@@ -131,7 +140,8 @@ def _jsonl_examples(path: Path, data_dir: Path) -> Iterator[Example]:
             raise UserError(f"{path}:{n}: needs 'text' and a non-empty 'cats' list (the export format)")
         rid = str(record.get("id", f"{path.name}:{n}"))
         group = None if standoff else record.get("doc_id") or rid.split(":")[0]
-        yield Example(rid, record["text"], list(cats), group, record.get("split") == "heldout")
+        story_file = record["source"]["file"] if standoff and "story" in record["source"] else None
+        yield Example(rid, record["text"], list(cats), group, record.get("split") == "heldout", story_file)
 
 
 def _tsv_examples(path: Path, heldout_share: float) -> Iterator[Example]:
@@ -149,6 +159,39 @@ def _tsv_examples(path: Path, heldout_share: float) -> Iterator[Example]:
                     raise UserError(f"{path}:{n}: label {label} has no name in {names_file}")
                 label = names[int(label)]
             yield Example(f"{path.name}:{n}", text, [label], None, split_for(text, heldout_share) == "heldout")
+
+
+@dataclass
+class TrainingData:
+    """The examples of the data files, split: ``train`` never holds a held-out text (``repeats``: the
+    training examples dropped because their text equals a held-out one)."""
+    train: list[Example]
+    heldout: list[Example]
+    repeats: list[Example]
+
+    def heldout_hashes(self) -> set[str]:
+        """The sha256 of every held-out text (as given and stripped): kept out of training and the vectors."""
+        return {sha256_text(t) for e in self.heldout for t in (e.text, e.text.strip())}
+
+    def heldout_story_files(self) -> set[str]:
+        """The story files the held-out stand-off paragraphs come from: no ``[vectors] corpus`` file."""
+        return {e.story_file for e in self.heldout if e.story_file}
+
+
+def training_data(files: Sequence[str | Path], data_dir: str | Path = SHARED_DATA,
+                  heldout_share: float = 0.2) -> TrainingData:
+    """Read the data files; the held-out examples of every file, and the training examples, minus those
+    whose text equals a held-out text (sha256) of any of the files."""
+    examples = []
+    for f in files:
+        for e in read_examples(f, data_dir, heldout_share):
+            e.data_file = str(f)
+            examples.append(e)
+    heldout = [e for e in examples if e.heldout]
+    held = {sha256_text(e.text) for e in heldout}
+    train_set = [e for e in examples if not e.heldout and sha256_text(e.text) not in held]
+    repeats = [e for e in examples if not e.heldout and sha256_text(e.text) in held]
+    return TrainingData(train_set, heldout, repeats)
 
 
 def classifier_nlp(run_config: str | Path, model: str | Path) -> Any:
@@ -182,9 +225,8 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     parsed, config = load_topics_config(config_path, overrides)
     settings = parsed.settings()
     files = [str(data)] if data else parsed.paths.train
-    examples = [e for f in files for e in read_examples(f, parsed.paths.data_dir, parsed.evaluation.heldout_share)]
-    train_set = [e for e in examples if not e.heldout]
-    heldout = [e for e in examples if e.heldout]
+    split = training_data(files, parsed.paths.data_dir, parsed.evaluation.heldout_share)
+    train_set, heldout = split.train, split.heldout
     start = time.perf_counter()
     nlp = tokenizer_nlp(parsed.paths.run_config)
     x_train = token_strings(nlp, [e.text for e in train_set])
@@ -195,7 +237,8 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     vectors = None
     if settings.vectors.corpus:
         floret_model = vectors_model(settings.vectors, parsed.paths.data_dir, tokenizer_digest(parsed.paths.run_config),
-                                     lambda texts: token_strings(nlp, texts), parsed.paths.cache)
+                                     lambda texts: token_strings(nlp, texts), parsed.paths.cache,
+                                     exclude=split.heldout_hashes(), refuse=split.heldout_story_files())
         vectors = vector_table(floret_model, x_train)
     vector_seconds = time.perf_counter() - start
 
@@ -205,7 +248,8 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     counts = {label: sum(label in c for c in cats) for label in model.labels}
     report: dict[str, Any] = {
         "data": [{"file": f, "sha256": sha256_file(f)} for f in files],
-        "examples": {"train": len(train_set), "heldout": len(heldout)},
+        "examples": {"train": len(train_set), "heldout": len(heldout),
+                     "left_out_as_repeated_in_held_out": len(split.repeats)},
         "label_counts": counts,
         "too_few_examples": [label for label, n in counts.items() if n < parsed.evaluation.min_examples],
         "seed": settings.seed,
@@ -219,8 +263,17 @@ def train(config_path: str | Path, output: str | Path, data: str | Path | None =
     if heldout:
         scores, predicted = model.predict(x_heldout)
         report["heldout"] = score_predictions([e.cats for e in heldout], predicted, model.labels, scores)
+        report["heldout"]["bootstrap"] = bootstrap_intervals([e.cats for e in heldout], predicted, model.labels)
+        held_files = list(dict.fromkeys(e.data_file for e in heldout))
+        if len(held_files) > 1:  # each file's held-out examples apart: they are different kinds of text
+            report["heldout_by_file"] = {}
+            for name in held_files:
+                rows = [i for i, e in enumerate(heldout) if e.data_file == name]
+                gold, pred = [heldout[i].cats for i in rows], [predicted[i] for i in rows]
+                report["heldout_by_file"][name] = {**score_predictions(gold, pred, model.labels, scores[rows]),
+                                                   "bootstrap": bootstrap_intervals(gold, pred, model.labels)}
     if vectors is not None:
-        report["vectors"] = {"model": floret_model.name, "terms": len(vectors.terms)}
+        report["vectors"] = {"model": floret_model.name, "terms": len(vectors.terms), **corpus_summary(floret_model)}
     report["seconds"] = {"tokenize": round(tokenize_seconds, 2), "vectors": round(vector_seconds, 2),
                          "fit": round(fit_seconds, 2), "evaluate": round(time.perf_counter() - start, 2)}
     report["versions"] = package_versions()
@@ -248,15 +301,28 @@ def check_gold_labels(data: str | Path, gold: set[str], labels: list[str]) -> No
     raise UserError(f"{data}: none of its labels ({shown_gold}) is a label of the model ({', '.join(labels)}); {hint}")
 
 
+SPLITS = ("heldout", "train", "all")
+
+
 def evaluate(model_dir: str | Path, data: str | Path, run_config: str | Path = DEFAULT_CONFIG,
-             data_dir: str | Path = SHARED_DATA) -> dict[str, Any]:
+             data_dir: str | Path = SHARED_DATA, split: str | None = None, samples: int = 1000,
+             seed: int = 0) -> dict[str, Any]:
     """Score a model folder on a data file through the ``topic_classifier`` component itself; a THUCNews
-    file is split with the held-out share the model was trained with."""
+    file is split with the held-out share the model was trained with. ``split``: ``heldout``, ``train`` or
+    ``all`` examples (default: the held-out ones when the file has any, else all). With ``samples``, 95 %
+    bootstrap intervals of micro- and macro-F1 over the scored examples."""
+    if split is not None and split not in SPLITS:
+        raise UserError(f"--split {split}: expected one of {', '.join(SPLITS)}")
     start = time.perf_counter()
     nlp = classifier_nlp(run_config, model_dir)
     meta = json.loads((Path(model_dir) / META_FILE).read_text(encoding="utf-8"))
     examples = read_examples(data, data_dir, meta.get("heldout_share", Evaluation().heldout_share))
-    scored = [e for e in examples if e.heldout] or examples
+    if split is None:
+        scored = [e for e in examples if e.heldout] or examples
+    else:
+        scored = [e for e in examples if split == "all" or e.heldout == (split == "heldout")]
+    if not scored:
+        raise UserError(f"{data}: no {split} examples")
     labels = list(nlp.get_pipe("topics").model.labels)
     check_gold_labels(data, {c for e in scored for c in e.cats}, labels)
     startup = time.perf_counter() - start
@@ -267,7 +333,10 @@ def evaluate(model_dir: str | Path, data: str | Path, run_config: str | Path = D
     scores = numpy.array([[doc.cats[label] for label in labels] for doc in docs])
     result = score_predictions([e.cats for e in scored], [doc._.topics for doc in docs], labels + gold_labels,
                                numpy.hstack([scores, numpy.zeros((len(docs), len(gold_labels)))]))
-    result.update({"split": "heldout" if len(scored) < len(examples) else "all", "data": str(data),
+    if samples:
+        result["bootstrap"] = bootstrap_intervals([e.cats for e in scored], [doc._.topics for doc in docs],
+                                                  labels + gold_labels, samples, seed)
+    result.update({"split": split or ("heldout" if len(scored) < len(examples) else "all"), "data": str(data),
                    "model": str(model_dir), "seconds": {"startup": round(startup, 2), "predict": round(seconds, 2)}})
     return result
 
@@ -287,8 +356,11 @@ def model_card(report: dict[str, Any], model: TopicModel, config_path: str, data
         "the component predicts from the same weights exported to `topic_weights.npz` (numpy, no pickles).",
         "`meta.json` holds the labels, thresholds, data hashes, settings, scores and package versions.",
         "",
-        *([f"Word vectors: floret model `{report['vectors']['model']}` trained on the `[vectors] corpus` of `config.cfg`; "
-           f"the vectors of the {report['vectors']['terms']} words and characters of the training texts are kept.", ""]
+        *([f"Word vectors: floret model `{report['vectors']['model']}` trained on the `[vectors] corpus` of `config.cfg`"
+           + (f" ({report['vectors']['texts']:,} distinct paragraphs, {report['vectors']['characters']:,} characters; "
+              f"{report['vectors']['held_out_left_out']} texts equal to held-out examples left out)"
+              if "texts" in report["vectors"] else "")
+           + f"; the vectors of the {report['vectors']['terms']} words and characters of the training texts are kept.", ""]
           if "vectors" in report else []),
         f"Trained by `{command}` (seed {report['seed']}; the training config is `config.cfg`).",
         "",
@@ -298,7 +370,9 @@ def model_card(report: dict[str, Any], model: TopicModel, config_path: str, data
         "## Data",
         "",
         *[f"- `{d['file']}` (sha256 `{d['sha256'][:16]}…`)" for d in report["data"]],
-        f"- {report['examples']['train']} training examples, {report['examples']['heldout']} held out.",
+        f"- {report['examples']['train']} training examples, {report['examples']['heldout']} held out"
+        + (f"; {report['examples']['left_out_as_repeated_in_held_out']} training examples left out because a held-out "
+           "example has the same text" if report["examples"].get("left_out_as_repeated_in_held_out") else "") + ".",
         "",
         "| label | training examples | threshold |",
         "| --- | ---: | ---: |",
@@ -311,6 +385,8 @@ def model_card(report: dict[str, Any], model: TopicModel, config_path: str, data
     for key, title in (("cross_validation", "Cross-validation, leaving documents out"), ("heldout", "Held-out examples")):
         if key in report:
             lines += [f"## {title}", "", *format_scores(report[key]), ""]
+    for name, result in report.get("heldout_by_file", {}).items():
+        lines += [f"### Held-out examples of `{name}`", "", *format_scores(result), ""]
     versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items())
     lines += ["## Versions", "", versions, ""]
     return "\n".join(lines)
@@ -328,7 +404,12 @@ def format_scores(result: dict[str, Any]) -> list[str]:
         summary += f", accuracy {result['accuracy']:.3f}"
     if "folds" in result:
         summary += f", {len(result['folds'])} folds"
-    return lines + ["", summary + "."]
+    lines += ["", summary + "."]
+    if "bootstrap" in result:
+        b = result["bootstrap"]
+        lines.append(f"95 % bootstrap intervals over {result['examples']} examples ({b['samples']} resamples): "
+                     f"micro-F1 {b['micro_f1'][0]:.3f}-{b['micro_f1'][1]:.3f}, macro-F1 {b['macro_f1'][0]:.3f}-{b['macro_f1'][1]:.3f}.")
+    return lines
 
 
 def speed(run_config: str | Path, repeats: int, output: str | Path) -> dict[str, Any]:
