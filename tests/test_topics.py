@@ -318,7 +318,9 @@ def test_train_command_builds_the_vectors_once_and_keeps_them_in_the_model(seeds
         cli(*args, "--output", str(tmp_path / name))
     first, second = (json.loads((tmp_path / name / META_FILE).read_text(encoding="utf-8")) for name in ("first", "second"))
     assert first["vectors"] == second["vectors"]  # one floret model, in the given cache
-    assert [p.name for p in (tmp_path / "cache" / "topic_vectors").iterdir()] == [first["vectors"]["model"]]
+    cached = sorted(p.name for p in (tmp_path / "cache" / "topic_vectors").iterdir())
+    model = first["vectors"]["model"]
+    assert cached == sorted([model, Path(model).with_suffix(".json").name])  # the model and what it was trained on
     with numpy.load(tmp_path / "first" / WEIGHTS_FILE, allow_pickle=False) as weights:
         assert weights["vectors"].shape == (first["vectors"]["terms"], 8)
 
