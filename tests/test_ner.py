@@ -129,6 +129,15 @@ def test_merge_longest_wins_and_lexicon_wins_ties():
     assert component.merge_spans([(0, 6, "ORG")], lexicon, "longest") == [(0, 6, "ORG", "")]
     assert component.merge_spans([(0, 6, "ORG")], lexicon, "lexicon") == [(0, 4, "PROGRAM", "平安浙江"), (4, 8, "PLATFORM", "金安智治")]
     assert component.merge_spans([(2, 6, "ORG")], lexicon, "model") == [(2, 6, "ORG", "")]
+    assert component.merge_spans([(0, 6, "ORG")], lexicon, "outer") == [(0, 4, "PROGRAM", "平安浙江"), (4, 8, "PLATFORM", "金安智治")]
+
+
+def test_merge_outer_lets_a_longer_model_name_hold_lexicon_names_but_not_rule_spans():
+    """国务院 (lexicon) inside 国务院办公厅 (model): the model's name; a rule span (no canonical) stays."""
+    assert component.merge_spans([(0, 6, "ORG"), (8, 10, "LOC")], [(0, 3, "ORG", "国务院"), (8, 12, "POLICY", "")], "outer") == [
+        (0, 6, "ORG", ""), (8, 12, "POLICY", "")]
+    assert component.merge_spans([(0, 12, "EVENT")], [(2, 5, "ORG", "国务院"), (6, 9, "POLICY", "")], "outer") == [
+        (2, 5, "ORG", "国务院"), (6, 9, "POLICY", "")]
     with pytest.raises(UserError):
         component.merge_spans([], [], "biggest")
 

@@ -27,6 +27,9 @@ def spans(function: str, text: str) -> list[str]:
     ("decisions", "委员长会议关于提请审议关于设立全国生态日的决定草案的议案", ["关于设立全国生态日的决定/POLICY"]),
     ("congresses", "深入学习贯彻党的二十大精神和二十届三中全会精神。", ["党的二十大/EVENT", "二十届三中全会/EVENT"]),
     ("congresses", "十四届全国人大常委会第十次会议在京闭幕。", ["十四届全国人大常委会第十次会议/EVENT"]),
+    ("congresses", "中国共产党第二十次全国代表大会的报告", ["中国共产党第二十次全国代表大会/EVENT"]),
+    ("congresses", "已由中华人民共和国第十三届全国人民代表大会常务委员会第三十四次会议于", ["中华人民共和国第十三届全国人民代表大会常务委员会第三十四次会议/EVENT"]),
+    ("congresses", "贯彻中共二十大和二十届二中全会精神", ["中共二十大/EVENT", "二十届二中全会/EVENT"]),
     ("named_meetings", "中央经济工作会议在北京举行。", ["中央经济工作会议/EVENT"]),
     ("named_meetings", "国务院副总理丁薛祥出席座谈会。", []),
     ("unquoted_laws", "关于检查食品安全法实施情况的报告", ["食品安全法/POLICY"]),
@@ -87,3 +90,37 @@ def test_the_blocks_split_keeps_articles_together_and_near_duplicates_on_one_sid
     assert normalised(records[twin]["text"]) == normalised(records[3]["text"])
     assert twin not in dev_ids and str(twin) in {r["id"] for r in train}
     assert sorted(r["id"] for r in msra_split(records, 0.1, "hash")[1]) != [str(i) for i in dev_ids]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("以习近平新时代中国特色社会主义思想为指导，贯彻习近平法治思想", ["习近平新时代中国特色社会主义思想", "中国", "习近平法治思想"]),
+    ("高举邓小平理论伟大旗帜", ["邓小平理论"]),
+    ("中方愿同美方加强中美关系，推进中国式现代化", ["中方", "美方", "中美", "中国"]),
+    ("增进中国人民与各国人民的友谊", ["中国人民"]),
+])
+def test_no_entity_spans_cover_doctrines_and_set_phrases(text: str, expected: list[str]) -> None:
+    assert sorted(text[s:e] for s, e in rules.no_entity_spans(text)) == sorted(expected)
+
+
+@pytest.mark.parametrize("text", ["中国人民银行发布数据", "中国人大代表团访问", "习近平总书记指出", "双方同意", "地方政府", "中亚地区"])
+def test_no_entity_spans_leave_names_alone(text: str) -> None:
+    assert list(rules.no_entity_spans(text)) == []
+
+
+def test_rule_stage_replaces_names_inside_its_spans_and_clears_no_entity_spans() -> None:
+    """The lexicon's 国务院 inside 国务院常务会议 and inside a 《》 title gives way to the rule span; the
+    lexicon's 习近平 inside a doctrine is dropped, and the doctrine is kept for governance_ner."""
+    import spacy
+    from spacy.tokens import Span
+    nlp = spacy.blank("zh")
+    stage = nlp.add_pipe("governance_rules")
+    text = "李强主持召开国务院常务会议。印发《国务院关于加强社会治理的意见》。以习近平法治思想为指引"
+    doc = nlp.make_doc(text)
+    lexicon = [(text.index("国务院"), "国务院", "ORG"), (text.rindex("国务院"), "国务院", "ORG"),
+               (text.index("习近平"), "习近平", "PERSON")]
+    doc.ents = [Span(doc, c.start, c.end, label=label, span_id=surface)
+                for start, surface, label in lexicon for c in [doc.char_span(start, start + len(surface))]]
+    doc = stage(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("国务院常务会议", "EVENT"), ("《国务院关于加强社会治理的意见》", "POLICY")]
+    assert [span.text for span in doc.spans[rules.NO_ENTITY]] == ["习近平法治思想"]

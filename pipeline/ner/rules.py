@@ -112,7 +112,13 @@ def decisions(text: str) -> Iterator[Span]:
 # Numbered party congresses, plenums and sessions of the people's congress and the CPPCC (rules 13, 24).
 CONGRESS = re.compile(
     rf"(?:党的|中共)?(?:{ORDINAL}届(?:中央)?(?:{ORDINAL}中全会|中央政治局第{ORDINAL}次集体学习)"
-    rf"|(?:中共)?{ORDINAL}大(?=[^\u4e00-\u9fff]|以来|精神|报告|代表|召开|胜利|作出|提出|强调|明确|的|后|上|$)"
+    rf"|(?:中共)?{ORDINAL}大(?=[^\u4e00-\u9fff]|以来|精神|报告|代表|召开|胜利|作出|提出|强调|明确|的|后|上|和|及|与|$)"
+    # the full forms of the official record (C13, C24): 中国共产党第二十次全国代表大会,
+    # 中华人民共和国第十三届全国人民代表大会常务委员会第三十四次会议, 政协第十四届全国委员会常务委员会第一次会议
+    rf"|(?:中国共产党)?第{ORDINAL}次全国代表大会"
+    rf"|中国共产党第{ORDINAL}届中央委员会第{ORDINAL}次全体会议"
+    rf"|(?:中华人民共和国)?第{ORDINAL}届全国人民代表大会(?:常务委员会)?第{ORDINAL}次会议"
+    rf"|(?:中国人民政治协商会议|政协)第{ORDINAL}届全国委员会(?:常务委员会)?第{ORDINAL}次会议"
     rf"|{ORDINAL}届全国人大(?:常委会第{ORDINAL}次会议|{ORDINAL}次会议)"
     rf"|全国政协{ORDINAL}届(?:{ORDINAL}次会议|常委会第{ORDINAL}次会议)"
     rf"|{ORDINAL}届全国政协{ORDINAL}次会议)"
@@ -129,6 +135,31 @@ def congresses(text: str) -> Iterator[Span]:
         yield start, m.end(), "EVENT"
     for m in PLENUM_SHORT.finditer(text):
         yield m.start(), m.end(), "EVENT"
+
+
+# Doctrines are not annotated, nor is anything inside them (C10): 习近平 is no PERSON in
+# 习近平新时代中国特色社会主义思想 or 习近平法治思想, nor 邓小平 in 邓小平理论 (MSRA tags those as PER).
+NO_ENTITY = "no_entity"  # the doc.spans group of the spans in which nothing is an entity
+DOCTRINE = re.compile(r"(?:习近平|毛泽东|邓小平)(?:新时代中国特色社会主义思想|(?:法治|生态文明|强军|外交|经济|文化)思想|思想|理论)")
+
+
+# Where the guidelines annotate nothing though MSRA-trained models see a place (C9, C19, C41): 中国 in
+# set formulae (中国式现代化, 中国特色社会主义), 中国人民 and 中国人, one-character X方 (中方, 美方) and
+# relation pairs of one-character country names (中美关系, 中俄两国, 中外).
+COUNTRY_CHAR = "中美俄日韩英法德欧印巴朝越老柬泰乌哈吉塔土蒙"
+SET_PHRASES = re.compile(
+    r"中国(?=特色|式现代化|梦|方案|智慧|之治|治理|主张|制造|故事)|一个中国(?=原则|政策)"
+    r"|中国人民(?!银行|大学|解放军|政治协商|警察|武装|志愿军|对外|抗日战争纪念馆|革命军事博物馆)|中国人(?![民寿保大])"
+    rf"|(?<![集居正])[{COUNTRY_CHAR}]方(?!面|案|法|式|针|向|位|便|舟|正|言)"
+    rf"|[{COUNTRY_CHAR}][{COUNTRY_CHAR}](?=关系|双方|两国|建交|友好|合作|元首|友谊|两党|两军|之间|间)|中外")
+
+
+def no_entity_spans(text: str) -> Iterator[tuple[int, int]]:
+    """The character spans in which nothing is an entity: doctrines named after a leader, and the set
+    phrases above."""
+    for pattern in (DOCTRINE, SET_PHRASES):
+        for m in pattern.finditer(text):
+            yield m.start(), m.end()
 
 
 NAMED_MEETING = re.compile(
