@@ -75,6 +75,9 @@ def test_msra_conventions_become_ours() -> None:
     record = follow_guidelines({"id": "m", "text": text, "entities": [[0, 5, "ORG"]]})
     assert record["entities"] == [[0, 5, "EVENT"]]
     assert [text[s:e] for s, e in record["missing"]] == ["《中华人民共和国刑法》"]
+    text = "高举邓小平理论伟大旗帜，中方会见了邓小平同志的家属。"
+    record = follow_guidelines({"id": "m", "text": text, "entities": [[2, 5, "PERSON"], [12, 13, "LOC"], [17, 20, "PERSON"]]})
+    assert record["entities"] == [[17, 20, "PERSON"]]  # not inside the doctrine, nor 中 of 中方
 
 
 def test_the_blocks_split_keeps_articles_together_and_near_duplicates_on_one_side() -> None:
