@@ -38,6 +38,11 @@ def spans(function: str, text: str) -> list[str]:
     ("quoted_names", "上海“一网通办”平台上线。", ["一网通办/PLATFORM"]),
     ("campaigns", "全国开展禁毒专项斗争。", ["禁毒专项斗争/PROGRAM"]),
     ("honours", "他被追授全国优秀共产党员称号。", ["全国优秀共产党员/HONOR"]),
+    ("honours", "授予刘欣全国“公安楷模”称号，他获第25届曹禺戏剧文学奖。", ["公安楷模/HONOR", "曹禺戏剧文学奖/HONOR"]),
+    ("honours", "看望国家对道德模范的关怀", []),
+    ("campaigns", "认真开展党纪学习教育，部署开展2022年全国农资打假专项治理行动。", ["党纪学习教育/PROGRAM", "全国农资打假专项治理行动/PROGRAM"]),
+    ("campaigns", "持续开展专项整治，拓展主题教育成果。", []),
+    ("quoted_names", "开展“安全生产月”活动，推广“合作社+农户”模式，深化“放管服”改革。", ["放管服/PROGRAM"]),
 ])
 def test_each_function_finds_its_names_and_leaves_the_rest(function: str, text: str, expected: list[str]) -> None:
     assert spans(function, text) == expected

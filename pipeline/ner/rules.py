@@ -218,27 +218,38 @@ def campaigns(text: str) -> Iterator[Span]:
         year = re.match(r"[0-9０-９]{4}年", name)
         if year:
             start, name = start + year.end(), name[year.end():]
-        if len(name) - head < 2 or re.search(r"[的和与、及了]", name) or GENERIC_CAMPAIGN.match(name):
+        if len(name) - head < 2 or re.search(r"[的和与、及了以在为]", name) or GENERIC_CAMPAIGN.match(name):
             continue
         yield start, start + len(name), "PROGRAM"
 
 
 HONOR_PATTERN = re.compile(
-    rf"(?:全国|中国|国家级?|省级)[{HAN}]{{0,14}}?"
+    rf"(?:(?:平安|美丽)?中国|全国|国家级?|省级)[{HAN}]{{0,14}}?"
     r"(?:先进集体|先进个人|先进工作者|先进单位|模范|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
     r"优秀共产党员|优秀党务工作者|先进基层党组织|三八红旗手|三八红旗集体|劳动模范|五一劳动奖章|五一劳动奖状|"
     r"文明城市|文明村镇?|文明单位|最美[\u4e00-\u9fff]{1,6}|青年五四奖章|道德模范|英雄|勋章|奖章|荣誉称号|楷模|时代楷模)"
     r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新)")
 
 
+# Quoted titles (“公安楷模”, “最美基层民警”, “天坛奖”) and numbered awards (第25届曹禺戏剧文学奖).
+QUOTED_HONOR = re.compile(
+    rf"[{OPEN_QUOTES}]((?:[{HAN}A-Za-z0-9·]{{2,14}}(?:奖|楷模|模范|标兵|能手|之星|卫士|先锋|好人|英雄|示范[{HAN}]{{1,3}}))"
+    rf"|最美[{HAN}]{{1,8}})[{CLOSE_QUOTES}]")
+NUMBERED_AWARD = re.compile(rf"第[{CN_NUM}0-9]+届([{HAN}]{{2,12}}?奖(?:·[{HAN}]{{2,8}}奖)?)")
+
+
 def honours(text: str) -> Iterator[Span]:
-    """Honours and designations: 全国优秀共产党员, 全国公安系统先进集体, 全国文明村, 友谊勋章 -> HONOR (rules 12, 38)."""
+    """Honours and designations: 全国优秀共产党员, 全国公安系统先进集体, 全国文明村, 友谊勋章, “时代楷模”,
+    第31届中国戏剧梅花奖 -> HONOR (rules 12, 38)."""
     for m in HONOR_PATTERN.finditer(text):
         if text[m.end():m.end() + 2] in ("表彰", "大会", "评选") and text[m.end():m.end() + 4].endswith("大会"):
             continue  # inside the name of a commendation meeting (rule 38)
-        if "的" in m.group() or text[m.end():m.end() + 1] in ("纪", "碑"):
-            continue  # a description (中国式现代化的示范区) or a monument (人民英雄纪念碑)
+        if re.search("[的对向]", m.group()) or text[m.end():m.end() + 1] in ("纪", "碑"):
+            continue  # a description (中国式现代化的示范区, 国家对道德模范) or a monument (人民英雄纪念碑)
         yield m.start(), m.end(), "HONOR"
+    for pattern in (QUOTED_HONOR, NUMBERED_AWARD):
+        for m in pattern.finditer(text):
+            yield m.start(1), m.end(1), "HONOR"
 
 
 LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
@@ -255,7 +266,7 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
 
 # The functions precise enough to run on their own (precision >= 0.85 on the 2022-2024 新闻联播 gold,
 # `python -m pipeline rules evaluate`): the run-time rule stage and the silver data use these.
-RUNTIME = ("decisions", "book_titles", "congresses", "named_meetings", "quoted_names", "campaigns")
+RUNTIME = ("decisions", "book_titles", "congresses", "named_meetings", "quoted_names", "campaigns", "honours")
 
 
 def apply(text: str, functions: Iterable[str] = tuple(LABELLING_FUNCTIONS)) -> list[Span]:
