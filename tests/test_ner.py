@@ -477,3 +477,9 @@ def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_
     with pytest.raises(UserError, match="has no PROGRAM label"):
         training.train(release_config, tmp_path / "other", {"paths.base_model": str(work / "base"), "data.use_seeds": True,
                                                        "paths.gold": str(program)})
+
+
+def test_model_policies_lose_a_leading_guanyu_unless_they_are_decisions():
+    text = "关于立法法修正草案的说明，关于修改立法法的决定"
+    spans = component.trim_policies(text, [(0, 5, "POLICY"), (13, 23, "POLICY"), (0, 2, "ORG")])
+    assert [(text[s:e], label) for s, e, label in spans] == [("立法法", "POLICY"), ("关于修改立法法的决定", "POLICY"), ("关于", "ORG")]

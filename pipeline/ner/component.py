@@ -76,6 +76,17 @@ def cut_at_spaces(text: str, spans: Iterable[Entity]) -> list[Entity]:
     return out
 
 
+def trim_policies(text: str, spans: Iterable[Entity]) -> list[Entity]:
+    """Take 关于 off the model's POLICY spans that are not decisions (关于立法法修正草案 names 立法法;
+    only 关于……的决定 / 的决议 keeps it, C39)."""
+    out = []
+    for s, e, label in spans:
+        if label == "POLICY" and text.startswith("关于", s) and e - s > 4 and not text[s:e].endswith(("决定", "决议")):
+            s += 2
+        out.append((s, e, label))
+    return out
+
+
 def split_at(doc: Doc, offsets: Iterable[int]) -> int:
     """Split the tokens of ``doc`` that have one of the character ``offsets`` strictly inside them;
     return the number of tokens split."""
@@ -120,7 +131,7 @@ class GovernanceNER:
         if self.model is None:
             raise UserError("governance_ner: the model is not loaded; run nlp.initialize() first")
         chars = [self.model.tokenizer.from_doc(doc) for doc in docs]
-        return [cut_at_spaces(c.text, [(e.start_char, e.end_char, e.label_) for e in c.ents])
+        return [trim_policies(c.text, cut_at_spaces(c.text, [(e.start_char, e.end_char, e.label_) for e in c.ents]))
                 for c in self.model.pipe(chars, batch_size=batch_size)]
 
     def set_annotations(self, doc: Doc, predicted: Sequence[Entity]) -> Doc:
