@@ -483,3 +483,12 @@ def test_model_policies_lose_a_leading_guanyu_unless_they_are_decisions():
     text = "关于立法法修正草案的说明，关于修改立法法的决定"
     spans = component.trim_policies(text, [(0, 5, "POLICY"), (13, 23, "POLICY"), (0, 2, "ORG")])
     assert [(text[s:e], label) for s, e, label in spans] == [("立法法", "POLICY"), ("关于修改立法法的决定", "POLICY"), ("关于", "ORG")]
+
+
+def test_micro_f1_interval_resamples_paragraphs():
+    from pipeline.ner.evaluate import counts, micro_f1_interval
+    perfect = counts([[(0, 2, "LOC")]] * 5, [[(0, 2, "LOC")]] * 5)
+    assert micro_f1_interval(perfect) == [1.0, 1.0]
+    half = counts([[(0, 2, "LOC")], [(0, 2, "LOC")]] * 20, [[(0, 2, "LOC")], []] * 20)  # F1 2/3 overall
+    low, high = micro_f1_interval(half)
+    assert low < 2 / 3 < high and high - low < 0.4
