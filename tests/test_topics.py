@@ -453,6 +453,7 @@ def test_committed_model_on_held_out_peoples_daily(shared_data: Path) -> None:
     assert scores["micro_f1"] > 0.7
 
 
+@pytest.mark.slow  # loads pkuseg and scores the 2025 新闻联播 held-out gold
 def test_committed_model_on_held_out_xinwenlianbo(shared_data: Path) -> None:
     result = cli("evaluate", "topics", "--model", "models/topics", "--data", str(XWLB.relative_to(ROOT)),
                  "--data-dir", str(shared_data), "--split", "heldout", "--samples", "200", "--json")
@@ -460,6 +461,7 @@ def test_committed_model_on_held_out_xinwenlianbo(shared_data: Path) -> None:
     gold = [json.loads(line) for line in XWLB.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert scores["split"] == "heldout" and scores["examples"] == sum(r["split"] == "heldout" for r in gold)
     assert scores["bootstrap"]["micro_f1"][0] <= scores["micro_f1"] <= scores["bootstrap"]["micro_f1"][1]
+    assert scores["micro_f1"] >= 0.80 and scores["macro_f1"] >= 0.70  # issue 16's targets (0.842 / 0.760 shipped)
 
 
 def test_default_config_runs_the_committed_classifier(seed_run: Path) -> None:
