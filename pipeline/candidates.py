@@ -53,10 +53,8 @@ def name_key(surface: str) -> str:
         for prefix in PREFIXES:
             if key.startswith(prefix) and len(key) - len(prefix) >= MIN_KEY:
                 key, stripped = key[len(prefix):], True
-    for head in HEADS:
-        if key.endswith(head) and len(key) - len(head) >= MIN_KEY:
-            return key[: -len(head)]
-    return key
+    head = next((h for h in HEADS if key.endswith(h)), "")  # the longest: 专项行动 is one head, not 专项 + 行动
+    return key[: -len(head)] if head and len(key) - len(head) >= MIN_KEY else key
 
 
 def clean_surface(surface: str, label: str) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal
 
 from . import jsonl
-from .candidates import LexiconIndex, candidate_records, name_key
+from .candidates import LexiconIndex, candidate_records, clean_surface, name_key
 from .entities import load_lexicon
 from .util import UserError, atomic_writer, dumps_line, shown, write_jsonl
 
@@ -100,9 +100,10 @@ class Entry:
         return [f"{ex['date'] or UNDATED} {ex['unit']}: {context(ex)}" for ex in self.examples]
 
     def finish(self) -> None:
-        """Name an entry the lexicon lacks by its most written variant (the shorter one on a tie)."""
+        """Name an entry the lexicon lacks by its most written variant (the shorter one on a tie), without
+        quotation marks, as the lexicon would write it."""
         if not self.in_lexicon:
-            self.name = min(self.variants, key=lambda v: (-self.variants[v], len(v), v))
+            self.name = clean_surface(min(self.variants, key=lambda v: (-self.variants[v], len(v), v)), self.label)
 
     def record(self) -> dict[str, Any]:
         periods = sorted(self.mentions, key=period_order)
