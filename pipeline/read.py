@@ -208,7 +208,7 @@ def list_inputs(path: Path) -> list[Path]:
         raise UserError(f"{shown(path)}: input path does not exist; check [paths] input in the config or the path you gave")
     if path.is_file():
         if input_suffix(path) is None:
-            raise UserError(f"{shown(path)}: neither a .txt page nor a .jsonl (.jsonl.gz) file; rename it or give a folder of .txt pages")
+            raise UserError(f"{shown(path)}: neither a .txt page nor a .jsonl file (nor .jsonl.gz); rename it or give a folder of .txt pages")
         return [path]
     # sorted by path, so the order does not depend on the file system
     files = sorted(p for p in path.rglob("*") if input_suffix(p) and p.is_file())
