@@ -21,6 +21,8 @@ from __future__ import annotations
 import datetime
 import difflib
 import json
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -39,6 +41,10 @@ HEADS = tuple(sorted(("工程", "行动", "机制", "模式", "经验", "体系"
 MIN_KEY = 2
 DECISIONS = ("accept", "merge", "reject")
 KIND = "candidate"
+# A name is cut short when this share of its mentions stand inside a longer name or share a neighbouring
+# letter; the latter only from this many mentions on (two alike out of two say nothing).
+CUT_SHARE = 0.9
+MIN_GLUED = 3
 # Lexicon names offered as merge targets: the closest few of the same label, by similarity of keys.
 SUGGESTIONS = 3
 MIN_SIMILARITY = 0.5
@@ -101,9 +107,41 @@ def evidence(entry: Any) -> int:
     return entry.total * len(entry.documents) * len(entry.mentions)
 
 
+def fragment_of(entry: Any, names: Iterable[str]) -> str | None:
+    """The longer name that ``entry``'s mentions are cut from, or ``"the same neighbours"``; None for a whole name.
+
+    The character model sometimes ends a span inside a name (全球安全倡 of 全球安全倡议, 纪学习教育 of
+    党纪学习教育, 南水北调东 of 南水北调东线). Such an entry is a fragment when at least ``CUT_SHARE`` of its
+    mentions stand inside a longer name found elsewhere in the run or held by the lexicon (the text around
+    them spells it), or when at least ``CUT_SHARE`` of its mentions (three or more) have the same letter
+    right before or right after them: a name stands between punctuation and varied words (共建“一带一路”,
+    美丽中国建设, 建设美丽中国), a cut one always next to the rest of itself (中国特色社会主义思想主题教育)."""
+    total = sum(entry.contexts.values())
+    name = entry.name
+    for longer in names:
+        at = longer.find(name)
+        if longer == name or at < 0:
+            continue
+        before, after = longer[:at], longer[at + len(name):]
+        inside = sum(n for (left, right), n in entry.contexts.items() if left.endswith(before) and right.startswith(after))
+        if inside >= CUT_SHARE * total:
+            return longer
+    if total >= MIN_GLUED:
+        for side in (0, 1):
+            letters = Counter(context[side][-1:] if side == 0 else context[side][:1] for context in entry.contexts.elements())
+            letter, n = letters.most_common(1)[0]
+            if letter and unicodedata.category(letter) == "Lo" and n >= CUT_SHARE * total:
+                return "the same neighbours"
+    return None
+
+
 def candidates(entries: Iterable[Any], index: LexiconIndex) -> list[Any]:
-    """The catalogue entries the lexicon lacks (no variant's key in it), by evidence, then name."""
-    new = [e for e in entries if not e.in_lexicon and not any(index.holds(v) for v in e.variants)]
+    """The catalogue entries the lexicon lacks (no variant's key in it) and that are no fragment of a longer
+    name, by evidence, then name."""
+    entries = list(entries)
+    names = sorted({e.name for e in entries} | {s for entry in index.entries for s in entry.surfaces}, key=len, reverse=True)
+    new = [e for e in entries if not e.in_lexicon and not any(index.holds(v) for v in e.variants)
+           and fragment_of(e, names) is None]
     return sorted(new, key=lambda e: (-evidence(e), e.label, e.name))
 
 

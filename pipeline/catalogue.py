@@ -35,6 +35,9 @@ UNDATED = "undated"
 # Characters of text on each side of an example mention: about a clause of news prose either side.
 CONTEXT_CHARS = 30
 EXAMPLES = 3
+# Characters kept either side of every mention to tell a name the model cut short from a whole one: more than
+# the 8 that the longest prefix or suffix by which a name of the 新闻联播 run extends another one needs.
+FRAGMENT_CONTEXT = 12
 # The most frequent companions kept per label (the report and the CSV show the first).
 TOP_COMPANIONS = 3
 
@@ -71,6 +74,9 @@ class Entry:
     last_seen: str | None = None
     companions: dict[str, Counter] = field(default_factory=lambda: {label: Counter() for label in COMPANIONS})
     examples: list[dict[str, Any]] = field(default_factory=list)
+    # (left, right) characters around each mention, FRAGMENT_CONTEXT each way: whether a longer name covers
+    # the mention (the model cut it short), and how much the neighbours vary (``candidates.fragment_of``).
+    contexts: Counter = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -89,6 +95,7 @@ class Entry:
             self.examples.append({"unit": record["id"], "date": date, "left": text[max(0, start - CONTEXT_CHARS):start],
                                   "mention": text[start:end], "right": text[end:end + CONTEXT_CHARS]})
         self.documents.add(doc)
+        self.contexts[text[max(0, start - FRAGMENT_CONTEXT):start], text[end:end + FRAGMENT_CONTEXT]] += 1
         for label, names in companions.items():
             self.companions[label].update(names)
 
@@ -100,10 +107,10 @@ class Entry:
         return [f"{ex['date'] or UNDATED} {ex['unit']}: {context(ex)}" for ex in self.examples]
 
     def finish(self) -> None:
-        """Name an entry the lexicon lacks by its most written variant (the shorter one on a tie), without
-        quotation marks, as the lexicon would write it."""
+        """Name an entry the lexicon lacks by its most written variant, without quotation marks, as the lexicon
+        would write it; on a tie the longer one, which keeps its head (载人航天工程, not 载人航天)."""
         if not self.in_lexicon:
-            self.name = clean_surface(min(self.variants, key=lambda v: (-self.variants[v], len(v), v)), self.label)
+            self.name = clean_surface(min(self.variants, key=lambda v: (-self.variants[v], -len(v), v)), self.label)
 
     def record(self) -> dict[str, Any]:
         periods = sorted(self.mentions, key=period_order)

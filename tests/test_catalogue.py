@@ -184,15 +184,15 @@ def test_merge_adds_accepted_names_with_provenance_and_keeps_other_lines(tmp_pat
     assert "枫桥经验" in fengqiao["candidate"]["suggestions"]
     target = fengqiao["text"].rindex("枫桥经验")
     decisions = [
-        pulled(found["民情日记"], "accept"),
+        pulled(found["民情日记工作法"], "accept"),
         pulled(fengqiao, "merge", [*fengqiao["entities"], [target, target + 4, "PROGRAM"]]),
         pulled(found["山海协作升级版"], "reject"),
-        pulled(found["红色议事厅"], "accept", confirmed_by=()),  # decided, nobody confirmed: left out
+        pulled(found["红色议事厅机制"], "accept", confirmed_by=()),  # decided, nobody confirmed: left out
     ]
     review_file = tmp_path / "pulled.jsonl"
     review_file.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in decisions), encoding="utf-8")
     report = merge_reviewed(review_file, lexicon_copy, on="2026-12-02")
-    assert report.accepted == ["民情日记"] and report.merged == ["枫桥式做法 -> 枫桥经验"]
+    assert report.accepted == ["民情日记工作法"] and report.merged == ["枫桥式做法 -> 枫桥经验"]
     assert (report.rejected, report.unconfirmed, report.undecided) == (1, 1, 0)
     after = (lexicon_copy / "program.jsonl").read_text(encoding="utf-8").splitlines()
     old = before["program.jsonl"].decode("utf-8").splitlines()
@@ -202,14 +202,14 @@ def test_merge_adds_accepted_names_with_provenance_and_keeps_other_lines(tmp_pat
     fengqiao_entry = json.loads(after[changed[0]])
     assert fengqiao_entry["aliases"][-1] == "枫桥式做法" and fengqiao_entry["merged"][0]["accepted_by"] == "annie"
     new = json.loads(after[-1])
-    assert new == {"label": "PROGRAM", "canonical": "民情日记", "aliases": ["民情日记工作法"], "source": "runs/test",
+    assert new == {"label": "PROGRAM", "canonical": "民情日记工作法", "aliases": ["民情日记"], "source": "runs/test",
                    "first_seen": "2024-03-01", "accepted_by": "annie", "accepted_on": "2026-12-02"}
     assert {p.name: p.read_bytes() for p in lexicon_copy.glob("*.jsonl") if p.name != "program.jsonl"} == {
         k: v for k, v in before.items() if k != "program.jsonl"}
     loaded = {e.canonical: e for e in load_lexicon(lexicon_copy)}  # the loader takes the provenance fields
-    assert "民情日记" in loaded and "枫桥式做法" in loaded["枫桥经验"].aliases
+    assert "民情日记工作法" in loaded and "枫桥式做法" in loaded["枫桥经验"].aliases
     again = merge_reviewed(review_file, lexicon_copy, on="2026-12-03")
-    assert again.known == ["民情日记", "枫桥式做法"] and again.files == []
+    assert again.known == ["民情日记工作法", "枫桥式做法"] and again.files == []
 
 
 def test_merge_refuses_unclear_decisions_naming_the_line(tmp_path: Path, lexicon_copy: Path) -> None:
@@ -317,3 +317,24 @@ def test_a_paged_report_links_across_its_pages(dated_run: Path, tmp_path: Path) 
     text = index.read_text(encoding="utf-8")
     assert 'id="timeline"' in text and "<svg" in text and "2024-01" in text
     assert "u-s-20240105-1" not in text.split('id="documents"')[1]  # the paragraphs are on the pages, not here
+
+
+def test_names_the_model_cut_short_are_no_candidates() -> None:
+    texts = ["各国支持全球安全倡议。", "落实全球安全倡议，共建“一带一路”。", "践行全球安全倡议精神。",
+             "深入学习中国特色社会主义思想主题教育。", "开展中国特色社会主义思想主题教育。", "推进中国特色社会主义思想主题教育。"]
+    cuts = {"全球安全倡": "PROGRAM", "社会主义思想主题教育": "PROGRAM", "全球安全倡议": "PROGRAM", "一带一路": "PROGRAM"}
+    records = []
+    for n, text in enumerate(texts):
+        names = [(name, label) for name, label in cuts.items() if name in text]
+        if "全球安全倡议" in text and n == 0:  # the first mention found whole, the others cut short
+            names = [("全球安全倡议", "PROGRAM")]
+        elif "全球安全倡议" in text:
+            names = [(name, label) for name, label in names if name != "全球安全倡议"]
+        records.append(record(f"d{n}:a1:p1", f"d{n}", f"2024-0{n + 1}-01", text, names))
+    index = LexiconIndex(LEXICON)
+    entries = build(records, index)
+    found = [e.name for e in candidates(entries, index)]
+    # 全球安全倡 stands inside 全球安全倡议 each time; 社会主义思想主题教育 always follows 特色
+    assert "全球安全倡" not in found and "社会主义思想主题教育" not in found
+    assert "全球安全倡议" in found and "一带一路" in found
+    assert {e.name for e in entries} >= {"全球安全倡", "社会主义思想主题教育"}  # the catalogue still lists them

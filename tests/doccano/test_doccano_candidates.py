@@ -40,13 +40,13 @@ def test_candidates_review_round_trip_grows_the_lexicon(cli: Any, admin_env: dic
     made = cli("catalogue", str(run), "--lexicon", str(lexicon), "--candidates", str(cands), env=admin_env)
     assert made.returncode == 0, made.stderr
     found = {json.loads(line)["candidate"]["name"]: json.loads(line) for line in cands.read_text(encoding="utf-8").splitlines()}
-    assert set(found) == {"民情日记", "山海协作升级版", "枫桥式做法"}
+    assert set(found) == {"民情日记工作法", "山海协作升级版", "枫桥式做法"}
 
     pushed = cli("doccano", "push", str(cands), "--project", project_name, env=admin_env)
     assert pushed.returncode == 0, pushed.stderr
     reviewer = make_annotator(project_name)
     assert set(reviewer.topic_types) == set(DECISIONS)  # the decisions, not the topics
-    accept, merge, reject = (found[n]["id"] for n in ("民情日记", "枫桥式做法", "山海协作升级版"))
+    accept, merge, reject = (found[n]["id"] for n in ("民情日记工作法", "枫桥式做法", "山海协作升级版"))
     reviewer.set_topics(accept, ["accept"])
     reviewer.set_topics(merge, ["merge"])
     target = reviewer.texts[merge].rindex("枫桥经验")  # offered on the "merge into" line
@@ -62,13 +62,13 @@ def test_candidates_review_round_trip_grows_the_lexicon(cli: Any, admin_env: dic
     assert merged.returncode == 0, merged.stderr
     assert "1 accepted, 1 merged, 1 rejected" in merged.stderr
     entries = {e["canonical"]: e for e in map(json.loads, (lexicon / "program.jsonl").read_text(encoding="utf-8").splitlines())}
-    assert entries["民情日记"]["accepted_by"] == "annie" and entries["民情日记"]["first_seen"] == "2024-03-01"
-    assert entries["民情日记"]["aliases"] == ["民情日记工作法"]
+    new = entries["民情日记工作法"]
+    assert (new["accepted_by"], new["first_seen"], new["aliases"]) == ("annie", "2024-03-01", ["民情日记"])
     assert "枫桥式做法" in entries["枫桥经验"]["aliases"] and "山海协作升级版" not in entries
 
     import pipeline
 
     nlp = pipeline.load("configs/default.cfg", {"paths.lexicon": str(lexicon)})
-    doc = nlp("各地推广民情日记工作法，坚持枫桥式做法。")
+    doc = nlp("各地推广民情日记工作法，坚持枫桥式做法，写好民情日记。")
     links = {(ent.text, ent.ent_id_) for ent in doc.ents if ent.label_ == "PROGRAM"}
-    assert {("民情日记工作法", "民情日记"), ("枫桥式做法", "枫桥经验")} <= links
+    assert {("民情日记工作法", "民情日记工作法"), ("枫桥式做法", "枫桥经验"), ("民情日记", "民情日记工作法")} <= links
