@@ -140,7 +140,7 @@ def run_records(run_dir: Path) -> Iterator[dict[str, Any]]:
         for key in ("entities", "entity_links"):
             spans = record.get(key, [])
             if not isinstance(spans, list) or not all(
-                    isinstance(s, list) and len(s) == 3 and all(type(x) is int for x in s[:2]) and 0 <= s[0] < s[1] <= len(text)
+                    isinstance(s, list) and len(s) >= 3 and all(type(x) is int for x in s[:2]) and 0 <= s[0] < s[1] <= len(text)
                     and isinstance(s[2], str) for s in spans):
                 raise UserError(f"{shown(path)}:{n}: field '{key}' needs [start, end, name] items inside the text; re-run the pipeline")
         date = record.get("date")
@@ -156,10 +156,10 @@ def build(records: Iterable[dict[str, Any]], index: LexiconIndex, by: Period = "
     found: dict[tuple[str, str], Entry] = {}
     for record in records:
         text = record["text"]
-        links = {(s, e): name for s, e, name in record.get("entity_links", [])}
+        links = {(s, e): name for s, e, name, *_ in record.get("entity_links", [])}
         companions: dict[str, set[str]] = {label: set() for label in COMPANIONS}
         mentions = []
-        for start, end, label in record.get("entities", []):
+        for start, end, label, *_ in record.get("entities", []):  # as the report, items beyond the label are ignored
             surface = text[start:end]
             if label in COMPANIONS:
                 companions[label].add(links.get((start, end), surface))
