@@ -129,6 +129,15 @@ def test_merge_longest_wins_and_lexicon_wins_ties():
     assert component.merge_spans([(0, 6, "ORG")], lexicon, "longest") == [(0, 6, "ORG", "")]
     assert component.merge_spans([(0, 6, "ORG")], lexicon, "lexicon") == [(0, 4, "PROGRAM", "平安浙江"), (4, 8, "PLATFORM", "金安智治")]
     assert component.merge_spans([(2, 6, "ORG")], lexicon, "model") == [(2, 6, "ORG", "")]
+    assert component.merge_spans([(0, 6, "ORG")], lexicon, "outer") == [(0, 4, "PROGRAM", "平安浙江"), (4, 8, "PLATFORM", "金安智治")]
+
+
+def test_merge_outer_lets_a_longer_model_name_hold_lexicon_names_but_not_rule_spans():
+    """国务院 (lexicon) inside 国务院办公厅 (model): the model's name; a rule span (no canonical) stays."""
+    assert component.merge_spans([(0, 6, "ORG"), (8, 10, "LOC")], [(0, 3, "ORG", "国务院"), (8, 12, "POLICY", "")], "outer") == [
+        (0, 6, "ORG", ""), (8, 12, "POLICY", "")]
+    assert component.merge_spans([(0, 12, "EVENT")], [(2, 5, "ORG", "国务院"), (6, 9, "POLICY", "")], "outer") == [
+        (2, 5, "ORG", "国务院"), (6, 9, "POLICY", "")]
     with pytest.raises(UserError):
         component.merge_spans([], [], "biggest")
 
@@ -468,3 +477,18 @@ def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_
     with pytest.raises(UserError, match="has no PROGRAM label"):
         training.train(release_config, tmp_path / "other", {"paths.base_model": str(work / "base"), "data.use_seeds": True,
                                                        "paths.gold": str(program)})
+
+
+def test_model_policies_lose_a_leading_guanyu_unless_they_are_decisions():
+    text = "关于立法法修正草案的说明，关于修改立法法的决定"
+    spans = component.trim_policies(text, [(0, 5, "POLICY"), (13, 23, "POLICY"), (0, 2, "ORG")])
+    assert [(text[s:e], label) for s, e, label in spans] == [("立法法", "POLICY"), ("关于修改立法法的决定", "POLICY"), ("关于", "ORG")]
+
+
+def test_micro_f1_interval_resamples_paragraphs():
+    from pipeline.ner.evaluate import counts, micro_f1_interval
+    perfect = counts([[(0, 2, "LOC")]] * 5, [[(0, 2, "LOC")]] * 5)
+    assert micro_f1_interval(perfect) == [1.0, 1.0]
+    half = counts([[(0, 2, "LOC")], [(0, 2, "LOC")]] * 20, [[(0, 2, "LOC")], []] * 20)  # F1 2/3 overall
+    low, high = micro_f1_interval(half)
+    assert low < 2 / 3 < high and high - low < 0.4

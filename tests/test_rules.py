@@ -27,6 +27,9 @@ def spans(function: str, text: str) -> list[str]:
     ("decisions", "委员长会议关于提请审议关于设立全国生态日的决定草案的议案", ["关于设立全国生态日的决定/POLICY"]),
     ("congresses", "深入学习贯彻党的二十大精神和二十届三中全会精神。", ["党的二十大/EVENT", "二十届三中全会/EVENT"]),
     ("congresses", "十四届全国人大常委会第十次会议在京闭幕。", ["十四届全国人大常委会第十次会议/EVENT"]),
+    ("congresses", "中国共产党第二十次全国代表大会的报告", ["中国共产党第二十次全国代表大会/EVENT"]),
+    ("congresses", "已由中华人民共和国第十三届全国人民代表大会常务委员会第三十四次会议于", ["中华人民共和国第十三届全国人民代表大会常务委员会第三十四次会议/EVENT"]),
+    ("congresses", "贯彻中共二十大和二十届二中全会精神", ["中共二十大/EVENT", "二十届二中全会/EVENT"]),
     ("named_meetings", "中央经济工作会议在北京举行。", ["中央经济工作会议/EVENT"]),
     ("named_meetings", "国务院副总理丁薛祥出席座谈会。", []),
     ("unquoted_laws", "关于检查食品安全法实施情况的报告", ["食品安全法/POLICY"]),
@@ -35,6 +38,11 @@ def spans(function: str, text: str) -> list[str]:
     ("quoted_names", "上海“一网通办”平台上线。", ["一网通办/PLATFORM"]),
     ("campaigns", "全国开展禁毒专项斗争。", ["禁毒专项斗争/PROGRAM"]),
     ("honours", "他被追授全国优秀共产党员称号。", ["全国优秀共产党员/HONOR"]),
+    ("honours", "授予刘欣全国“公安楷模”称号，他获第25届曹禺戏剧文学奖。", ["公安楷模/HONOR", "曹禺戏剧文学奖/HONOR"]),
+    ("honours", "看望国家对道德模范的关怀", []),
+    ("campaigns", "认真开展党纪学习教育，部署开展2022年全国农资打假专项治理行动。", ["党纪学习教育/PROGRAM", "全国农资打假专项治理行动/PROGRAM"]),
+    ("campaigns", "持续开展专项整治，拓展主题教育成果。", []),
+    ("quoted_names", "开展“安全生产月”活动，推广“合作社+农户”模式，深化“放管服”改革。", ["放管服/PROGRAM"]),
 ])
 def test_each_function_finds_its_names_and_leaves_the_rest(function: str, text: str, expected: list[str]) -> None:
     assert spans(function, text) == expected
@@ -72,6 +80,9 @@ def test_msra_conventions_become_ours() -> None:
     record = follow_guidelines({"id": "m", "text": text, "entities": [[0, 5, "ORG"]]})
     assert record["entities"] == [[0, 5, "EVENT"]]
     assert [text[s:e] for s, e in record["missing"]] == ["《中华人民共和国刑法》"]
+    text = "高举邓小平理论伟大旗帜，中方会见了邓小平同志的家属。"
+    record = follow_guidelines({"id": "m", "text": text, "entities": [[2, 5, "PERSON"], [12, 13, "LOC"], [17, 20, "PERSON"]]})
+    assert record["entities"] == [[17, 20, "PERSON"]]  # not inside the doctrine, nor 中 of 中方
 
 
 def test_the_blocks_split_keeps_articles_together_and_near_duplicates_on_one_side() -> None:
@@ -87,3 +98,37 @@ def test_the_blocks_split_keeps_articles_together_and_near_duplicates_on_one_sid
     assert normalised(records[twin]["text"]) == normalised(records[3]["text"])
     assert twin not in dev_ids and str(twin) in {r["id"] for r in train}
     assert sorted(r["id"] for r in msra_split(records, 0.1, "hash")[1]) != [str(i) for i in dev_ids]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("以习近平新时代中国特色社会主义思想为指导，贯彻习近平法治思想", ["习近平新时代中国特色社会主义思想", "中国", "习近平法治思想"]),
+    ("高举邓小平理论伟大旗帜", ["邓小平理论"]),
+    ("中方愿同美方加强中美关系，推进中国式现代化", ["中方", "美方", "中美", "中国"]),
+    ("增进中国人民与各国人民的友谊", ["中国人民"]),
+])
+def test_no_entity_spans_cover_doctrines_and_set_phrases(text: str, expected: list[str]) -> None:
+    assert sorted(text[s:e] for s, e in rules.no_entity_spans(text)) == sorted(expected)
+
+
+@pytest.mark.parametrize("text", ["中国人民银行发布数据", "中国人大代表团访问", "习近平总书记指出", "双方同意", "地方政府", "中亚地区"])
+def test_no_entity_spans_leave_names_alone(text: str) -> None:
+    assert list(rules.no_entity_spans(text)) == []
+
+
+def test_rule_stage_replaces_names_inside_its_spans_and_clears_no_entity_spans() -> None:
+    """The lexicon's 国务院 inside 国务院常务会议 and inside a 《》 title gives way to the rule span; the
+    lexicon's 习近平 inside a doctrine is dropped, and the doctrine is kept for governance_ner."""
+    import spacy
+    from spacy.tokens import Span
+    nlp = spacy.blank("zh")
+    stage = nlp.add_pipe("governance_rules")
+    text = "李强主持召开国务院常务会议。印发《国务院关于加强社会治理的意见》。以习近平法治思想为指引"
+    doc = nlp.make_doc(text)
+    lexicon = [(text.index("国务院"), "国务院", "ORG"), (text.rindex("国务院"), "国务院", "ORG"),
+               (text.index("习近平"), "习近平", "PERSON")]
+    doc.ents = [Span(doc, c.start, c.end, label=label, span_id=surface)
+                for start, surface, label in lexicon for c in [doc.char_span(start, start + len(surface))]]
+    doc = stage(doc)
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("国务院常务会议", "EVENT"), ("《国务院关于加强社会治理的意见》", "POLICY")]
+    assert [span.text for span in doc.spans[rules.NO_ENTITY]] == ["习近平法治思想"]

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..constants import LABELS
 from ..ner.corpora import gold_records
-from ..ner.evaluate import prf
+from ..ner.evaluate import counts, micro_f1, prf
 from ..util import UserError, sha256_text
 from .curves import predict
 
@@ -27,21 +27,6 @@ def trained_on(model: Path) -> set[str]:
     if not card.is_file():
         return set()
     return set(json.loads(card.read_text(encoding="utf-8")).get("data", {}).get("gold_text_sha256", []))
-
-
-def counts(gold: Sequence[Sequence], predicted: Sequence[Sequence]) -> np.ndarray:
-    """Per-paragraph true positives, false positives and false negatives: an (n, 3) array."""
-    rows = []
-    for g, p in zip(gold, predicted):
-        g, p = {tuple(x) for x in g}, {tuple(x) for x in p}
-        rows.append((len(g & p), len(p - g), len(g - p)))
-    return np.array(rows, dtype=np.int64).reshape(-1, 3)
-
-
-def micro_f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
-    """Micro-F1 from summed counts (0 where undefined): 2tp / (2tp + fp + fn)."""
-    denominator = 2 * tp + fp + fn
-    return np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
 
 
 def paired_bootstrap(a: np.ndarray, b: np.ndarray, samples: int = 1000, seed: int = 0) -> dict:

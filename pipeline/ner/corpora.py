@@ -18,7 +18,7 @@ from spacy.training import Example, iob_to_biluo
 from .. import jsonl
 from ..standoff import read_standoff, resolve_standoff
 from ..util import UserError, sha256_text
-from .rules import RUNTIME, apply
+from .rules import RUNTIME, apply, no_entity_spans
 from .tokenizers import FEATURES
 
 MSRA_LABELS = {"PER": "PERSON", "LOC": "LOC", "ORG": "ORG"}
@@ -143,8 +143,10 @@ def follow_guidelines(record: dict) -> dict:
     (titles of laws and documents, numbered sessions, decisions: labels these corpora lack) becomes
     missing, so that the model is not taught that 《刑法》 or 党的十五大 is no entity."""
     text = record["text"]
+    # entities inside doctrines and set phrases are none (C9, C10, C19: 邓小平 in 邓小平理论, 中 in 中方)
+    no_entity = list(no_entity_spans(text))
     entities = [[s, e, "EVENT" if label == "ORG" and MSRA_CONGRESS.fullmatch(text[s:e]) else label]
-                for s, e, label in record["entities"]]
+                for s, e, label in record["entities"] if not any(a <= s and e <= b for a, b in no_entity)]
     taken = bytearray(len(text))
     for s, e, _ in entities:
         taken[s:e] = b"\x01" * (e - s)

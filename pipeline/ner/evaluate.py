@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+import numpy as np
+
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -43,6 +45,28 @@ def prf(gold: Iterable[Entity], predicted: Iterable[Entity]) -> dict:
     scored = [s for s in per_label.values() if s["gold"]]
     macro = {k: sum(s[k] for s in scored) / len(scored) if scored else 0.0 for k in ("p", "r", "f")}
     return {"per_label": per_label, "micro": micro, "macro": macro}
+
+
+def counts(gold: Sequence[Sequence], predicted: Sequence[Sequence]) -> np.ndarray:
+    """Per-paragraph true positives, false positives and false negatives: an (n, 3) array."""
+    rows = []
+    for g, p in zip(gold, predicted):
+        g, p = {tuple(x) for x in g}, {tuple(x) for x in p}
+        rows.append((len(g & p), len(p - g), len(g - p)))
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def micro_f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """Micro-F1 from summed counts (0 where undefined): 2tp / (2tp + fp + fn)."""
+    denominator = 2 * tp + fp + fn
+    return np.where(denominator > 0, 2 * tp / np.maximum(denominator, 1), 0.0)
+
+
+def micro_f1_interval(table: np.ndarray, samples: int = 1000, seed: int = 0) -> list[float]:
+    """Percentile 95 % interval of micro-F1 over resamples of the paragraphs (rows of ``counts``), which
+    keeps the errors of one paragraph together."""
+    index = np.random.default_rng(seed).integers(0, len(table), size=(samples, len(table)))
+    return [round(float(v), 4) for v in np.percentile(micro_f1(*table[index].sum(axis=1).T), [2.5, 97.5])]
 
 
 def base_pipeline(config_path: str | Path, overrides: dict | None = None) -> tuple[Language, GovernanceNER]:
@@ -183,13 +207,21 @@ def score_groups(groups: Sequence[Group], config: str | Path, merge: str | None,
     unaligned = {"lexicon": 0, "combined": 0}
     rule = merge or DEFAULT_MERGE
     unseen: list[Entity] = []
+    records = 0
     for n, (record, doc, predicted, component) in enumerate(_predictions(groups, config, merge)):
+        records = n + 1
         _score_record(n, record, doc, predicted, component, gold, systems, unaligned, by_doc)
         if is_unseen:
             unseen += [(n, s, e, label) for s, e, label in (span[:3] for span in record["entities"])
                        if is_unseen(record["text"][s:e])]
         rule = component.merge
     scores = {"unseen_names": unseen_recall(unseen, systems)} if is_unseen else {}
+    by_record: tuple[list[list], list[list]] = ([[] for _ in range(records)], [[] for _ in range(records)])
+    for side, spans in zip(by_record, (gold, systems["combined"])):
+        for span in spans:
+            side[span[0]].append(span)
+    if records:
+        scores["combined_micro_f1_interval"] = micro_f1_interval(counts(*by_record))
     return {**scores,
         "gold_spans": len(gold), "merge": rule, "unaligned_gold_spans": unaligned,
         "systems": {name: prf(gold, spans) for name, spans in systems.items()},
@@ -276,6 +308,9 @@ def format_scores(result: dict, markdown: bool = False) -> str:
         combined = result["unseen_names"]["combined"]
         notes.append(f"recall on unseen names (in neither the lexicon nor the training data), combined: {combined['recall']:.3f} "
                      f"of {combined['gold']} (" + ", ".join(f"{label} {s['recall']:.2f}/{s['gold']}" for label, s in combined["per_label"].items()) + ")")
+    if result.get("combined_micro_f1_interval"):
+        low, high = result["combined_micro_f1_interval"]
+        notes.append(f"combined micro-F1 95 % interval (bootstrap over paragraphs): {low:.3f}-{high:.3f}")
     if result.get("combined_by_document"):
         notes.append("combined micro-F1 by held-out document: " + ", ".join(f"{d} {f:.3f}" for d, f in result["combined_by_document"].items()))
     if markdown:

@@ -2,8 +2,10 @@
 main pipeline, between the lexicon and the statistical NER.
 
 It adds the spans of the functions it is given (default ``RUNTIME``: those of precision >= 0.85 on the
-2022-2024 新闻联播 gold) where the lexicon found nothing, splitting word tokens where a span
-boundary falls inside one. ``governance_ner`` then keeps these spans as it keeps the lexicon's
+2022-2024 新闻联播 gold) where the lexicon found nothing or only names inside the span, splitting word
+tokens where a span boundary falls inside one. Doctrines named after a leader (习近平法治思想) go to
+``doc.spans["no_entity"]`` with the set phrases of ``rules.SET_PHRASES`` (中方, 中美关系): nothing inside
+them is an entity, for the lexicon here and the model after. ``governance_ner`` then keeps these spans as it keeps the lexicon's
 (``merge = "lexicon"``) and lets the model fill the rest.
 """
 from __future__ import annotations
@@ -15,7 +17,7 @@ from spacy.tokens import Doc, Span
 
 from ..util import UserError
 from .component import split_at
-from .rules import LABELLING_FUNCTIONS, RUNTIME, apply
+from .rules import LABELLING_FUNCTIONS, NO_ENTITY, RUNTIME, apply, no_entity_spans
 
 
 class GovernanceRules:
@@ -28,26 +30,36 @@ class GovernanceRules:
         self.functions = tuple(functions)
 
     def __call__(self, doc: Doc) -> Doc:
-        taken = bytearray(len(doc.text))
-        for ent in doc.ents:
-            taken[ent.start_char:ent.end_char] = b"\x01" * (ent.end_char - ent.start_char)
-        spans = [(s, e, label) for s, e, label in apply(doc.text, self.functions) if not any(taken[s:e])]
-        if not spans:
-            return doc
-        kept = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
+        no_entity = list(no_entity_spans(doc.text))
+        lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
+        spans = []
+        for s, e, label in apply(doc.text, self.functions):
+            overlapped = [x for x in lexicon if x[0] < e and s < x[1]]
+            # A rule span holding lexicon names replaces them (《习近平关于……的重要论述》 holds 习近平,
+            # 国务院常务会议 holds 国务院); one the lexicon crosses or holds gives way.
+            if all(s <= x[0] and x[1] <= e and x[1] - x[0] < e - s for x in overlapped):
+                spans.append((s, e, label))
+        kept = [x for x in lexicon if not any(s <= x[0] and x[1] <= e for s, e, _ in spans)
+                and not any(s <= x[0] and x[1] <= e for s, e in no_entity)]
+        if spans or len(kept) < len(lexicon):
+            self.set_ents(doc, kept, spans)
+        doc.spans[NO_ENTITY] = [span for s, e in no_entity for span in [doc.char_span(s, e, alignment_mode="expand")] if span]
+        return doc
+
+    @staticmethod
+    def set_ents(doc: Doc, kept: list[tuple[int, int, str, str]], spans: list[tuple[int, int, str]]) -> None:
         split_at(doc, (offset for s, e, _ in spans for offset in (s, e)))
         ents = [Span(doc, span.start, span.end, label=label, span_id=canonical)
                 for s, e, label, canonical in kept + [(s, e, label, "") for s, e, label in spans]
                 for span in [doc.char_span(s, e)]]
         doc.set_ents(sorted(ents, key=lambda span: span.start), default="outside")
-        return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
         for doc in docs:
             yield self(doc)
 
 
-@Language.factory("governance_rules", assigns=["doc.ents"], default_config={"functions": list(RUNTIME)})
+@Language.factory("governance_rules", assigns=["doc.ents", "doc.spans"], default_config={"functions": list(RUNTIME)})
 def make_governance_rules(nlp: Language, name: str, functions: list[str]) -> GovernanceRules:
     """The rule stage; ``functions`` names the labelling functions it applies."""
     return GovernanceRules(nlp, name, functions=functions)

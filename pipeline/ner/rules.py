@@ -112,7 +112,13 @@ def decisions(text: str) -> Iterator[Span]:
 # Numbered party congresses, plenums and sessions of the people's congress and the CPPCC (rules 13, 24).
 CONGRESS = re.compile(
     rf"(?:党的|中共)?(?:{ORDINAL}届(?:中央)?(?:{ORDINAL}中全会|中央政治局第{ORDINAL}次集体学习)"
-    rf"|(?:中共)?{ORDINAL}大(?=[^\u4e00-\u9fff]|以来|精神|报告|代表|召开|胜利|作出|提出|强调|明确|的|后|上|$)"
+    rf"|(?:中共)?{ORDINAL}大(?=[^\u4e00-\u9fff]|以来|精神|报告|代表|召开|胜利|作出|提出|强调|明确|的|后|上|和|及|与|$)"
+    # the full forms of the official record (C13, C24): 中国共产党第二十次全国代表大会,
+    # 中华人民共和国第十三届全国人民代表大会常务委员会第三十四次会议, 政协第十四届全国委员会常务委员会第一次会议
+    rf"|(?:中国共产党)?第{ORDINAL}次全国代表大会"
+    rf"|中国共产党第{ORDINAL}届中央委员会第{ORDINAL}次全体会议"
+    rf"|(?:中华人民共和国)?第{ORDINAL}届全国人民代表大会(?:常务委员会)?第{ORDINAL}次会议"
+    rf"|(?:中国人民政治协商会议|政协)第{ORDINAL}届全国委员会(?:常务委员会)?第{ORDINAL}次会议"
     rf"|{ORDINAL}届全国人大(?:常委会第{ORDINAL}次会议|{ORDINAL}次会议)"
     rf"|全国政协{ORDINAL}届(?:{ORDINAL}次会议|常委会第{ORDINAL}次会议)"
     rf"|{ORDINAL}届全国政协{ORDINAL}次会议)"
@@ -131,6 +137,31 @@ def congresses(text: str) -> Iterator[Span]:
         yield m.start(), m.end(), "EVENT"
 
 
+# Doctrines are not annotated, nor is anything inside them (C10): 习近平 is no PERSON in
+# 习近平新时代中国特色社会主义思想 or 习近平法治思想, nor 邓小平 in 邓小平理论 (MSRA tags those as PER).
+NO_ENTITY = "no_entity"  # the doc.spans group of the spans in which nothing is an entity
+DOCTRINE = re.compile(r"(?:习近平|毛泽东|邓小平)(?:新时代中国特色社会主义思想|(?:法治|生态文明|强军|外交|经济|文化)思想|思想|理论)")
+
+
+# Where the guidelines annotate nothing though MSRA-trained models see a place (C9, C19, C41): 中国 in
+# set formulae (中国式现代化, 中国特色社会主义), 中国人民 and 中国人, one-character X方 (中方, 美方) and
+# relation pairs of one-character country names (中美关系, 中俄两国, 中外).
+COUNTRY_CHAR = "中美俄日韩英法德欧印巴朝越老柬泰乌哈吉塔土蒙"
+SET_PHRASES = re.compile(
+    r"中国(?=特色|式现代化|梦|方案|智慧|之治|治理|主张|制造|故事)|一个中国(?=原则|政策)"
+    r"|中国人民(?!银行|大学|解放军|政治协商|警察|武装|志愿军|对外|抗日战争纪念馆|革命军事博物馆)|中国人(?![民寿保大])"
+    rf"|(?<![集居正])[{COUNTRY_CHAR}]方(?!面|案|法|式|针|向|位|便|舟|正|言)"
+    rf"|[{COUNTRY_CHAR}][{COUNTRY_CHAR}](?=关系|双方|两国|建交|友好|合作|元首|友谊|两党|两军|之间|间)|中外")
+
+
+def no_entity_spans(text: str) -> Iterator[tuple[int, int]]:
+    """The character spans in which nothing is an entity: doctrines named after a leader, and the set
+    phrases above."""
+    for pattern in (DOCTRINE, SET_PHRASES):
+        for m in pattern.finditer(text):
+            yield m.start(), m.end()
+
+
 NAMED_MEETING = re.compile(
     rf"(?:第{ORDINAL}届|{NAME_CHAR}{{0,2}}年)?(?:(?:全国|中央|国务院)(?:(?!陪同|出席|主持|召开|在|同志|书记|部长|主任|总理|委员长)[{HAN}]){{0,14}}?)"
     r"(?:工作会议|常务会议|推进会|座谈会|表彰大会|电视电话会议|全体会议)")
@@ -145,53 +176,80 @@ def named_meetings(text: str) -> Iterator[Span]:
         yield s, m.end(), "EVENT"
 
 
-PROGRAM_HEADS = "工程|行动|机制|模式|经验|体系|计划|工作法|改革|专项行动|专项斗争|专项整治|活动|品牌|战略|试点|项目|服务|工作"
+# After a quoted name, the heads that make it a programme (“放管服”改革, “猎狐2023”专项, “一带一路”倡议)
+# or a platform (“一网通办”平台).
+PROGRAM_HEADS = "专项|倡议|改革|机制|活动|合作|建设|行动|工程|制度|模式|品牌|战略"
 PLATFORM_HEADS = "平台|APP|App|app|小程序|热线|系统|公众号|客户端|网站"
-QUOTED = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、]{{2,14}})[{CLOSE_QUOTES}](?=({PLATFORM_HEADS}|{PROGRAM_HEADS}))")
+QUOTED = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,20}})[{CLOSE_QUOTES}](?=({PLATFORM_HEADS}|{PROGRAM_HEADS}))")
 
 
 def quoted_names(text: str) -> Iterator[Span]:
-    """A quoted core followed by a governance head: “净网”专项行动 -> 净网 PROGRAM, “一网通办”平台 ->
-    一网通办 PLATFORM (rules 4, 21, 37); quoted lists and slogans (rule 7) are left out."""
+    """A quoted core followed by a governance head: “猎狐2023”专项行动 -> 猎狐2023 PROGRAM, “一网通办”平台 ->
+    一网通办 PLATFORM (rules 4, 21, 37). Left out: months and days of action (“安全生产月”活动 is an EVENT,
+    rule 13), compounds with + (“合作社+农户”模式; 互联网+ stays) and numbered formulae (“四个全面”, rule 7)."""
     for m in QUOTED.finditer(text):
         core = m.group(1)
-        if re.search(r"[，、 ]", core) or re.fullmatch(ORDINAL + r"[个大项条]?[\u4e00-\u9fff]?", core):
+        if re.search(r"[月周日节]$|[+＋].|[+＋]$", core) and core != "互联网+" or re.match(ORDINAL + r"个", core):
             continue
         label = "PLATFORM" if re.match(PLATFORM_HEADS, m.group(2)) else "PROGRAM"
         yield m.start(1), m.end(1), label
 
 
-CAMPAIGN_HEAD = re.compile(r"(?:专项斗争|专项行动|专项整治行动|百日行动|攻坚行动|集中整治行动|三年行动|集中行动)")
+# Named campaigns written without quotes, after the verb that launches or pursues them (开展, 推进, 实施,
+# 部署, 提出的): 党纪学习教育, 消防安全专项整治, 全球安全倡议, 国有企业改革深化提升行动 (rules 22, 25).
+CAMPAIGN_VERB = (r"(?:开展|推进|实施|抓好|部署|聚焦|推动|启动|巩固|深化|组织|参与|支持|提出的|落实|听取|加快建设|"
+                 r"全面推进|建设|持续|推广|共建|开启|打好|打赢)")
+CAMPAIGN_HEAD = (r"(?:专项行动|专项斗争|专项治理行动|专项治理|专项整治行动|专项整治|排查整治行动|排查整治|集中整治|主题教育|学习教育|"
+                 r"教育整顿|攻坚行动|提升行动|三年行动|百日行动|倡议|工程|大督查|大检查)")
+CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·]{{2,30}}?{CAMPAIGN_HEAD})")
+GENERIC_CAMPAIGN = re.compile(r"(?:打击整治|专项|联合|三大|这|该|此|本|各|重大|系列|一系列|开展|拓展)")
 
 
 def campaigns(text: str) -> Iterator[Span]:
-    """Named campaigns written without quotes: 禁毒专项斗争, 平安寄递专项行动 -> PROGRAM (rules 22, 25);
-    the verb before the name stays out, a quoted core is left to ``quoted_names``."""
-    for m in CAMPAIGN_HEAD.finditer(text):
-        if m.start() > 0 and text[m.start() - 1] in CLOSE_QUOTES:
+    """Named campaigns: the words between the last launching verb and the head; a year before the name
+    stays out (rule 34), and generic ones (开展专项整治, 一系列全球倡议) are left out."""
+    for m in CAMPAIGN.finditer(text):
+        start, name = m.start(1), m.group(1)
+        head = len(re.search(CAMPAIGN_HEAD + "$", name).group())
+        cuts = [k.end() for k in re.finditer(CAMPAIGN_VERB + "|深入|扎实|联合|带头|拓展|全面|持续|认真|切实", name)
+                if len(name) - k.end() - head >= 2]
+        if cuts:
+            start, name = start + cuts[-1], name[cuts[-1]:]
+        year = re.match(r"[0-9０-９]{4}年", name)
+        if year:
+            start, name = start + year.end(), name[year.end():]
+        if len(name) - head < 2 or re.search(r"[的和与、及了以在为]", name) or GENERIC_CAMPAIGN.match(name):
             continue
-        start = name_before(text, m.start(), 14)
-        name = text[start:m.start()]
-        if len(name) >= 2 and not re.match(r"[这该此本各多个一系列今去明]", name) and not re.search(r"开展|进行|安排|问题|推动|施|年", name):
-            yield start, m.end(), "PROGRAM"
+        yield start, start + len(name), "PROGRAM"
 
 
 HONOR_PATTERN = re.compile(
-    rf"(?:全国|中国|国家级?|省级)[{HAN}]{{0,14}}?"
+    rf"(?:(?:平安|美丽)?中国|全国|国家级?|省级)[{HAN}]{{0,14}}?"
     r"(?:先进集体|先进个人|先进工作者|先进单位|模范|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
     r"优秀共产党员|优秀党务工作者|先进基层党组织|三八红旗手|三八红旗集体|劳动模范|五一劳动奖章|五一劳动奖状|"
     r"文明城市|文明村镇?|文明单位|最美[\u4e00-\u9fff]{1,6}|青年五四奖章|道德模范|英雄|勋章|奖章|荣誉称号|楷模|时代楷模)"
     r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新)")
 
 
+# Quoted titles (“公安楷模”, “最美基层民警”, “天坛奖”) and numbered awards (第25届曹禺戏剧文学奖).
+QUOTED_HONOR = re.compile(
+    rf"[{OPEN_QUOTES}]((?:[{HAN}A-Za-z0-9·]{{2,14}}(?:奖|楷模|模范|标兵|能手|之星|卫士|先锋|好人|英雄|示范[{HAN}]{{1,3}}))"
+    rf"|最美[{HAN}]{{1,8}})[{CLOSE_QUOTES}]")
+NUMBERED_AWARD = re.compile(rf"第[{CN_NUM}0-9]+届([{HAN}]{{2,12}}?奖(?:·[{HAN}]{{2,8}}奖)?)")
+
+
 def honours(text: str) -> Iterator[Span]:
-    """Honours and designations: 全国优秀共产党员, 全国公安系统先进集体, 全国文明村, 友谊勋章 -> HONOR (rules 12, 38)."""
+    """Honours and designations: 全国优秀共产党员, 全国公安系统先进集体, 全国文明村, 友谊勋章, “时代楷模”,
+    第31届中国戏剧梅花奖 -> HONOR (rules 12, 38)."""
     for m in HONOR_PATTERN.finditer(text):
         if text[m.end():m.end() + 2] in ("表彰", "大会", "评选") and text[m.end():m.end() + 4].endswith("大会"):
             continue  # inside the name of a commendation meeting (rule 38)
-        if "的" in m.group() or text[m.end():m.end() + 1] in ("纪", "碑"):
-            continue  # a description (中国式现代化的示范区) or a monument (人民英雄纪念碑)
+        if re.search("[的对向]", m.group()) or text[m.end():m.end() + 1] in ("纪", "碑"):
+            continue  # a description (中国式现代化的示范区, 国家对道德模范) or a monument (人民英雄纪念碑)
         yield m.start(), m.end(), "HONOR"
+    for pattern in (QUOTED_HONOR, NUMBERED_AWARD):
+        for m in pattern.finditer(text):
+            yield m.start(1), m.end(1), "HONOR"
 
 
 LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
@@ -208,7 +266,7 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
 
 # The functions precise enough to run on their own (precision >= 0.85 on the 2022-2024 新闻联播 gold,
 # `python -m pipeline rules evaluate`): the run-time rule stage and the silver data use these.
-RUNTIME = ("decisions", "book_titles", "congresses", "named_meetings")
+RUNTIME = ("decisions", "book_titles", "congresses", "named_meetings", "quoted_names", "campaigns", "honours")
 
 
 def apply(text: str, functions: Iterable[str] = tuple(LABELLING_FUNCTIONS)) -> list[Span]:
