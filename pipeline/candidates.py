@@ -115,21 +115,24 @@ def fragment_of(entry: Any, names: Iterable[str]) -> str | None:
     mentions stand inside a longer name found elsewhere in the run or held by the lexicon (the text around
     them spells it), or when at least ``CUT_SHARE`` of its mentions (three or more) have the same letter
     right before or right after them: a name stands between punctuation and varied words (共建“一带一路”,
-    美丽中国建设, 建设美丽中国), a cut one always next to the rest of itself (中国特色社会主义思想主题教育)."""
+    美丽中国建设, 建设美丽中国), a cut one always next to the rest of itself (中国特色社会主义思想主题教育).
+    What the key sets aside anyway is no cut: a prefix before (深入 贯彻中央八项规定精神学习教育), a generic
+    head after (规范涉企执法 专项行动), a longer name with the same key."""
     total = sum(entry.contexts.values())
     name = entry.name
     for longer in names:
         at = longer.find(name)
-        if longer == name or at < 0:
+        if longer == name or at < 0 or name_key(longer) == entry.key:
             continue
         before, after = longer[:at], longer[at + len(name):]
         inside = sum(n for (left, right), n in entry.contexts.items() if left.endswith(before) and right.startswith(after))
         if inside >= CUT_SHARE * total:
             return longer
     if total >= MIN_GLUED:
-        for side in (0, 1):
-            letters = Counter(context[side][-1:] if side == 0 else context[side][:1] for context in entry.contexts.elements())
-            letter, n = letters.most_common(1)[0]
+        left = Counter(l[-1:] for l, _ in entry.contexts.elements() if not l.endswith(PREFIXES))
+        right = Counter(r[:1] for _, r in entry.contexts.elements() if not r.startswith(HEADS))
+        for letters in (left, right):
+            letter, n = letters.most_common(1)[0] if letters else ("", 0)
             if letter and unicodedata.category(letter) == "Lo" and n >= CUT_SHARE * total:
                 return "the same neighbours"
     return None

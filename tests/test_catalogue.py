@@ -338,3 +338,15 @@ def test_names_the_model_cut_short_are_no_candidates() -> None:
     assert "全球安全倡" not in found and "社会主义思想主题教育" not in found
     assert "全球安全倡议" in found and "一带一路" in found
     assert {e.name for e in entries} >= {"全球安全倡", "社会主义思想主题教育"}  # the catalogue still lists them
+
+
+def test_a_prefix_or_head_beside_every_mention_is_no_cut() -> None:
+    texts = ["深入贯彻中央八项规定精神学习教育。", "各地深入贯彻中央八项规定精神学习教育。", "持续深入贯彻中央八项规定精神学习教育。",
+             "部署规范涉企执法专项行动。", "开展规范涉企执法专项行动，", "推进规范涉企执法专项行动；"]
+    records = [record(f"d{n}:a1:p1", f"d{n}", "2025-03-01", text,
+                      [(name, "PROGRAM") for name in ("贯彻中央八项规定精神学习教育", "规范涉企执法") if name in text])
+               for n, text in enumerate(texts)]
+    index = LexiconIndex(LEXICON)
+    found = {e.name for e in candidates(build(records, index), index)}
+    # always after 深入 or before 专项行动, which the key sets aside anyway: names, not fragments
+    assert found == {"贯彻中央八项规定精神学习教育", "规范涉企执法"}
