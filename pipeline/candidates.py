@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import json
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
@@ -45,6 +46,11 @@ KIND = "candidate"
 # letter; the latter only from this many mentions on (two alike out of two say nothing).
 CUT_SHARE = 0.9
 MIN_GLUED = 3
+# Names that are no name by the annotation guidelines, whatever the model marked: a counted set or a
+# batch (四大全球倡议, 一批重大工程, 第二批主题教育: "a counted set ... is not", "a phase named only by an
+# ordinal is not a name"), and a generic head with only a generic modifier (重点工程, 重大项目: a description).
+COUNTED = re.compile(r"^(?:[一二三四五六七八九十两几多数]+[大批个类]|第[一二三四五六七八九十\d]+批|一系列|各[类项])")
+GENERIC_KEYS = frozenset(("重点", "重大", "有关", "相关", "各项", "专项", "有关部门", "本次", "此次", "这次"))
 # Lexicon names offered as merge targets: the closest few of the same label, by similarity of keys.
 SUGGESTIONS = 3
 MIN_SIMILARITY = 0.5
@@ -138,13 +144,18 @@ def fragment_of(entry: Any, names: Iterable[str]) -> str | None:
     return None
 
 
+def no_name(name: str) -> bool:
+    """Whether ``name`` is a counted set, a batch or a generic head with a generic modifier (``COUNTED``)."""
+    return bool(COUNTED.match(name)) or name_key(name) in GENERIC_KEYS
+
+
 def candidates(entries: Iterable[Any], index: LexiconIndex) -> list[Any]:
-    """The catalogue entries the lexicon lacks (no variant's key in it) and that are no fragment of a longer
-    name, by evidence, then name."""
+    """The catalogue entries the lexicon lacks (no variant's key in it), that are names (``no_name``) and no
+    fragment of a longer name, by evidence, then name."""
     entries = list(entries)
     names = sorted({e.name for e in entries} | {s for entry in index.entries for s in entry.surfaces}, key=len, reverse=True)
     new = [e for e in entries if not e.in_lexicon and not any(index.holds(v) for v in e.variants)
-           and fragment_of(e, names) is None]
+           and not no_name(e.name) and fragment_of(e, names) is None]
     return sorted(new, key=lambda e: (-evidence(e), e.label, e.name))
 
 

@@ -350,3 +350,11 @@ def test_a_prefix_or_head_beside_every_mention_is_no_cut() -> None:
     found = {e.name for e in candidates(build(records, index), index)}
     # always after 深入 or before 专项行动, which the key sets aside anyway: names, not fragments
     assert found == {"贯彻中央八项规定精神学习教育", "规范涉企执法"}
+
+
+@pytest.mark.parametrize("name, verdict", [("四大全球倡议", True), ("一批重大工程", True), ("第二批主题教育", True), ("重点工程", True),
+                                           ("三北", False), ("八项工程", False), ("一带一路", False), ("三支一扶", False)])
+def test_counted_sets_batches_and_generic_heads_are_no_names(name: str, verdict: bool) -> None:
+    from pipeline.candidates import no_name
+
+    assert no_name(name) is verdict
