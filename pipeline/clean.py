@@ -12,6 +12,7 @@ by a byline or follows a jump marker or a photo credit.
 """
 from __future__ import annotations
 
+import datetime
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -36,6 +37,11 @@ HEADLINE_MAX = 80
 TEXT_KINDS = ("text", "headline")
 # spaCy's default nlp.max_length: the tokenizer refuses longer texts (error E088).
 MAX_CHARS = 1_000_000
+# A news agency's dateline: 本报北京1月5日电, 新华社北京2025年1月5日电, 本报讯(2025年1月5日); the place is
+# up to 12 characters. Looked for only near the top of a page (DATELINE_WINDOW characters), where it stands.
+DATELINE = re.compile(r"(?:本报|本刊|新华社|中新社|中新网|人民网|新华网|央视网消息|[\u4e00-\u9fff]{2,6}(?:日报|晚报|时报)讯?)"
+                      r"[^\s，。：:；]{0,12}?(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:电|讯)")
+DATELINE_WINDOW = 400
 
 
 @dataclass
@@ -335,10 +341,36 @@ def clean_text(text: str, max_chars: int = MAX_CHARS) -> list[list[dict[str, Any
     ]
 
 
+def dateline(text: str) -> tuple[str | None, str] | None:
+    """The dateline near the top of a page: ``(ISO date or None when it gives no year, the dateline as
+    written)``, or None when there is none (or its month and day do not make a date). A dateline
+    without a year gives no date: the year of a page is never guessed."""
+    match = DATELINE.search(text[:DATELINE_WINDOW])
+    if match is None:
+        return None
+    year, month, day = match.groups()
+    try:
+        date = datetime.date(int(year or 2000), int(month), int(day))  # 2000: a leap year, so 2月29日 is a day
+    except ValueError:
+        return None
+    return (date.isoformat() if year else None), match.group(0)
+
+
+def given_paragraphs(document: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The paragraphs a structured source already separates (a story record's title and paragraphs,
+    ``document["paragraphs"]`` as ``[start, end, kind]`` spans of its text), as one article: no layout
+    to repair, and joining a title without a full stop to the first paragraph would be wrong."""
+    return [[{"kind": kind, "text": document["text"][start:end], "offsets": [[0, start, end - start]]}
+             for start, end, kind in document["paragraphs"] if end > start]]
+
+
 def clean_document(document: dict[str, Any], max_chars: int = MAX_CHARS) -> Iterator[dict[str, Any]]:
-    """Yield the paragraph units of one document (see docs/architecture.md, "Unit")."""
+    """Yield the paragraph units of one document (see docs/architecture.md, "Unit"); a dated
+    document's units carry its ``date``."""
     doc_id = document["doc_id"]
-    for a, article in enumerate(clean_text(document["text"], max_chars), start=1):
+    articles = given_paragraphs(document) if document.get("paragraphs") else clean_text(document["text"], max_chars)
+    dated = {"date": document["date"]} if document.get("date") else {}
+    for a, article in enumerate(articles, start=1):
         article_id = f"{doc_id}:a{a}"
         for p, para in enumerate(article, start=1):
             yield {
@@ -346,6 +378,7 @@ def clean_document(document: dict[str, Any], max_chars: int = MAX_CHARS) -> Iter
                 "doc_id": doc_id,
                 "article_id": article_id,
                 "kind": para["kind"],
+                **dated,
                 "text": para["text"],
                 "source": {"file": document["path"], "sha256": document["sha256"], "offsets": para["offsets"]},
             }

@@ -2,7 +2,7 @@
 
 A record is one unit (a paragraph by default; an article or a whole document when configured):
 ``text``, ``entities`` (``[start, end, label]``, Python character offsets, end exclusive), ``cats``
-(topics over threshold), ``cat_scores``, ``entity_links`` (``[start, end, canonical]`` for entities
+(topics over threshold), ``cat_scores``, ``date`` (ISO ``YYYY-MM-DD``, only for dated documents), ``entity_links`` (``[start, end, canonical]`` for entities
 that matched the lexicon), the ids and the ``source`` map back to the raw file.
 """
 from __future__ import annotations
@@ -41,6 +41,7 @@ def group_units(paragraphs: Iterable[dict[str, Any]], unit: Unit) -> Iterator[di
             "doc_id": first["doc_id"],
             "article_id": first["article_id"] if unit == "article" else None,
             "kind": unit,
+            **({"date": first["date"]} if first.get("date") else {}),
             "text": JOINER.join(p["text"] for p in parts),
             "source": {**first["source"], "offsets": runs},
         }
@@ -59,6 +60,7 @@ class Exporter:
             "doc_id": unit["doc_id"],
             "article_id": unit["article_id"],
             "kind": unit["kind"],
+            **({"date": unit["date"]} if unit.get("date") else {}),
             "text": unit["text"],
             "entities": [[e.start_char, e.end_char, e.label_] for e in doc.ents],
             "entity_links": [[e.start_char, e.end_char, e.ent_id_] for e in doc.ents if e.ent_id_],

@@ -341,7 +341,7 @@ def _run_locked(config_path: str | Path, config: Config, settings: Any, out_dir:
         "executor": {"kind": settings.executor, "workers": executor.workers, "shard_chars": settings.shard_chars,
                      "shards": n_shards, "worker_cpu_seconds": round(cpu_seconds, 3)},
         "resumed": resumed if checkpoint.resumed else None,
-        "counts": stats.counts(),
+        "counts": {**stats.counts(), "dates": reader.log.date_counts()},
         "skipped": reader.log.skipped,
         "warnings": [*({"input": f"[paths] {key}", "message": f"[paths] {key} = {shown(config['paths'][key])} is loaded by no "
                         "component, so it did not run and is not in 'models'"} for key in unused_paths(config, resources)),

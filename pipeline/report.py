@@ -1,10 +1,15 @@
 """The run report: one self-contained HTML page of what a run found, with its figures as PNG files beside it.
 
 The page holds the manifest in brief, charts of the entity and topic distributions, a catalogue of the
-governance programmes (PROGRAM entities by canonical name, linked to where they occur), the model cards of
-any trained models the run loaded (scores and learning curve), and every document with its entities
-highlighted by displaCy and its paragraphs' topics. Everything is inline (CSS, base64 PNG), so the page
-needs no network; the same run always gives the same bytes.
+governance programmes (PROGRAM entities by canonical name, linked to where they occur), the programmes over
+time (``pipeline/catalogue.py`` by month: a chart of the most mentioned ones, the names first seen in each
+month), the model cards of any trained models the run loaded (scores and learning curve), and every document
+with its entities highlighted by displaCy and its paragraphs' topics. Everything is inline (CSS, base64
+PNG, SVG), so the page needs no network; the same run always gives the same bytes.
+
+A run of more than ``PAGE_CHARS`` characters of text puts its documents on pages of their own beside the
+report (``report-documents-001.html``, ...), each of whole documents and at most about ``PAGE_CHARS``
+characters, so that no file grows too big for a browser; the report itself links to them.
 """
 from __future__ import annotations
 
@@ -25,7 +30,10 @@ from matplotlib.figure import Figure
 from spacy import displacy
 
 from . import jsonl
+from .candidates import LexiconIndex
+from .catalogue import UNDATED, Entry, build, period_order, run_lexicon
 from .constants import LABELS, TOPICS
+from .entities import load_lexicon
 from .util import UserError, atomic_writer
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -48,6 +56,13 @@ SPACY_META = "meta.json"
 # Learning-curve points: the keys that make the x axis and the score, in order of preference.
 X_KEYS = ("train", "examples", "fraction", "percent", "round", "step", "epoch")
 SCORE_KEYS = ("f1", "f", "micro_f1", "score", "accuracy")
+# Characters of text per page of documents. The 新闻联播 run (11.1 M characters) gave about 20 bytes of HTML
+# per character (3 for the UTF-8 text, the rest displaCy's marks, topic chips and the paragraph markup), so a page of
+# 600,000 characters is 11-12.5 MB (19 pages, the largest 12.5 MB): under the 20 MB a browser still opens quickly.
+PAGE_CHARS = 600_000
+# Programmes charted over time in the report (the most mentioned ones).
+TIMELINE_TOP = 10
+TIMELINE_SIZE = (720, 96)  # SVG width and height in pixels
 
 
 @dataclass
@@ -59,7 +74,7 @@ class Programme:
     anchor: str = ""
     mentions: int = 0
     surfaces: Counter = field(default_factory=Counter)
-    units: dict[str, str] = field(default_factory=dict)  # unit anchor -> short unit name, in order
+    units: dict[str, str] = field(default_factory=dict)  # link to the unit (page#anchor) -> short unit name, in order
     documents: set[str] = field(default_factory=set)
 
 
@@ -85,17 +100,21 @@ class Chart:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
-def write_report(run_dir: Path, output: Path | None = None) -> Path:
+def write_report(run_dir: Path, output: Path | None = None, page_chars: int = PAGE_CHARS) -> Path:
     """Write the HTML report of the run in ``run_dir`` and its PNG figures beside it; return the HTML's path.
 
     ``output`` is the ``.html`` file to write, or else a folder to write ``report.html`` in (default: ``run_dir``).
+    A run of more than ``page_chars`` characters gets its documents on pages beside it (``{stem}-documents-NNN.html``).
     """
     run_dir = Path(run_dir)
     output = Path(output) if output is not None else run_dir
     output = output if output.suffix.lower() in (".html", ".htm") else output / "report.html"
     manifest = read_manifest(run_dir / "manifest.json")
     records = list(read_records(run_dir / "annotated.jsonl"))
-    programmes = programme_catalogue(records)
+    pages = document_pages(records, page_chars, output.stem)
+    unit_page = {record["id"]: page["file"] for page in pages for record in page["records"]}
+    programmes = programme_catalogue(records, lambda record: f"{unit_page[record['id']]}#{anchor(record['id'])}")
+    timeline = programme_timeline(build(records, LexiconIndex(load_lexicon(run_lexicon(run_dir)))), unit_page)
     models = model_cards(manifest)
     distributions = [
         bar_chart("entities", "Entities per label", count_labels(records), LABEL_COLORS, "entities"),
@@ -104,24 +123,99 @@ def write_report(run_dir: Path, output: Path | None = None) -> Path:
     for model in models:
         model["chart"] = curve_chart(f"{model['key']}-learning-curve", f"Learning curve: {model['key']}",
                                      model["curve"]) if model["curve"].series else None
+    common = dict(
+        labels=[(label, LABEL_COLORS.get(label, OTHER_COLOR)) for label in label_order(count_labels(records))],
+        topic_colors=TOPIC_COLORS,
+        index=output.name,
+        pages=[{key: page[key] for key in ("file", "first", "last", "documents", "chars")} for page in pages if page["file"]],
+        title=f"Run report: {Path(manifest.get('output_dir', run_dir)).name}",
+    )
     page = render_page(
+        part="index",
         manifest=manifest,
         manifest_rows=manifest_brief(manifest),
         charts=distributions,
         programmes=programmes,
+        timeline=timeline,
         models=models,
-        documents=list(group_documents(records, programmes)),
-        labels=[(label, LABEL_COLORS.get(label, OTHER_COLOR)) for label in label_order(count_labels(records))],
-        topic_colors=TOPIC_COLORS,
+        documents=list(group_documents(pages[0]["records"], programmes)) if not pages[0]["file"] else [],
         stem=output.stem,
-        title=f"Run report: {Path(manifest.get('output_dir', run_dir)).name}",
+        **common,
     )
     for chart in distributions + [m["chart"] for m in models if m["chart"]]:
         with atomic_writer(output.parent / f"{output.stem}-{chart.name}.png", "wb", encoding=None) as f:
             f.write(chart.png)
+    for number, documents in enumerate(pages, start=1):
+        if documents["file"]:
+            with atomic_writer(output.parent / documents["file"]) as f:
+                f.write(render_page(part="documents", page_number=number,
+                                    documents=group_documents(documents["records"], programmes, output.name), **common))
     with atomic_writer(output) as f:
         f.write(page)
     return output
+
+
+def document_pages(records: list[dict[str, Any]], page_chars: int, stem: str) -> list[dict[str, Any]]:
+    """The records cut into pages of whole documents of about ``page_chars`` characters of text each: one
+    page with no file of its own (the documents stay in the report) when they all fit on one."""
+    pages: list[dict[str, Any]] = []
+    current: list[dict[str, Any]] = []
+    size, last_doc = 0, None
+    for record in records:
+        doc = record.get("doc_id", record["id"])
+        if doc != last_doc and current and size >= page_chars:
+            pages.append({"records": current, "chars": size})
+            current, size = [], 0
+        current.append(record)
+        size += len(record["text"])
+        last_doc = doc
+    pages.append({"records": current, "chars": size})
+    for number, page in enumerate(pages, start=1):
+        page["file"] = f"{stem}-documents-{number:03d}.html" if len(pages) > 1 else ""
+        page["first"] = str(page["records"][0].get("doc_id", page["records"][0]["id"])) if page["records"] else ""
+        page["last"] = str(page["records"][-1].get("doc_id", page["records"][-1]["id"])) if page["records"] else ""
+        page["documents"] = len({str(r.get("doc_id", r["id"])) for r in page["records"]})
+    return pages
+
+
+def programme_timeline(entries: list[Entry], unit_page: dict[str, str]) -> dict[str, Any]:
+    """The programmes over time: an SVG chart of mentions per month of the ``TIMELINE_TOP`` most mentioned
+    ones (with their example contexts, linked to their units) and the names first seen in each month."""
+    months = sorted({p for e in entries for p in e.mentions if p != UNDATED}, key=period_order)
+    charted = []
+    for entry in entries[:TIMELINE_TOP]:
+        examples = [{**ex, "href": f"{unit_page[ex['unit']]}#{anchor(ex['unit'])}"} for ex in entry.examples]
+        charted.append({"entry": entry, "svg": timeline_svg(entry.name, [entry.mentions.get(m, 0) for m in months], months),
+                        "examples": examples})
+    first: dict[str, list[Entry]] = {}
+    for entry in entries:
+        first.setdefault(entry.first_seen[:7] if entry.first_seen else UNDATED, []).append(entry)
+    return {"months": months, "charted": charted, "undated": sum(e.mentions.get(UNDATED, 0) for e in entries),
+            "first_seen": sorted(first.items(), key=lambda kv: period_order(kv[0]))}
+
+
+def timeline_svg(name: str, counts: list[int], months: list[str]) -> str:
+    """Bars of mentions per month as inline SVG (the browser draws the Chinese name, no font needed here);
+    each bar's tooltip gives its month and count."""
+    width, height = TIMELINE_SIZE
+    left, bottom, top = 34, 16, 6
+    peak = max(counts, default=0) or 1
+    step = (width - left) / max(len(counts), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+             f'role="img" aria-label="{html.escape(name)}: mentions per month">',
+             f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" stroke="#999"/>',
+             f'<text x="{left - 4}" y="{top + 8}" font-size="10" text-anchor="end" fill="#666">{peak}</text>']
+    for i, (count, month) in enumerate(zip(counts, months)):
+        if count:
+            bar = (height - bottom - top) * count / peak
+            parts.append(f'<rect x="{left + i * step + step * 0.1:.1f}" y="{height - bottom - bar:.1f}" width="{step * 0.8:.1f}" '
+                         f'height="{bar:.1f}" fill="{LABEL_COLORS["PROGRAM"]}" stroke="#b8860b" stroke-width="0.5">'
+                         f'<title>{month}: {count}</title></rect>')
+    for i, month in enumerate(months):
+        if i == 0 or month.endswith("-01"):  # a label at the start and at each new year
+            parts.append(f'<text x="{left + i * step:.1f}" y="{height - 3}" font-size="10" fill="#666">{month}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -166,8 +260,10 @@ def programme_key(surface: str, canonical: str | None) -> tuple[str, bool]:
     return (canonical, True) if canonical is not None else (surface, False)
 
 
-def programme_catalogue(records: Iterable[dict[str, Any]]) -> list[Programme]:
-    """PROGRAM entities grouped by canonical name (by surface form when not in the lexicon), most mentioned first."""
+def programme_catalogue(records: Iterable[dict[str, Any]], href: Any = None) -> list[Programme]:
+    """PROGRAM entities grouped by canonical name (by surface form when not in the lexicon), most mentioned first;
+    ``href(record)`` is the link to a record's paragraph (default: its anchor on the same page)."""
+    href = href or (lambda record: "#" + anchor(record["id"]))
     found: dict[tuple[str, bool], Programme] = {}
     for record in records:
         links = canonical_names(record)
@@ -179,7 +275,7 @@ def programme_catalogue(records: Iterable[dict[str, Any]]) -> list[Programme]:
             programme = found.setdefault(key, Programme(name=key[0], linked=key[1]))
             programme.mentions += 1
             programme.surfaces[surface] += 1
-            programme.units.setdefault(anchor(record["id"]), short_unit_name(record))
+            programme.units.setdefault(href(record), short_unit_name(record))
             programme.documents.add(record.get("doc_id", record["id"]))
     programmes = sorted(found.values(), key=lambda p: (-p.mentions, not p.linked, p.name))
     for n, programme in enumerate(programmes, start=1):
@@ -194,8 +290,9 @@ def short_unit_name(record: dict[str, Any]) -> str:
     return f"{doc_id.split('_', 1)[0]} {unit}" if doc_id else unit
 
 
-def render_entities(record: dict[str, Any], programme_anchors: dict[tuple[str, bool], str]) -> str:
-    """displaCy's entity markup of one record; PROGRAM marks link to their catalogue entry."""
+def render_entities(record: dict[str, Any], programme_anchors: dict[tuple[str, bool], str], index: str = "") -> str:
+    """displaCy's entity markup of one record; PROGRAM marks link to their catalogue entry (in ``index``,
+    the report's file, when the record is on a page of documents)."""
     links = canonical_names(record)
     ents = []
     for start, end, label, *_ in sorted(record.get("entities", []), key=lambda e: (e[0], e[1])):
@@ -206,14 +303,15 @@ def render_entities(record: dict[str, Any], programme_anchors: dict[tuple[str, b
             # displaCy shows kb_id as a link beside the label, unescaped: the canonical name when the text
             # differs from it, else an arrow up to the catalogue.
             ent["kb_id"] = html.escape(key[0]) if key[0] != surface else "↑"
-            ent["kb_url"] = "#" + programme_anchors[key]
+            ent["kb_url"] = f"{index}#{programme_anchors[key]}"
         ents.append(ent)
     return displacy.render([{"text": record["text"], "ents": ents, "title": None}], style="ent", manual=True,
                            jupyter=False, options={"colors": LABEL_COLORS})
 
 
-def group_documents(records: list[dict[str, Any]], programmes: list[Programme]) -> Iterator[dict[str, Any]]:
-    """Documents in run order, each with its articles' paragraphs rendered and its topic counts."""
+def group_documents(records: list[dict[str, Any]], programmes: list[Programme], index: str = "") -> Iterator[dict[str, Any]]:
+    """Documents in run order, each with its articles' paragraphs rendered and its topic counts (``index``:
+    the report's file, for the links back to it from a page of documents)."""
     anchors = {(p.name, p.linked): p.anchor for p in programmes}
     documents: dict[str, dict[str, Any]] = {}
     for record in records:
@@ -224,7 +322,7 @@ def group_documents(records: list[dict[str, Any]], programmes: list[Programme]) 
             "anchor": anchor(record["id"]),
             "id": record["id"],
             "kind": record.get("kind", ""),
-            "html": render_entities(record, anchors),
+            "html": render_entities(record, anchors, index),
             "topics": [(t, record.get("cat_scores", {}).get(t)) for t in record.get("cats", [])],
         })
         doc["topics"].update(record.get("cats", []))

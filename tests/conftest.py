@@ -17,6 +17,7 @@ SLOW_FIXTURES = {
     "uninterrupted": "runs the whole pipeline over many pages (test_resume)",
     "one_process": "runs the whole pipeline (test_executors)",
     "annotator": "loads the whole pipeline (test_fuzz)",
+    "dated_run": "runs the whole pipeline over dated inputs (test_catalogue)",
     "odd_folder_run": "runs the whole pipeline over pages with odd names (test_reliability)",
     "tiny_model": "trains a small NER model (test_compare, test_select)",
     "word_nlp": "loads the pkuseg model (test_ner)",

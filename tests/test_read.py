@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.read import DocumentReader, annotate_records, check_text, decode, list_inputs
+from pipeline.read import DocumentReader, annotate_records, check_text, decode, list_inputs, normalise_date
 from pipeline.util import UserError
 
 TEXT = "金华市委政法委推进平安建设。"
@@ -123,3 +123,60 @@ def test_a_whole_gb18030_page_is_read_and_a_damaged_utf8_page_is_not_taken_for_o
     damaged[len(damaged) // 2] = 0xFF
     with pytest.raises(UserError, match=r"^u\.txt: byte \d+: invalid UTF-8 in an otherwise UTF-8 file"):
         decode(bytes(damaged), "u.txt")
+
+
+# -- dates (issue 17) ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, iso", [("2025-01-05", "2025-01-05"), ("2025/1/5", "2025-01-05"), ("20250105", "2025-01-05"),
+                                        ("2025.01.05", "2025-01-05"), ("2025年1月5日", "2025-01-05"), (" 2024-02-29 ", "2024-02-29")])
+def test_dates_are_normalised_to_iso(value: str, iso: str) -> None:
+    assert normalise_date(value, "x") == iso
+
+
+@pytest.mark.parametrize("value", ["2025-02-30", "2025-1-5-", "5 Jan 2025", "2025-01", 20250105, ""])
+def test_a_bad_date_is_one_line_naming_where(value: object) -> None:
+    with pytest.raises(UserError, match=r"^f\.jsonl:3: field 'date': .* is not a date"):
+        normalise_date(value, "f.jsonl:3: field 'date'")
+
+
+def test_a_date_from_the_field_the_file_name_or_a_dateline_with_a_year(tmp_path: Path) -> None:
+    (tmp_path / "2025-01-05").mkdir()
+    (tmp_path / "2025-01-05" / "page.txt").write_text(TEXT, encoding="utf-8")  # the folder's date
+    (tmp_path / "p-20250106.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "p-20251306.txt").write_text(TEXT, encoding="utf-8")  # month 13: no date, and no dateline
+    (tmp_path / "q.txt").write_text("新华社北京2025年1月7日电 " + TEXT, encoding="utf-8")
+    (tmp_path / "r.txt").write_text("本报杭州1月8日电 " + TEXT, encoding="utf-8")  # no year: not guessed
+    lines = [{"id": "a", "date": "2025/1/9", "text": TEXT}, {"id": "b", "date": "2025-02-30", "text": TEXT},
+             {"id": "c", "text": TEXT}]
+    (tmp_path / "s.jsonl").write_text("".join(json.dumps(l, ensure_ascii=False) + "\n" for l in lines), encoding="utf-8")
+    reader = DocumentReader(tmp_path)
+    dates = {d["doc_id"]: (d["date"], d["date_source"]) for d in reader()}
+    assert dates == {"2025-01-05/page": ("2025-01-05", "file_name"), "p-20250106": ("2025-01-06", "file_name"),
+                     "p-20251306": (None, "undated"), "q": ("2025-01-07", "dateline"), "r": (None, "dateline_without_year"),
+                     "a": ("2025-01-09", "field"), "c": (None, "undated")}
+    assert [s["reason"] for s in reader.log.skipped] == [f"{tmp_path / 's.jsonl'}:2: field 'date': '2025-02-30' is not a date "
+                                                         "(day is out of range for month); write YYYY-MM-DD"]
+    assert reader.log.date_counts() == {"dated": 4, "undated": 3, "by_source": {
+        "dateline": 1, "dateline_without_year": 1, "field": 1, "file_name": 2, "undated": 2}}
+    given = DocumentReader(tmp_path, date="2025年3月1日")  # for the documents without a date of their own
+    assert {d["doc_id"]: d["date"] for d in given()}["r"] == "2025-03-01"
+    with pytest.raises(UserError, match=r"^\[reader\] date: 'soon' is not a date"):
+        DocumentReader(tmp_path, date="soon")
+
+
+def test_story_records_keep_their_paragraphs_from_a_gzipped_file(tmp_path: Path) -> None:
+    import gzip
+
+    from pipeline.clean import clean_document
+
+    story = {"id": "xwlb-20250101-s1", "date": "2025-01-01", "title": "标题没有句号", "paragraphs": ["第一段没有句号", " 第二段。"]}
+    with gzip.open(tmp_path / "2025.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write(json.dumps(story, ensure_ascii=False) + "\n")
+    (doc,) = DocumentReader(tmp_path)()
+    units = list(clean_document(doc))
+    assert [(u["kind"], u["text"], u["date"]) for u in units] == [
+        ("headline", "标题没有句号", "2025-01-01"), ("body", "第一段没有句号", "2025-01-01"), ("body", "第二段。", "2025-01-01")]
+    for unit in units:  # the offsets map each paragraph back into the document's text
+        (t, s, n), = unit["source"]["offsets"]
+        assert doc["text"][s:s + n] == unit["text"] and t == 0

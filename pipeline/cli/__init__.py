@@ -4,6 +4,7 @@ from ._app import app
 # One import per command module (keep sorted).
 from . import annotate  # noqa: F401
 from . import bench  # noqa: F401
+from . import catalogue  # noqa: F401
 from . import compare  # noqa: F401
 from . import corrections  # noqa: F401
 from . import doccano_pull  # noqa: F401
@@ -18,6 +19,7 @@ from . import fetch_model  # noqa: F401
 from . import gold_resync  # noqa: F401
 from . import gold_validate  # noqa: F401
 from . import learning_curve  # noqa: F401
+from . import lexicon_merge  # noqa: F401
 from . import report  # noqa: F401
 from . import rules_evaluate  # noqa: F401
 from . import run  # noqa: F401

@@ -15,9 +15,11 @@ evaluate_app = typer.Typer(help="Evaluate a model (ner, topics).", no_args_is_he
 doccano_app = typer.Typer(help="Round trip annotations with a doccano server.", no_args_is_help=True)
 gold_app = typer.Typer(help="Work with the gold corpus.", no_args_is_help=True)
 rules_app = typer.Typer(help="The labelling functions of the rule stage and the silver data.", no_args_is_help=True)
+lexicon_app = typer.Typer(help="Grow the governance lexicon (corpus/lexicon/) from reviewed candidates.", no_args_is_help=True)
 
 app.add_typer(train_app, name="train")
 app.add_typer(evaluate_app, name="evaluate")
 app.add_typer(doccano_app, name="doccano")
 app.add_typer(gold_app, name="gold")
 app.add_typer(rules_app, name="rules")
+app.add_typer(lexicon_app, name="lexicon")

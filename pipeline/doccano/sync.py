@@ -1,7 +1,8 @@
 """Push pipeline output to a doccano project, pull the corrections back, report a project's status.
 
 Each unit becomes one example of an "intent detection and slot filling" project: spans are the
-entities, categories the paragraph's topics. Its meta, which doccano shows beside the unit, is short:
+entities, categories the paragraph's topics (for a file of new names from ``catalogue --candidates``,
+the review decisions accept, merge and reject instead). Its meta, which doccano shows beside the unit, is short:
 the unit ``id`` (so pull can match it), its document, kind and source file. What pull needs besides
 (the hash of the pushed text, the pushed annotations and the rest of the export record) goes to a
 companion project on the same server, "NAME (govnlp records)", one example per unit whose text is that
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .. import jsonl
+from ..candidates import DECISIONS, KIND
 from ..util import UserError, dumps_line, sha256_text, shown, write_jsonl
 from .client import DoccanoClient
 
@@ -46,6 +48,8 @@ TOPIC_COLOURS = {
     "public_safety": "#fabed4", "youth_protection": "#ffd8b1", "foreign_affairs": "#aaffc3",
     "political_security": "#dcbeff", "other": "#a9a9a9",
 }
+# A review of new names (``catalogue --candidates``) offers its decisions as categories instead of topics.
+DECISION_COLOURS = dict(zip(DECISIONS, ("#3cb44b", "#4363d8", "#e6194b")))
 # Field order of pulled records: the export record's, then anything else, then who confirmed.
 _FIELD_ORDER = ["id", "doc_id", "article_id", "kind", "text", "entities", "entity_links", "cats", "cat_scores", "source"]
 
@@ -205,9 +209,11 @@ def ensure_project(client: DoccanoClient, name: str, source: str = "",
     return made, True
 
 
-def ensure_label_types(client: DoccanoClient, project_id: int, spans: Iterable[str], topics: Iterable[str]) -> None:
-    """Create the span and category types that the project lacks, with stable colours."""
-    for kind, wanted, known in (("span", spans, SPAN_COLOURS), ("category", topics, TOPIC_COLOURS)):
+def ensure_label_types(client: DoccanoClient, project_id: int, spans: Iterable[str], topics: Iterable[str],
+                       categories: dict[str, str] = TOPIC_COLOURS) -> None:
+    """Create the span and category types that the project lacks, with stable colours (``categories``:
+    the topics, or the decisions of a review of candidates)."""
+    for kind, wanted, known in (("span", spans, SPAN_COLOURS), ("category", topics, categories)):
         have = {t["text"] for t in client.label_types(project_id, kind)}
         for label in sorted(set(known) | set(wanted)):
             if label not in have:
@@ -273,6 +279,7 @@ def push(client: DoccanoClient, path: str | Path, project_name: str) -> PushRepo
             pid,
             (span[2] for unit in units for span in unit.get("entities", [])),
             (cat for unit in units for cat in unit.get("cats", [])),
+            DECISION_COLOURS if units and all(unit.get("kind") == KIND for unit in units) else TOPIC_COLOURS,
         )
         held = {} if created else held_units(client, pid)
         before = _pushed(client, project_name, list(held.values())) if held else {}
