@@ -353,7 +353,8 @@ def test_a_prefix_or_head_beside_every_mention_is_no_cut() -> None:
 
 
 @pytest.mark.parametrize("name, verdict", [("四大全球倡议", True), ("一批重大工程", True), ("第二批主题教育", True), ("重点工程", True),
-                                           ("三北", False), ("八项工程", False), ("一带一路", False), ("三支一扶", False)])
+                                           ("倡议", True), ("工程", True), ("中国", True),
+                                           ("三北", False), ("八项工程", False), ("一带一路", False), ("三支一扶", False), ("美丽中国", False)])
 def test_counted_sets_batches_and_generic_heads_are_no_names(name: str, verdict: bool) -> None:
     from pipeline.candidates import no_name
 
