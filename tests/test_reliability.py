@@ -284,9 +284,10 @@ def test_13_an_input_where_everything_is_skipped_exits_2_and_keeps_the_previous_
     assert (out / "annotated.jsonl").read_text(encoding="utf-8") == "previous\n"
 
 
-@pytest.mark.parametrize("command, words", [("run", ["[system]"]), ("annotate", ["[nlp]"])])
+@pytest.mark.parametrize("command, words", [("run", ["[system]"]), ("annotate", ["[nlp]"]),
+                                            ("train ner-release", ["[release]"]), ("train topics", ["[paths]"])])
 def test_13_help_keeps_the_config_section_names(command: str, words: list[str]):
-    result = cli(command, "--help", env={**os.environ, "COLUMNS": "200"})
+    result = cli(*command.split(), "--help", env={**os.environ, "COLUMNS": "200"})
     for word in words:
         assert word in result.stdout, result.stdout
 

@@ -15,7 +15,7 @@ from ._options import config_option
 @user_errors
 def train_ner_release_cli(
     ctx: typer.Context,
-    config: Path = typer.Argument(..., help="NER training config with a [release] section, e.g. configs/ner.cfg"),
+    config: Path = typer.Argument(..., help="NER training config with a \\[release] section, e.g. configs/ner.cfg"),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write (e.g. models/ner)"),
     run_config: Path = config_option("Run config of the lexicon stage"),
     force: list[str] = typer.Option([], "--force", help="Remake this step even if it is up to date: base, cross-validation or final (repeatable)"),

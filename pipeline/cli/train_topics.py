@@ -17,7 +17,7 @@ def train_topics_cli(
     ctx: typer.Context,
     config: Path = typer.Argument(..., help="Topics training config, e.g. configs/topics.cfg"),
     output: Path = typer.Option(..., "--output", "-o", help="Model folder to write (model.skops, meta.json, config.cfg, README.md)"),
-    data: Optional[Path] = typer.Option(None, "--data", help="Train on this file instead of [paths] train: export-format JSONL (cats) or THUCNews text<TAB>label"),
+    data: Optional[Path] = typer.Option(None, "--data", help="Train on this file instead of \\[paths] train: export-format JSONL (cats) or THUCNews text<TAB>label"),
 ) -> None:
     """Train the topic classifier, cross-validate it by document and score its held-out examples.
 
