@@ -96,6 +96,12 @@ def name_date(name: str) -> str | None:
     return None
 
 
+def file_date(path: Path, root: Path | None) -> str | None:
+    """The date in the file's path below the input folder ``root`` (its name alone for a single file)."""
+    relative = path.relative_to(root) if root is not None and root.is_dir() else Path(path.name)
+    return name_date(relative.as_posix())
+
+
 def date_document(document: dict[str, Any], own: str | None, source: str, default: str | None, log: ReadLog) -> dict[str, Any]:
     """Give ``document`` its ``date`` and ``date_source``: ``own`` (from ``source``), else a dateline with a
     year at the top of its text, else ``default`` (``[reader] date``); count where it came from in ``log``."""
@@ -241,9 +247,7 @@ def _read_text_file(path: Path, log: ReadLog, max_line_chars: int, root: Path | 
     if seen is not None:
         seen[doc] = path
     document = {"doc_id": doc, "path": path.as_posix(), "sha256": sha256_bytes(data), "encoding": encoding, "text": text}
-    relative = path.relative_to(root) if root is not None and root.is_dir() else Path(path.name)
-    date = name_date(relative.as_posix())
-    yield date_document(document, date, "file_name", default_date, log)
+    yield date_document(document, file_date(path, root), "file_name", default_date, log)
 
 
 def parse_jsonl_line(raw: bytes, where: str) -> dict[str, Any]:
@@ -324,8 +328,7 @@ def jsonl_records(path: Path, log: ReadLog | None = None) -> Iterator[tuple[int,
 
 def _read_jsonl(path: Path, log: ReadLog, max_line_chars: int, default_date: str | None = None,
                 root: Path | None = None) -> Iterator[dict[str, Any]]:
-    relative = path.relative_to(root) if root is not None and root.is_dir() else Path(path.name)
-    file_date = name_date(relative.as_posix())
+    date_in_name = file_date(path, root)
     with open_lines(path) as f:
         if not any(raw.strip() for raw in f):  # stops at the first line with something on it
             log.skip(str(path), f"{shown(path)}: no JSON lines, nothing to annotate; give one {{\"id\": ..., \"text\": \"...\"}} per line")
@@ -347,7 +350,7 @@ def _read_jsonl(path: Path, log: ReadLog, max_line_chars: int, default_date: str
         }
         if "paragraphs" in record:
             document["paragraphs"] = record["paragraphs"]
-        yield date_document(document, own or file_date, "field" if own else "file_name", default_date, log)
+        yield date_document(document, own or date_in_name, "field" if own else "file_name", default_date, log)
 
 
 @dataclass

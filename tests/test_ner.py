@@ -180,6 +180,18 @@ def test_component_splits_words_and_merges_with_lexicon(stub_model):
     assert [t.text for t in doc] == ["金华", "市委政法委", "林纪平", "谈", "平安浙江", ";", "婺", "城区"]
 
 
+def test_component_drops_model_spans_inside_the_rule_stages_no_entity_spans():
+    """The model's PERSON inside a doctrine and LOC of 中方 go; a name outside them stays."""
+    nlp = spacy.blank("zh")
+    rules_stage = nlp.add_pipe("governance_rules")
+    text = "以习近平法治思想为指引，中方代表林纪平发言"
+    doc = rules_stage(nlp.make_doc(text))
+    predicted = [(text.index("习近平"), text.index("习近平") + 3, "PERSON"), (text.index("中方"), text.index("中方") + 1, "LOC"),
+                 (text.index("林纪平"), text.index("林纪平") + 3, "PERSON")]
+    doc = component.GovernanceNER(nlp).set_annotations(doc, predicted)
+    assert [(e.text, e.label_) for e in doc.ents] == [("林纪平", "PERSON")]
+
+
 def test_component_serialises_its_model(stub_model, tmp_path):
     nlp = _word_pipeline(stub_model)
     nlp.to_disk(tmp_path / "pipeline")

@@ -5,8 +5,9 @@ It adds the spans of the functions it is given (default ``RUNTIME``: those of pr
 2022-2024 新闻联播 gold) where the lexicon found nothing or only names inside the span, splitting word
 tokens where a span boundary falls inside one. Doctrines named after a leader (习近平法治思想) go to
 ``doc.spans["no_entity"]`` with the set phrases of ``rules.SET_PHRASES`` (中方, 中美关系): nothing inside
-them is an entity, for the lexicon here and the model after. ``governance_ner`` then keeps these spans as it keeps the lexicon's
-(``merge = "lexicon"``) and lets the model fill the rest.
+them is an entity, for the lexicon here and the model after. ``governance_ner`` then keeps these spans
+as it keeps the lexicon's and lets the model fill the rest (with ``merge = "outer"``, the default, a longer
+model name still holds the lexicon's names inside it, never a rule span).
 """
 from __future__ import annotations
 

@@ -191,7 +191,7 @@ def quoted_names(text: str) -> Iterator[Span]:
     rule 13), compounds with + (“合作社+农户”模式; 互联网+ stays) and numbered formulae (“四个全面”, rule 7)."""
     for m in QUOTED.finditer(text):
         core = m.group(1)
-        if re.search(r"[月周日节]$|[+＋].|[+＋]$", core) and core != "互联网+" or re.match(ORDINAL + r"个", core):
+        if (re.search(r"[月周日节]$|[+＋].|[+＋]$", core) and core != "互联网+") or re.match(ORDINAL + r"个", core):
             continue
         label = "PLATFORM" if re.match(PLATFORM_HEADS, m.group(2)) else "PROGRAM"
         yield m.start(1), m.end(1), label
