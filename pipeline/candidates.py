@@ -14,7 +14,9 @@ the lexicon names it might be a variant of; the reviewer picks one category, ``a
 ``merge_reviewed`` (``lexicon merge``) reads the ``doccano pull`` file back: accepted names become new
 lexicon lines with provenance (source, first seen, who accepted, when), merged ones aliases of the
 entry they belong to. Existing lexicon lines stay byte for byte as they were, but for an entry that
-gains aliases.
+gains aliases. Rejected names are remembered in ``rejected/candidates.jsonl`` of the lexicon folder (who
+rejected them, when, from which run; the lexicon loader reads only the folder's own ``*.jsonl``), and
+``candidates`` leaves them out of every later run, so a reviewer judges each name once.
 """
 from __future__ import annotations
 
@@ -54,6 +56,9 @@ GENERIC_KEYS = frozenset(("重点", "重大", "有关", "相关", "各项", "专
 # A bare head or a bare country is no programme's name, whatever the model marked (倡议 in 三大全球倡议 cut
 # short, 中国 of 美丽中国 cut off: 43, 15 and 20 mentions in the 2022-2025 run).
 BARE = frozenset(HEADS + ("倡议", "项目", "战略", "活动", "专项", "学习教育", "中国", "全国"))
+# Where the lexicon folder keeps the rejected candidates (a subfolder: the lexicon loader reads *.jsonl of
+# the folder itself only).
+REJECTED = Path("rejected") / "candidates.jsonl"
 # Lexicon names offered as merge targets: the closest few of the same label, by similarity of keys.
 SUGGESTIONS = 3
 MIN_SIMILARITY = 0.5
@@ -153,13 +158,26 @@ def no_name(name: str) -> bool:
     return bool(COUNTED.match(name)) or name_key(name) in GENERIC_KEYS or name in BARE
 
 
-def candidates(entries: Iterable[Any], index: LexiconIndex) -> list[Any]:
-    """The catalogue entries the lexicon lacks (no variant's key in it), that are names (``no_name``) and no
-    fragment of a longer name, by evidence, then name."""
+def rejected_keys(lexicon: str | Path) -> frozenset[tuple[str, str]]:
+    """(label, key) of the candidates a reviewer rejected, from the lexicon folder's ``REJECTED`` file."""
+    path = Path(lexicon) / REJECTED
+    if not path.is_file():
+        return frozenset()
+    keys = set()
+    for n, record in jsonl.read_jsonl(path):
+        if not (isinstance(record.get("label"), str) and isinstance(record.get("key"), str)):
+            raise UserError(f"{shown(path)}:{n}: needs 'label' and 'key' strings; fix or delete the line")
+        keys.add((record["label"], record["key"]))
+    return frozenset(keys)
+
+
+def candidates(entries: Iterable[Any], index: LexiconIndex, rejected: frozenset[tuple[str, str]] = frozenset()) -> list[Any]:
+    """The catalogue entries the lexicon lacks (no variant's key in it), that are names (``no_name``), no
+    fragment of a longer name and not rejected in an earlier review, by evidence, then name."""
     entries = list(entries)
     names = sorted({e.name for e in entries} | {s for entry in index.entries for s in entry.surfaces}, key=len, reverse=True)
     new = [e for e in entries if not e.in_lexicon and not any(index.holds(v) for v in e.variants)
-           and not no_name(e.name) and fragment_of(e, names) is None]
+           and (e.label, e.key) not in rejected and not no_name(e.name) and fragment_of(e, names) is None]
     return sorted(new, key=lambda e: (-evidence(e), e.label, e.name))
 
 
@@ -173,9 +191,10 @@ def review_text(entry: Any, suggestions: list[str]) -> str:
     return "\n".join(lines)
 
 
-def candidate_records(entries: Iterable[Any], index: LexiconIndex, source: str) -> Iterator[dict[str, Any]]:
+def candidate_records(entries: Iterable[Any], index: LexiconIndex, source: str,
+                      rejected: frozenset[tuple[str, str]] = frozenset()) -> Iterator[dict[str, Any]]:
     """The candidates as records ``doccano push`` sends as they are (export-record fields plus ``candidate``)."""
-    for rank, entry in enumerate(candidates(entries, index), start=1):
+    for rank, entry in enumerate(candidates(entries, index, rejected), start=1):
         suggestions = index.suggestions(entry.label, entry.name)
         yield {
             "id": f"candidate:{entry.label}:{entry.key}",
@@ -198,7 +217,7 @@ def candidate_records(entries: Iterable[Any], index: LexiconIndex, source: str) 
 class MergeReport:
     accepted: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
-    rejected: int = 0
+    rejected: list[str] = field(default_factory=list)
     undecided: int = 0
     unconfirmed: int = 0
     known: list[str] = field(default_factory=list)  # accepted, but the lexicon has held them since
@@ -293,6 +312,7 @@ def merge_reviewed(pulled: str | Path, lexicon: str | Path, on: str | None = Non
                 if isinstance(surface, str):
                     surfaces.setdefault(surface, (name, key))
     report = MergeReport()
+    rejected_before, rejections = rejected_keys(lexicon), []
     for n, record in jsonl.read_jsonl(pulled, missing="no such file; give the file `doccano pull` wrote"):
         where = f"{shown(pulled)}:{n}"
         decision = _decision(record, where)
@@ -301,14 +321,19 @@ def merge_reviewed(pulled: str | Path, lexicon: str | Path, on: str | None = Non
         if decision is None:
             report.undecided += 1
             continue
-        if decision == "reject":
-            report.rejected += 1
-            continue
         if not record["confirmed_by"]:
             report.unconfirmed += 1
             continue
         provenance = {"source": candidate["source"], "first_seen": candidate.get("first_seen"),
                       "accepted_by": ", ".join(record["confirmed_by"]), "accepted_on": on}
+        if decision == "reject":
+            key = (candidate["label"], candidate["key"])
+            if key not in rejected_before and key not in {(r["label"], r["key"]) for r in rejections}:
+                rejections.append({"label": key[0], "name": candidate["name"], "key": key[1], "source": candidate["source"],
+                                   "first_seen": candidate.get("first_seen"),
+                                   "rejected_by": provenance["accepted_by"], "rejected_on": on})
+            report.rejected.append(candidate["name"])
+            continue
         if decision == "accept":
             if len(names) != 1:
                 raise UserError(f"{where}: 'accept' needs the name on the first line marked once (found {len(names)}); "
@@ -347,6 +372,14 @@ def merge_reviewed(pulled: str | Path, lexicon: str | Path, on: str | None = Non
             with atomic_writer(lexicon_file.path) as f:
                 f.writelines(lexicon_file.lines)
             report.files.append(lexicon_file.path)
+    if rejections:
+        path = lexicon / REJECTED
+        path.parent.mkdir(parents=True, exist_ok=True)
+        old = path.read_text(encoding="utf-8") if path.is_file() else ""
+        old += "\n" if old and not old.endswith("\n") else ""
+        with atomic_writer(path) as f:
+            f.write(old + "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rejections))
+        report.files.append(path)
     return report
 
 

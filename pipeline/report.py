@@ -114,7 +114,7 @@ def write_report(run_dir: Path, output: Path | None = None, page_chars: int = PA
     pages = document_pages(records, page_chars, output.stem)
     unit_page = {record["id"]: page["file"] for page in pages for record in page["records"]}
     programmes = programme_catalogue(records, lambda record: f"{unit_page[record['id']]}#{anchor(record['id'])}")
-    timeline = programme_timeline(build(records, LexiconIndex(load_lexicon(run_lexicon(run_dir)))), unit_page)
+    timeline = programme_timeline(build(records, LexiconIndex(load_lexicon(run_lexicon(run_dir)))).entries, unit_page)
     models = model_cards(manifest)
     distributions = [
         bar_chart("entities", "Entities per label", count_labels(records), LABEL_COLORS, "entities"),

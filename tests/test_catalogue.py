@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import ROOT, cli
-from pipeline.candidates import LexiconIndex, candidate_records, candidates, merge_reviewed, name_key
+from pipeline.candidates import LexiconIndex, candidate_records, candidates, merge_reviewed, name_key, rejected_keys
 from pipeline.catalogue import build, csv_text, period_of, write_catalogue
 from pipeline.cli import app
 from pipeline.entities import LexiconEntry, load_lexicon
@@ -74,7 +74,7 @@ def test_periods(date: str | None, by: str, period: str) -> None:
 
 
 def test_catalogue_groups_by_canonical_name_and_counts_per_period() -> None:
-    entries = {e.name: e for e in build(RECORDS, LexiconIndex(LEXICON), "month")}
+    entries = {e.name: e for e in build(RECORDS, LexiconIndex(LEXICON), "month").entries}
     fengqiao = entries["枫桥经验"]  # linked once, once a quoted variant the lexicon did not match
     assert fengqiao.in_lexicon and dict(fengqiao.variants) == {"新时代枫桥经验": 1, "“枫桥经验”": 1}
     assert dict(fengqiao.mentions) == {"2024-01": 1, "2024-02": 1}
@@ -89,16 +89,16 @@ def test_catalogue_groups_by_canonical_name_and_counts_per_period() -> None:
     assert "千万工程" not in entries and not entries["千万工程经验"].in_lexicon
     assert entries["红色议事厅机制"].mentions == Counter({"undated": 1, "2024-04": 1})
     assert entries["红色议事厅机制"].first_seen == "2024-04-20"  # an undated mention does not move first seen
-    by_year = {e.name: e for e in build(RECORDS, LexiconIndex(LEXICON), "year")}
+    by_year = {e.name: e for e in build(RECORDS, LexiconIndex(LEXICON), "year").entries}
     assert dict(by_year["雪亮工程"].mentions) == {"2024": 4}
 
 
 def test_candidates_leave_out_lexicon_names_and_rank_by_evidence() -> None:
     lexicon = [*LEXICON, LexiconEntry("POLICY", "千万工程经验", ())]  # held under another label: not new either
     index = LexiconIndex(lexicon)
-    found = candidates(build(RECORDS, index, "month"), index)
+    found = candidates(build(RECORDS, index, "month").entries, index)
     assert [e.name for e in found] == ["雪亮工程", "红色议事厅机制"]  # 4 x 3 x 3 = 36 against 2 x 2 x 2 = 8
-    records = list(candidate_records(build(RECORDS, index), index, source="runs/x"))
+    records = list(candidate_records(build(RECORDS, index).entries, index, source="runs/x"))
     first = records[0]
     assert first["kind"] == "candidate" and first["text"].split("\n")[0] == "雪亮工程"
     assert first["entities"] == [[0, 4, "PROGRAM"]] and first["cats"] == []
@@ -106,8 +106,21 @@ def test_candidates_leave_out_lexicon_names_and_rank_by_evidence() -> None:
     assert "新一轮雪亮工程" in first["text"] and "d3:a1:p1" in first["text"]  # variants and linked examples
 
 
+def test_a_companion_beside_nearly_every_document_is_left_out() -> None:
+    # 21 stories that all open with the source's name, as 新闻联播's 央视网消息; 杭州 in 2 of them
+    made = [record(f"s{n}:a1:p1", f"s{n}", "2024-01-05", "央视网消息：杭州推进雪亮工程。" if n < 2 else "央视网消息：推进雪亮工程。",
+                   [("央视网", "ORG"), ("雪亮工程", "PROGRAM"), *([("杭州", "LOC")] if n < 2 else [])]) for n in range(21)]
+    catalogue = build(made, LexiconIndex(LEXICON))
+    assert catalogue.ubiquitous == {("ORG", "央视网")}
+    line = catalogue.entries[0].record(catalogue.ubiquitous)
+    assert line["with"] == {"ORG": [], "LOC": [["杭州", 2]]}
+    assert build(made[:19], LexiconIndex(LEXICON)).ubiquitous == frozenset()  # too few documents to tell
+    row = next(csv.DictReader(io.StringIO(csv_text(catalogue.entries, catalogue.ubiquitous))))
+    assert (row["with_ORG"], row["with_LOC"]) == ("", "杭州 ×2")
+
+
 def test_csv_has_a_column_per_period_and_opens_as_a_table() -> None:
-    entries = build(RECORDS, LexiconIndex(LEXICON))
+    entries = build(RECORDS, LexiconIndex(LEXICON)).entries
     rows = list(csv.DictReader(io.StringIO(csv_text(entries))))
     assert [r["name"] for r in rows] == [e.name for e in entries]
     xueliang = next(r for r in rows if r["name"] == "雪亮工程")
@@ -135,6 +148,20 @@ def test_write_catalogue_is_byte_identical_and_csv_has_a_bom(tmp_path: Path) -> 
     assert first.entries == len(lines) and first.candidates == 3  # 雪亮工程, 红色议事厅机制, 千万工程经验
     assert next(l for l in lines if l["name"] == "雪亮工程")["periods"] == {
         "2024-Q1": {"mentions": 3, "documents": 2}, "2024-Q2": {"mentions": 1, "documents": 1}}
+
+
+def test_dates_from_and_until_choose_the_paragraphs_that_count(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "run", RECORDS)
+    result = CliRunner().invoke(app, ["catalogue", str(run), "--until", "2024/02/11", "--output", str(tmp_path / "early")])
+    assert result.exit_code == 0 and "3 paragraphs outside the dates left out" in result.output  # d3, d5 and undated d4
+    lines = {l["name"]: l for l in map(json.loads, (tmp_path / "early" / "catalogue.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert set(lines) == {"枫桥经验", "雪亮工程"} and lines["雪亮工程"]["last_seen"] == "2024-02-11"
+    late = write_catalogue(run, since="2024-04-01", output=tmp_path / "late")
+    assert late.left_out == 4 and late.mentions == 3  # 雪亮工程, 千万工程经验 and 红色议事厅机制 of April
+    result = CliRunner().invoke(app, ["catalogue", str(run), "--since", "2024-05-01", "--until", "2024-04-01"])
+    assert result.exit_code == 2 and "--since 2024-05-01 is after --until 2024-04-01" in result.output
+    result = CliRunner().invoke(app, ["catalogue", str(run), "--since", "2024-13-01"])
+    assert result.exit_code == 2 and "--since: '2024-13-01' is not a date" in result.output
 
 
 def test_catalogue_command_errors_are_one_line(tmp_path: Path) -> None:
@@ -174,7 +201,7 @@ def review(tmp_path: Path, lexicon: Path) -> list[dict[str, Any]]:
                    [("“民情日记工作法”", "PROGRAM"), ("“山海协作升级版”", "PROGRAM"), ("“红色议事厅机制”", "PROGRAM")]),
             record("n2:a1:p1", "n2", "2024-05-01", "推广民情日记，枫桥式做法，红色议事厅。",
                    [("民情日记", "PROGRAM"), ("枫桥式做法", "PROGRAM"), ("红色议事厅", "PROGRAM")])]
-    return list(candidate_records(build(made, index), index, source="runs/test"))
+    return list(candidate_records(build(made, index).entries, index, "runs/test", rejected_keys(lexicon)))
 
 
 def test_merge_adds_accepted_names_with_provenance_and_keeps_other_lines(tmp_path: Path, lexicon_copy: Path) -> None:
@@ -187,13 +214,18 @@ def test_merge_adds_accepted_names_with_provenance_and_keeps_other_lines(tmp_pat
         pulled(found["民情日记工作法"], "accept"),
         pulled(fengqiao, "merge", [*fengqiao["entities"], [target, target + 4, "PROGRAM"]]),
         pulled(found["山海协作升级版"], "reject"),
-        pulled(found["红色议事厅机制"], "accept", confirmed_by=()),  # decided, nobody confirmed: left out
+        pulled(found["红色议事厅机制"], "reject", confirmed_by=()),  # decided, nobody confirmed: left out
     ]
     review_file = tmp_path / "pulled.jsonl"
     review_file.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in decisions), encoding="utf-8")
     report = merge_reviewed(review_file, lexicon_copy, on="2026-12-02")
     assert report.accepted == ["民情日记工作法"] and report.merged == ["枫桥式做法 -> 枫桥经验"]
-    assert (report.rejected, report.unconfirmed, report.undecided) == (1, 1, 0)
+    assert (report.rejected, report.unconfirmed, report.undecided) == (["山海协作升级版"], 1, 0)
+    remembered = [json.loads(line) for line in (lexicon_copy / "rejected" / "candidates.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert remembered == [{"label": "PROGRAM", "name": "山海协作升级版", "key": "山海协作升级版", "source": "runs/test",
+                           "first_seen": "2024-03-01", "rejected_by": "annie", "rejected_on": "2026-12-02"}]
+    # the next review offers neither the accepted nor the rejected name, but still the undecided one
+    assert {c["candidate"]["name"] for c in review(tmp_path, lexicon_copy)} == {"红色议事厅机制"}
     after = (lexicon_copy / "program.jsonl").read_text(encoding="utf-8").splitlines()
     old = before["program.jsonl"].decode("utf-8").splitlines()
     assert len(after) == len(old) + 1
@@ -209,7 +241,7 @@ def test_merge_adds_accepted_names_with_provenance_and_keeps_other_lines(tmp_pat
     loaded = {e.canonical: e for e in load_lexicon(lexicon_copy)}  # the loader takes the provenance fields
     assert "民情日记工作法" in loaded and "枫桥式做法" in loaded["枫桥经验"].aliases
     again = merge_reviewed(review_file, lexicon_copy, on="2026-12-03")
-    assert again.known == ["民情日记工作法", "枫桥式做法"] and again.files == []
+    assert again.known == ["民情日记工作法", "枫桥式做法"] and again.files == []  # the rejection is not written twice
 
 
 def test_merge_refuses_unclear_decisions_naming_the_line(tmp_path: Path, lexicon_copy: Path) -> None:
@@ -332,7 +364,7 @@ def test_names_the_model_cut_short_are_no_candidates() -> None:
             names = [(name, label) for name, label in names if name != "全球安全倡议"]
         records.append(record(f"d{n}:a1:p1", f"d{n}", f"2024-0{n + 1}-01", text, names))
     index = LexiconIndex(LEXICON)
-    entries = build(records, index)
+    entries = build(records, index).entries
     found = [e.name for e in candidates(entries, index)]
     # 全球安全倡 stands inside 全球安全倡议 each time; 社会主义思想主题教育 always follows 特色
     assert "全球安全倡" not in found and "社会主义思想主题教育" not in found
@@ -347,7 +379,7 @@ def test_a_prefix_or_head_beside_every_mention_is_no_cut() -> None:
                       [(name, "PROGRAM") for name in ("贯彻中央八项规定精神学习教育", "规范涉企执法") if name in text])
                for n, text in enumerate(texts)]
     index = LexiconIndex(LEXICON)
-    found = {e.name for e in candidates(build(records, index), index)}
+    found = {e.name for e in candidates(build(records, index).entries, index)}
     # always after 深入 or before 专项行动, which the key sets aside anyway: names, not fragments
     assert found == {"贯彻中央八项规定精神学习教育", "规范涉企执法"}
 

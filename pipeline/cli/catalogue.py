@@ -19,11 +19,18 @@ def catalogue_cli(
     labels: str = typer.Option("PROGRAM", "--labels", help="Comma-separated labels to catalogue among PROGRAM, POLICY, PLATFORM, HONOR, EVENT"),
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="Lexicon folder (default: the one the run loaded, else corpus/lexicon)"),
     candidates: Optional[Path] = typer.Option(None, "--candidates", help="Also write the names the lexicon lacks, ranked, as a review file for `doccano push`"),
+    since: Optional[str] = typer.Option(None, "--since", help="Count only paragraphs dated on or after this day (YYYY-MM-DD); undated ones are left out"),
+    until: Optional[str] = typer.Option(None, "--until", help="Count only paragraphs dated on or before this day (YYYY-MM-DD); undated ones are left out"),
 ) -> None:
     """Programmes (and policies, platforms, honours, events) by canonical name over time: variants, mentions and documents per period, first and last seen, companions, examples."""
     from ..catalogue import write_catalogue
+    from ..read import normalise_date
 
-    report = write_catalogue(run_dir, by, output, [label.strip() for label in labels.split(",") if label.strip()], lexicon, candidates)
+    since, until = (normalise_date(d, flag) if d is not None else None for d, flag in ((since, "--since"), (until, "--until")))
+    report = write_catalogue(run_dir, by, output, [label.strip() for label in labels.split(",") if label.strip()], lexicon,
+                             candidates, since, until)
     typer.echo(f"{report.entries} names ({report.in_lexicon} in the lexicon), {report.mentions} mentions over {report.periods} "
-               f"period(s)" + (f", {report.candidates} candidates" if report.candidates is not None else "")
+               f"period(s)" + (f", {report.candidates} candidates ({report.rejected_before} rejected before, left out)"
+                  if report.candidates is not None else "")
+               + (f"; {report.left_out} paragraphs outside the dates left out" if since or until else "")
                + " -> " + ", ".join(str(f) for f in report.files), err=True)

@@ -17,11 +17,11 @@ def lexicon_merge_cli(
     lexicon: Path = typer.Option(Path("corpus/lexicon"), "--lexicon", help="Lexicon folder to add the accepted names to"),
     on: Optional[str] = typer.Option(None, "--on", help="Date recorded as accepted_on (default: today)"),
 ) -> None:
-    """Add the accepted candidates to the lexicon with provenance; merged ones become aliases of the name they belong to."""
+    """Add the accepted candidates to the lexicon with provenance; merged ones become aliases of the name they belong to; rejected ones are remembered and offered no more."""
     from ..candidates import merge_reviewed
     from ..read import normalise_date
 
     report = merge_reviewed(pulled, lexicon, normalise_date(on, "--on") if on else None)
-    typer.echo(f"{len(report.accepted)} accepted, {len(report.merged)} merged, {report.rejected} rejected, "
+    typer.echo(f"{len(report.accepted)} accepted, {len(report.merged)} merged, {len(report.rejected)} rejected (remembered), "
                f"{report.undecided} undecided, {report.unconfirmed} decided but not confirmed (left out), "
                f"{len(report.known)} already in the lexicon -> {', '.join(str(f) for f in report.files) or 'no change'}", err=True)

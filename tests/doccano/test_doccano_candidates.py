@@ -65,6 +65,9 @@ def test_candidates_review_round_trip_grows_the_lexicon(cli: Any, admin_env: dic
     new = entries["民情日记工作法"]
     assert (new["accepted_by"], new["first_seen"], new["aliases"]) == ("annie", "2024-03-01", ["民情日记"])
     assert "枫桥式做法" in entries["枫桥经验"]["aliases"] and "山海协作升级版" not in entries
+    again = cli("catalogue", str(run), "--lexicon", str(lexicon), "--candidates", str(cands), env=admin_env)
+    assert again.returncode == 0, again.stderr
+    assert cands.read_text(encoding="utf-8") == "" and "(1 rejected before, left out)" in again.stderr  # each judged once
 
     import pipeline
 
