@@ -3,6 +3,7 @@ and the scores `rules evaluate` prints."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,18 @@ def test_rule_stage_replaces_names_inside_its_spans_and_clears_no_entity_spans()
     assert [(e.text, e.label_) for e in doc.ents] == [
         ("国务院常务会议", "EVENT"), ("《国务院关于加强社会治理的意见》", "POLICY")]
     assert [span.text for span in doc.spans[rules.NO_ENTITY]] == ["习近平法治思想"]
+
+
+def test_rule_stage_keeps_a_lexicon_number_only_in_quotation_marks() -> None:
+    """The lexicon's short form 110 (of 110社会应急联动机制) is a name in “110”, a count in 110例 and 110周年."""
+    import spacy
+    from spacy.tokens import Span
+    nlp = spacy.blank("zh")
+    stage = nlp.add_pipe("governance_rules")
+    text = "建立“110”社会应急联动机制。新增110例，纪念建馆110周年，开通12345热线。"
+    doc = nlp.make_doc(text)
+    found = [(m.start(), m.end()) for m in re.finditer("110", text)] + [(text.index("12345热线"), text.index("线") + 1)]
+    doc.ents = [Span(doc, c.start, c.end, label="PROGRAM", span_id="110社会应急联动机制")
+                for start, end in found for c in [doc.char_span(start, end)]]
+    doc = stage(doc)
+    assert [(e.start_char, e.text) for e in doc.ents] == [(3, "110"), (text.index("12345热线"), "12345热线")]

@@ -5,7 +5,8 @@ It adds the spans of the functions it is given (default ``RUNTIME``: those of pr
 2022-2024 新闻联播 gold) where the lexicon found nothing or only names inside the span, splitting word
 tokens where a span boundary falls inside one. Doctrines named after a leader (习近平法治思想) go to
 ``doc.spans["no_entity"]`` with the set phrases of ``rules.SET_PHRASES`` (中方, 中美关系): nothing inside
-them is an entity, for the lexicon here and the model after. ``governance_ner`` then keeps these spans
+them is an entity, for the lexicon here and the model after. A lexicon name that is only digits (“110”)
+counts only in quotation marks. ``governance_ner`` then keeps these spans
 as it keeps the lexicon's and lets the model fill the rest (with ``merge = "outer"``, the default, a longer
 model name still holds the lexicon's names inside it, never a rule span).
 """
@@ -18,7 +19,7 @@ from spacy.tokens import Doc, Span
 
 from ..util import UserError
 from .component import split_at
-from .rules import LABELLING_FUNCTIONS, NO_ENTITY, RUNTIME, apply, no_entity_spans
+from .rules import CLOSE_QUOTES, LABELLING_FUNCTIONS, NO_ENTITY, OPEN_QUOTES, RUNTIME, apply, no_entity_spans
 
 
 class GovernanceRules:
@@ -41,7 +42,7 @@ class GovernanceRules:
             if all(s <= x[0] and x[1] <= e and x[1] - x[0] < e - s for x in overlapped):
                 spans.append((s, e, label))
         kept = [x for x in lexicon if not any(s <= x[0] and x[1] <= e for s, e, _ in spans)
-                and not any(s <= x[0] and x[1] <= e for s, e in no_entity)]
+                and not any(s <= x[0] and x[1] <= e for s, e in no_entity) and not bare_number(doc.text, x[0], x[1])]
         if spans or len(kept) < len(lexicon):
             self.set_ents(doc, kept, spans)
         doc.spans[NO_ENTITY] = [span for s, e in no_entity for span in [doc.char_span(s, e, alignment_mode="expand")] if span]
@@ -64,3 +65,11 @@ class GovernanceRules:
 def make_governance_rules(nlp: Language, name: str, functions: list[str]) -> GovernanceRules:
     """The rule stage; ``functions`` names the labelling functions it applies."""
     return GovernanceRules(nlp, name, functions=functions)
+
+
+def bare_number(text: str, start: int, end: int) -> bool:
+    """Whether a lexicon name is only digits written without quotation marks around it. The lexicon's short
+    forms “110”, “141”, “8890” are names in quotes only: bare, the alias 110 matched 106 numbers of 新闻联播
+    2022-2025 (110 例, 110 周年, 110 千伏) and never the mechanism."""
+    quoted = start > 0 and end < len(text) and text[start - 1] in OPEN_QUOTES and text[end] in CLOSE_QUOTES
+    return text[start:end].isdigit() and not quoted
