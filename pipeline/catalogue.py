@@ -160,6 +160,7 @@ def run_records(run_dir: Path) -> Iterator[dict[str, Any]]:
 class Catalogue:
     entries: list[Entry]  # most mentioned first, then label and name
     ubiquitous: frozenset[tuple[str, str]]  # (label, name) of the companions beside nearly everything
+    readings: dict[str, Counter]  # normalised key -> mentions under each label, all labels of the run
 
 
 def build(records: Iterable[dict[str, Any]], index: LexiconIndex, by: Period = "month",
@@ -169,6 +170,7 @@ def build(records: Iterable[dict[str, Any]], index: LexiconIndex, by: Period = "
     found: dict[tuple[str, str], Entry] = {}
     companion_documents: dict[tuple[str, str], set[str]] = {}
     documents: set[str] = set()
+    readings: dict[str, Counter] = {}
     for record in records:
         doc = str(record.get("doc_id", record["id"]))
         documents.add(doc)
@@ -178,6 +180,7 @@ def build(records: Iterable[dict[str, Any]], index: LexiconIndex, by: Period = "
         mentions = []
         for start, end, label, *_ in record.get("entities", []):  # as the report, items beyond the label are ignored
             surface = text[start:end]
+            readings.setdefault(name_key(surface), Counter())[label] += 1
             if label in COMPANIONS:
                 name = links.get((start, end), surface)
                 companions[label].add(name)
@@ -198,7 +201,7 @@ def build(records: Iterable[dict[str, Any]], index: LexiconIndex, by: Period = "
         entry.finish()
     ubiquitous = frozenset(key for key, docs in companion_documents.items()
                            if len(documents) >= UBIQUITY_MIN_DOCUMENTS and len(docs) > UBIQUITOUS_SHARE * len(documents))
-    return Catalogue(sorted(found.values(), key=lambda e: (-e.total, e.label, e.name)), ubiquitous)
+    return Catalogue(sorted(found.values(), key=lambda e: (-e.total, e.label, e.name)), ubiquitous, readings)
 
 
 def all_periods(entries: Iterable[Entry]) -> list[str]:
@@ -292,7 +295,8 @@ def write_catalogue(run_dir: str | Path, by: Period = "month", output: str | Pat
                              len(all_periods(entries)), files, left_out=left_out["units"])
     if candidates is not None:
         rejected = rejected_keys(lexicon) if lexicon.is_dir() else frozenset()
-        report.candidates = write_jsonl(candidates, candidate_records(entries, index, run_dir.as_posix(), rejected))
+        report.candidates = write_jsonl(candidates, candidate_records(entries, index, run_dir.as_posix(), rejected,
+                                                                      catalogue.readings))
         report.rejected_before = sum((e.label, e.key) in rejected for e in entries if not e.in_lexicon)
         report.files.append(Path(candidates))
     return report

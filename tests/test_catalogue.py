@@ -385,9 +385,27 @@ def test_a_prefix_or_head_beside_every_mention_is_no_cut() -> None:
 
 
 @pytest.mark.parametrize("name, verdict", [("四大全球倡议", True), ("一批重大工程", True), ("第二批主题教育", True), ("重点工程", True),
-                                           ("倡议", True), ("工程", True), ("中国", True),
-                                           ("三北", False), ("八项工程", False), ("一带一路", False), ("三支一扶", False), ("美丽中国", False)])
+                                           ("倡议", True), ("工程", True), ("中国", True), ("主题教育", True), ("专项整治", True),
+                                           ("三北", False), ("八项工程", False), ("一带一路", False), ("三支一扶", False), ("美丽中国", False),
+                                           ("党纪学习教育", False)])
 def test_counted_sets_batches_and_generic_heads_are_no_names(name: str, verdict: bool) -> None:
     from pipeline.candidates import no_name
 
     assert no_name(name) is verdict
+
+
+def test_a_name_the_run_labels_otherwise_more_often_is_no_candidate(tmp_path: Path) -> None:
+    """冬奥会 marked a PROGRAM twice and an EVENT three times: the PROGRAM reading is the model's exception."""
+    texts = ["筹办“冬奥会”工程。", "冬奥会工程推进。", "冬奥会开幕。", "冬奥会闭幕。", "冬奥会举行。"]
+    records = [record(f"w{n}:a1:p1", f"w{n}", "2022-02-01", text, [("冬奥会", "PROGRAM" if n < 2 else "EVENT")])
+               for n, text in enumerate(texts)]
+    index = LexiconIndex(LEXICON)
+    catalogue = build(records, index)
+    assert catalogue.readings["冬奥会"] == Counter({"EVENT": 3, "PROGRAM": 2})
+    assert [e.name for e in candidates(catalogue.entries, index)] == ["冬奥会"]  # without the run's readings
+    assert candidates(catalogue.entries, index, readings=catalogue.readings) == []
+    run = write_run(tmp_path / "run", records)
+    report = write_catalogue(run, candidates=tmp_path / "c.jsonl",
+                             labels=("PROGRAM", "EVENT"))
+    found = [json.loads(line)["candidate"] for line in (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert report.candidates == 1 and (found[0]["label"], found[0]["name"]) == ("EVENT", "冬奥会")

@@ -152,8 +152,9 @@ SET_PHRASES = re.compile(
     r"|中国人民(?!银行|大学|解放军|政治协商|警察|武装|志愿军|对外|抗日战争纪念馆|革命军事博物馆)|中国人(?![民寿保大])"
     rf"|(?<![集居正])[{COUNTRY_CHAR}]方(?!面|案|法|式|针|向|位|便|舟|正|言)"
     rf"|[{COUNTRY_CHAR}][{COUNTRY_CHAR}](?=关系|双方|两国|建交|友好|合作|元首|友谊|两党|两军|之间|间)|中外"
-    # political formulae (guidelines section 3, C27, C28): 人类命运共同体, 中非命运共同体, 一国两制, 两个确立
-    rf"|(?:人类|中[{HAN}])命运共同体|一国两制|两个确立|两个维护|三不腐|双碳")
+    # political formulae (guidelines section 3, C27, C28): 人类命运共同体, 中非命运共同体, 一国两制, 两个确立;
+    # with the verb the formula is written with (构建人类命运共同体), which the model takes into its span
+    rf"|(?:推动构建|携手构建|共同构建|共建|构建)?(?:人类|中[{HAN}])命运共同体|一国两制|两个确立|两个维护|三不腐|双碳")
 
 
 def no_entity_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -201,8 +202,10 @@ def quoted_names(text: str) -> Iterator[Span]:
 # 部署, 提出的): 党纪学习教育, 消防安全专项整治, 全球安全倡议, 国有企业改革深化提升行动 (rules 22, 25).
 CAMPAIGN_VERB = (r"(?:开展|推进|实施|抓好|部署|聚焦|推动|启动|巩固|深化|组织|参与|支持|提出的|落实|听取|加快建设|"
                  r"全面推进|建设|持续|推广|共建|开启|打好|打赢)")
-CAMPAIGN_HEAD = (r"(?:专项行动|专项斗争|专项治理行动|专项治理|专项整治行动|专项整治|排查整治行动|排查整治|集中整治|主题教育|学习教育|"
-                 r"教育整顿|攻坚行动|提升行动|三年行动|百日行动|倡议|工程|大督查|大检查)")
+CAMPAIGN_HEADS = ("专项行动", "专项斗争", "专项治理行动", "专项治理", "专项整治行动", "专项整治", "排查整治行动", "排查整治",
+                  "集中整治", "主题教育", "学习教育", "教育整顿", "攻坚行动", "提升行动", "三年行动", "百日行动", "倡议", "工程",
+                  "大督查", "大检查")
+CAMPAIGN_HEAD = "(?:" + "|".join(CAMPAIGN_HEADS) + ")"
 CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·]{{2,30}}?{CAMPAIGN_HEAD})")
 GENERIC_CAMPAIGN = re.compile(r"(?:打击整治|专项|联合|三大|这|该|此|本|各|重大|系列|一系列|开展|拓展)")
 
