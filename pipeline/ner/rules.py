@@ -232,7 +232,8 @@ HONOR_PATTERN = re.compile(
     rf"(?:(?:平安|美丽)?中国|全国|国家级?|省级)[{HAN}]{{0,14}}?"
     r"(?:先进集体|先进个人|先进工作者|先进单位|模范|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
     r"优秀共产党员|优秀党务工作者|先进基层党组织|三八红旗手|三八红旗集体|劳动模范|五一劳动奖章|五一劳动奖状|"
-    r"文明城市|文明村镇?|文明单位|最美[\u4e00-\u9fff]{1,6}|青年五四奖章|道德模范|英雄|勋章|奖章|荣誉称号|楷模|时代楷模)"
+    r"文明城市|文明村镇?|文明单位|最美[\u4e00-\u9fff]{1,6}|青年五四奖章|道德模范|英雄|勋章|奖章|荣誉称号|楷模|时代楷模|"
+    r"优秀人民警察|优秀公安局|先进岗|红旗集体|试点城市|合格城市)"
     r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新)")
 
 
@@ -241,20 +242,31 @@ QUOTED_HONOR = re.compile(
     rf"[{OPEN_QUOTES}]((?:[{HAN}A-Za-z0-9·]{{2,14}}(?:奖|楷模|模范|标兵|能手|之星|卫士|先锋|好人|英雄|示范[{HAN}]{{1,3}}))"
     rf"|最美[{HAN}]{{1,8}})[{CLOSE_QUOTES}]")
 NUMBERED_AWARD = re.compile(rf"第[{CN_NUM}0-9]+届([{HAN}]{{2,12}}?奖(?:·[{HAN}]{{2,8}}奖)?)")
+# Merit citations after the verb that awards them (记集体一等功, 荣立个人三等功, 立三等功), and a quoted title
+# named a 称号 or given by an award verb (“模范检察院”称号, 荣获“二星平安金鼎”, 被命名为“平安市”).
+MERIT = re.compile(r"(?:记|立|获|授予)((?:集体|个人)?[特一二三]等功)(?!臣)")
+AWARD_VERB = r"(?:被授予|授予|被评为|评为|获评|荣获|获得|被命名为|命名为|捧回|跻身|入选|创成)"
+TITLE = re.compile(rf"(?:{AWARD_VERB}[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}]"
+                   rf"(?!{PROGRAM_HEADS}|{PLATFORM_HEADS})"  # 入选“一带一路”合作项目: a programme, not a title
+                   rf"|[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}](?:荣誉)?称号)")
 
 
 def honours(text: str) -> Iterator[Span]:
     """Honours and designations: 全国优秀共产党员, 全国公安系统先进集体, 全国文明村, 友谊勋章, “时代楷模”,
-    第31届中国戏剧梅花奖 -> HONOR (rules 12, 38)."""
+    第31届中国戏剧梅花奖, 集体一等功, 荣获“平安银鼎”, “模范检察院”称号 -> HONOR (rules 12, 38)."""
+    found = []  # in the order found, once: a quoted title can match QUOTED_HONOR and TITLE alike
     for m in HONOR_PATTERN.finditer(text):
         if text[m.end():m.end() + 2] in ("表彰", "大会", "评选") and text[m.end():m.end() + 4].endswith("大会"):
             continue  # inside the name of a commendation meeting (rule 38)
         if re.search("[的对向]", m.group()) or text[m.end():m.end() + 1] in ("纪", "碑"):
             continue  # a description (中国式现代化的示范区, 国家对道德模范) or a monument (人民英雄纪念碑)
-        yield m.start(), m.end(), "HONOR"
-    for pattern in (QUOTED_HONOR, NUMBERED_AWARD):
+        found.append(m.span())
+    for pattern in (QUOTED_HONOR, NUMBERED_AWARD, MERIT, TITLE):
         for m in pattern.finditer(text):
-            yield m.start(1), m.end(1), "HONOR"
+            group = next(g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None)
+            found.append(m.span(group))
+    for start, end in dict.fromkeys(found):
+        yield start, end, "HONOR"
 
 
 LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
