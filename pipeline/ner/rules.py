@@ -112,7 +112,9 @@ def decisions(text: str) -> Iterator[Span]:
 # Numbered party congresses, plenums and sessions of the people's congress and the CPPCC (rules 13, 24).
 CONGRESS = re.compile(
     rf"(?:党的|中共)?(?:{ORDINAL}届(?:中央)?(?:{ORDINAL}中全会|中央政治局第{ORDINAL}次集体学习)"
-    rf"|(?:中共)?{ORDINAL}大(?=[^\u4e00-\u9fff]|以来|精神|报告|代表|召开|胜利|作出|提出|强调|明确|的|后|上|和|及|与|$)"
+    rf"|(?:中共)?{ORDINAL}大(?=[^\u4e00-\u9fff]|以来|精神|报告|代表|召开|胜利|作出|提出|强调|明确|确定|相关|战略|的|后|上|和|及|与|$)"
+    # plenums of the discipline commission: 二十届中央纪委三次全会, 中央纪委第三次全体会议
+    rf"|(?:{ORDINAL}届)?中央纪委(?:{ORDINAL}次全会|第{ORDINAL}次全体会议)"
     # the full forms of the official record (C13, C24): 中国共产党第二十次全国代表大会,
     # 中华人民共和国第十三届全国人民代表大会常务委员会第三十四次会议, 政协第十四届全国委员会常务委员会第一次会议
     rf"|(?:中国共产党)?第{ORDINAL}次全国代表大会"
@@ -124,7 +126,8 @@ CONGRESS = re.compile(
     rf"|{ORDINAL}届全国政协{ORDINAL}次会议)"
     rf"(?:预备会议|主席团(?:常务主席)?第{ORDINAL}次会议)?"
 )
-PLENUM_SHORT = re.compile(rf"(?<![届\u4e00-\u9fff]){ORDINAL}中全会")
+# 三中全会 written alone (贯彻好三中全会精神); not the tail of 十一届三中全会 or 十三中全会, which CONGRESS takes whole
+PLENUM_SHORT = re.compile(rf"(?<![届{CN_NUM}百零〇两]){ORDINAL}中全会")
 
 
 def congresses(text: str) -> Iterator[Span]:
@@ -167,12 +170,15 @@ def no_entity_spans(text: str) -> Iterator[tuple[int, int]]:
 
 NAMED_MEETING = re.compile(
     rf"(?:第{ORDINAL}届|{NAME_CHAR}{{0,2}}年)?(?:(?:全国|中央|国务院)(?:(?!陪同|出席|主持|召开|在|同志|书记|部长|主任|总理|委员长)[{HAN}]){{0,14}}?)"
-    r"(?:工作会议|常务会议|推进会|座谈会|表彰大会|电视电话会议|全体会议)")
+    r"(?:工作会议|常务会议|推进会|座谈会|表彰大会|电视电话会议|全体会议|(?<!代表)大会(?!堂))")
 
 
 def named_meetings(text: str) -> Iterator[Span]:
-    """Titled national meetings: 中央经济工作会议, 全国政法工作会议, 国务院常务会议 -> EVENT (rules 13, 17, 24)."""
+    """Titled national meetings: 中央经济工作会议, 全国政法工作会议, 国务院常务会议, 全国教育大会 -> EVENT
+    (rules 13, 17, 24)."""
     for m in NAMED_MEETING.finditer(text):
+        if m.group().endswith("大会") and not m.group().endswith("表彰大会") and re.search(r"[向的作在]|人大|常委", m.group()):
+            continue  # the congress in session (中共中央向大会主席团, 秘书长作的大会秘书处), not a named meeting
         s = m.start()
         if re.match(r"\d{4}年", text[s:]):  # a year written with 年 is not part of the name (rule 34)
             s = text.index("年", s) + 1
