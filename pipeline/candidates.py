@@ -33,7 +33,7 @@ from typing import Any, Iterable, Iterator
 from . import jsonl
 from .constants import LABELS
 from .entities import LexiconEntry
-from .ner.rules import CAMPAIGN_HEADS
+from .ner.rules import CAMPAIGN_HEADS, CAMPAIGN_VERB
 from .util import UserError, atomic_writer, shown
 
 QUOTES = "“”\"「」『』‘’'《》〈〉"
@@ -61,6 +61,11 @@ BARE = frozenset(HEADS + CAMPAIGN_HEADS + ("倡议", "项目", "战略", "活动
 # Where the lexicon folder keeps the rejected candidates (a subfolder: the lexicon loader reads *.jsonl of
 # the folder itself only).
 REJECTED = Path("rejected") / "candidates.jsonl"
+# A name of at least this many letters the run holds more often, with one letter before it, is that name cut
+# wrong (好全球发展倡议, 批重大工程, 【党纪学习教育); shorter ones take real prefixes (大平安, 小三通).
+MIN_GLUED_NAME = 4
+# The verb that launches a campaign stands before its name every time (开展规范涉企执法专项行动): no sign of a cut.
+LAUNCHED = re.compile(CAMPAIGN_VERB + "$")
 # Lexicon names offered as merge targets: the closest few of the same label, by similarity of keys.
 SUGGESTIONS = 3
 MIN_SIMILARITY = 0.5
@@ -123,7 +128,7 @@ def evidence(entry: Any) -> int:
     return entry.total * len(entry.documents) * len(entry.mentions)
 
 
-def fragment_of(entry: Any, names: Iterable[str]) -> str | None:
+def fragment_of(entry: Any, names: Iterable[str], totals: dict[str, int] | None = None) -> str | None:
     """The longer name that ``entry``'s mentions are cut from, or ``"the same neighbours"``; None for a whole name.
 
     The character model sometimes ends a span inside a name (全球安全倡 of 全球安全倡议, 纪学习教育 of
@@ -132,10 +137,15 @@ def fragment_of(entry: Any, names: Iterable[str]) -> str | None:
     them spells it), or when at least ``CUT_SHARE`` of its mentions (three or more) have the same letter
     right before or right after them: a name stands between punctuation and varied words (共建“一带一路”,
     美丽中国建设, 建设美丽中国), a cut one always next to the rest of itself (中国特色社会主义思想主题教育).
-    What the key sets aside anyway is no cut: a prefix before (深入 贯彻中央八项规定精神学习教育), a generic
-    head after (规范涉企执法 专项行动), a longer name with the same key."""
+    A name that is a more frequent name of the run with one letter before it is cut wrong too
+    (``MIN_GLUED_NAME``). What the key sets aside anyway is no cut: a prefix before (深入 贯彻中央八项规定精神学习教育), a generic
+    head after (规范涉企执法 专项行动), a longer name with the same key; nor the verb that launches a
+    campaign before it (开展 规范涉企执法专项行动)."""
     total = sum(entry.contexts.values())
     name = entry.name
+    glued = name[1:]  # the model took the letter before a name into it (好全球发展倡议 of 落实好, 等重大工程)
+    if len(glued) >= MIN_GLUED_NAME and (totals or {}).get(glued, 0) > entry.total:
+        return glued
     for longer in names:
         at = longer.find(name)
         if longer == name or at < 0 or name_key(longer) == entry.key:
@@ -145,7 +155,7 @@ def fragment_of(entry: Any, names: Iterable[str]) -> str | None:
         if inside >= CUT_SHARE * total:
             return longer
     if total >= MIN_GLUED:
-        left = Counter(l[-1:] for l, _ in entry.contexts.elements() if not l.endswith(PREFIXES))
+        left = Counter(l[-1:] for l, _ in entry.contexts.elements() if not l.endswith(PREFIXES) and not LAUNCHED.search(l))
         right = Counter(r[:1] for _, r in entry.contexts.elements() if not r.startswith(HEADS))
         for letters in (left, right):
             letter, n = letters.most_common(1)[0] if letters else ("", 0)
@@ -188,9 +198,10 @@ def candidates(entries: Iterable[Any], index: LexiconIndex, rejected: frozenset[
     (``readings``: mentions per label of each key over the whole run), by evidence, then name."""
     entries = list(entries)
     names = sorted({e.name for e in entries} | {s for entry in index.entries for s in entry.surfaces}, key=len, reverse=True)
+    totals = {e.name: e.total for e in entries}
     new = [e for e in entries if not e.in_lexicon and not any(index.holds(v) for v in e.variants)
            and (e.label, e.key) not in rejected and not no_name(e.name) and not read_otherwise(e, readings or {})
-           and fragment_of(e, names) is None]
+           and fragment_of(e, names, totals) is None]
     return sorted(new, key=lambda e: (-evidence(e), e.label, e.name))
 
 

@@ -409,3 +409,16 @@ def test_a_name_the_run_labels_otherwise_more_often_is_no_candidate(tmp_path: Pa
                              labels=("PROGRAM", "EVENT"))
     found = [json.loads(line)["candidate"] for line in (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()]
     assert report.candidates == 1 and (found[0]["label"], found[0]["name"]) == ("EVENT", "冬奥会")
+
+
+def test_a_launching_verb_before_every_mention_is_no_cut_and_a_glued_letter_is() -> None:
+    texts = ["明年要开展规范涉企执法专项行动。", "扎实开展规范涉企执法专项行动，", "持续开展规范涉企执法专项行动；",
+             "落实全球发展倡议。", "推进全球发展倡议，", "支持全球发展倡议。", "要落实好全球发展倡议。"]
+    records = [record(f"v{n}:a1:p1", f"v{n}", "2025-03-01", text,
+                      [("好全球发展倡议" if "好全" in text else name, "PROGRAM")
+                       for name in ("规范涉企执法专项行动", "全球发展倡议") if name in text])
+               for n, text in enumerate(texts)]
+    index = LexiconIndex(LEXICON)
+    found = {e.name for e in candidates(build(records, index).entries, index)}
+    # always after 开展, a verb that launches campaigns: a name; 好全球发展倡议 is 全球发展倡议 with 好 of 落实好
+    assert found == {"规范涉企执法专项行动", "全球发展倡议"}
