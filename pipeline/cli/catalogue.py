@@ -18,7 +18,7 @@ def catalogue_cli(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Folder for catalogue.jsonl and catalogue.csv (default: RUN_DIR)"),
     labels: str = typer.Option("PROGRAM", "--labels", help="Comma-separated labels to catalogue among PROGRAM, POLICY, PLATFORM, HONOR, EVENT"),
     lexicon: Optional[Path] = typer.Option(None, "--lexicon", help="Lexicon folder (default: the one the run loaded, else corpus/lexicon)"),
-    candidates: Optional[Path] = typer.Option(None, "--candidates", help="Also write the names the lexicon lacks, ranked, as a review file for `doccano push`"),
+    candidates: Optional[Path] = typer.Option(None, "--candidates", help="Also write the names the lexicon lacks, ranked, as a review file for `doccano push` (names rejected in an earlier review left out)"),
     since: Optional[str] = typer.Option(None, "--since", help="Count only paragraphs dated on or after this day (YYYY-MM-DD); undated ones are left out"),
     until: Optional[str] = typer.Option(None, "--until", help="Count only paragraphs dated on or before this day (YYYY-MM-DD); undated ones are left out"),
 ) -> None:
