@@ -57,7 +57,7 @@ GENERIC_KEYS = frozenset(("重点", "重大", "有关", "相关", "各项", "专
 # A bare head or a bare country is no programme's name, whatever the model marked (倡议 in 三大全球倡议 cut
 # short, 中国 of 美丽中国 cut off: 43, 15 and 20 mentions in the 2022-2025 run), nor a campaign head of the
 # labelling functions alone (主题教育 of 学习贯彻……主题教育, 专项整治: 132 and 15 mentions).
-BARE = frozenset(HEADS + CAMPAIGN_HEADS + ("倡议", "项目", "战略", "活动", "专项", "中国", "全国"))
+BARE = frozenset(HEADS + CAMPAIGN_HEADS + ("项目", "战略", "活动", "专项", "中国", "全国"))
 # Where the lexicon folder keeps the rejected candidates (a subfolder: the lexicon loader reads *.jsonl of
 # the folder itself only).
 REJECTED = Path("rejected") / "candidates.jsonl"
@@ -138,9 +138,9 @@ def fragment_of(entry: Any, names: Iterable[str], totals: dict[str, int] | None 
     right before or right after them: a name stands between punctuation and varied words (共建“一带一路”,
     美丽中国建设, 建设美丽中国), a cut one always next to the rest of itself (中国特色社会主义思想主题教育).
     A name that is a more frequent name of the run with one letter before it is cut wrong too
-    (``MIN_GLUED_NAME``). What the key sets aside anyway is no cut: a prefix before (深入 贯彻中央八项规定精神学习教育), a generic
-    head after (规范涉企执法 专项行动), a longer name with the same key; nor the verb that launches a
-    campaign before it (开展 规范涉企执法专项行动)."""
+    (``MIN_GLUED_NAME``). What the key sets aside anyway is no cut: a prefix before (深入
+    贯彻中央八项规定精神学习教育), a generic head after (规范涉企执法 专项行动), a longer name with the same
+    key; nor the verb that launches a campaign before it (开展 规范涉企执法专项行动)."""
     total = sum(entry.contexts.values())
     name = entry.name
     glued = name[1:]  # the model took the letter before a name into it (好全球发展倡议 of 落实好, 等重大工程)
@@ -337,7 +337,7 @@ def merge_reviewed(pulled: str | Path, lexicon: str | Path, on: str | None = Non
                 if isinstance(surface, str):
                     surfaces.setdefault(surface, (name, key))
     report = MergeReport()
-    rejected_before, rejections = rejected_keys(lexicon), []
+    remembered, rejections = set(rejected_keys(lexicon)), []
     for n, record in jsonl.read_jsonl(pulled, missing="no such file; give the file `doccano pull` wrote"):
         where = f"{shown(pulled)}:{n}"
         decision = _decision(record, where)
@@ -349,16 +349,17 @@ def merge_reviewed(pulled: str | Path, lexicon: str | Path, on: str | None = Non
         if not record["confirmed_by"]:
             report.unconfirmed += 1
             continue
-        provenance = {"source": candidate["source"], "first_seen": candidate.get("first_seen"),
-                      "accepted_by": ", ".join(record["confirmed_by"]), "accepted_on": on}
+        reviewers = ", ".join(record["confirmed_by"])
         if decision == "reject":
             key = (candidate["label"], candidate["key"])
-            if key not in rejected_before and key not in {(r["label"], r["key"]) for r in rejections}:
+            if key not in remembered:
+                remembered.add(key)
                 rejections.append({"label": key[0], "name": candidate["name"], "key": key[1], "source": candidate["source"],
-                                   "first_seen": candidate.get("first_seen"),
-                                   "rejected_by": provenance["accepted_by"], "rejected_on": on})
+                                   "first_seen": candidate.get("first_seen"), "rejected_by": reviewers, "rejected_on": on})
             report.rejected.append(candidate["name"])
             continue
+        provenance = {"source": candidate["source"], "first_seen": candidate.get("first_seen"),
+                      "accepted_by": reviewers, "accepted_on": on}
         if decision == "accept":
             if len(names) != 1:
                 raise UserError(f"{where}: 'accept' needs the name on the first line marked once (found {len(names)}); "

@@ -405,8 +405,7 @@ def test_a_name_the_run_labels_otherwise_more_often_is_no_candidate(tmp_path: Pa
     assert [e.name for e in candidates(catalogue.entries, index)] == ["冬奥会"]  # without the run's readings
     assert candidates(catalogue.entries, index, readings=catalogue.readings) == []
     run = write_run(tmp_path / "run", records)
-    report = write_catalogue(run, candidates=tmp_path / "c.jsonl",
-                             labels=("PROGRAM", "EVENT"))
+    report = write_catalogue(run, candidates=tmp_path / "c.jsonl", labels=("PROGRAM", "EVENT"))
     found = [json.loads(line)["candidate"] for line in (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()]
     assert report.candidates == 1 and (found[0]["label"], found[0]["name"]) == ("EVENT", "冬奥会")
 
