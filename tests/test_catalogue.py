@@ -262,6 +262,34 @@ def test_merge_refuses_unclear_decisions_naming_the_line(tmp_path: Path, lexicon
     assert result.exit_code == 2 and "--on: 'yesterday' is not a date" in result.output
 
 
+def test_a_review_sheet_merges_like_a_doccano_review(tmp_path: Path, lexicon_copy: Path, capsys: pytest.CaptureFixture) -> None:
+    from tools import review_sheet
+
+    candidates = tmp_path / "candidates.jsonl"
+    candidates.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in review(tmp_path, lexicon_copy)),
+                          encoding="utf-8")
+    header = "rank\tlabel\tname\tdecision\tfinal_label\tfinal_name\tmerge_into\treason\n"
+    sheet = tmp_path / "sheet.tsv"
+    sheet.write_text("# judged by hand\n" + header
+                     + "1\tPROGRAM\t山海协作升级版\taccept\tPROGRAM\t山海协作\t\tthe programme, its version word left out\n"
+                     + "2\tPROGRAM\t枫桥式做法\tmerge\t\t\t枫桥经验\tvariant\n"
+                     + "3\tPROGRAM\t民情日记工作法\treject\t\t\t\tnot a name here\n", encoding="utf-8")
+    pulled_file = tmp_path / "reviewed.jsonl"
+    assert review_sheet.main([str(candidates), str(sheet), "--reviewer", "sheet-team", "--output", str(pulled_file)]) == 0
+    report = merge_reviewed(pulled_file, lexicon_copy, on="2026-12-02")
+    assert (report.accepted, report.merged, report.rejected) == (["山海协作"], ["枫桥式做法 -> 枫桥经验"], ["民情日记工作法"])
+    loaded = {e.canonical: e for e in load_lexicon(lexicon_copy)}
+    assert "山海协作" in loaded and "枫桥式做法" in loaded["枫桥经验"].aliases
+    new = json.loads((lexicon_copy / "program.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert (new["canonical"], new["accepted_by"]) == ("山海协作", "sheet-team")
+    # a span outside the name, an unknown candidate: one line naming the sheet's line, nothing written
+    for row, message in (("1\tPROGRAM\t山海协作升级版\taccept\tPROGRAM\t协作升级版本\t\tx\n", "sheet.tsv:2: final_name"),
+                         ("9\tPROGRAM\t不存在\treject\t\t\t\tx\n", "sheet.tsv:2: no candidate PROGRAM 不存在")):
+        sheet.write_text(header + row, encoding="utf-8")
+        assert review_sheet.main([str(candidates), str(sheet), "--reviewer", "x", "--output", str(tmp_path / "bad.jsonl")]) == 2
+        assert message in capsys.readouterr().err and not (tmp_path / "bad.jsonl").exists()
+
+
 # -- a real run over dated inputs -----------------------------------------------------------------------------
 
 STORIES = [

@@ -491,6 +491,24 @@ def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_
                                                        "paths.gold": str(program)})
 
 
+@pytest.mark.slow  # trains two small models
+def test_continuing_with_another_vectors_table_keeps_that_table(release_config, tmp_path):
+    import numpy
+    from pipeline.ner.vectors import train_vectors
+
+    base = tmp_path / "base"
+    training.train(release_config, base, {"paths.corpus_dir": str(tmp_path / "corpus-base")}, evaluate_on=[])
+    other = train_vectors(["林纪平在金华市的市委政法委工作。", "王建国到杭州调研。"] * 40, tmp_path / "domain",
+                          dim=8, bucket=300, epoch=2)
+    continued = tmp_path / "continued"
+    training.train(release_config, continued, {"paths.base_model": str(base), "paths.vectors": str(other),
+                                               "paths.corpus_dir": str(tmp_path / "corpus-continued")}, evaluate_on=[])
+    table = numpy.load(continued / "vocab" / "vectors")
+    assert table.shape == (300, 8)  # the other table's bucket (the base's has 500 rows)
+    assert numpy.array_equal(table, numpy.load(other / "vocab" / "vectors").astype(numpy.float16))
+    assert numpy.load(base / "vocab" / "vectors").shape == (500, 8)
+
+
 def test_model_policies_lose_a_leading_guanyu_unless_they_are_decisions():
     text = "关于立法法修正草案的说明，关于修改立法法的决定"
     spans = component.trim_policies(text, [(0, 5, "POLICY"), (13, 23, "POLICY"), (0, 2, "ORG")])

@@ -140,7 +140,9 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     spacy_config = config_path
     if base:
         spacy_config = continued_config(config_path, Path(base), work / "config.cfg")
-        settings["paths.vectors"] = str(base)
+        # the base's vectors, unless --paths.vectors names another table of the same width (such as
+        # the floret folder a from-scratch run trained): the weights that read it are trained on
+        settings.setdefault("paths.vectors", str(base))
     elif vec:
         stamp = json.dumps({**vec, "msra": sources["msra"]}, sort_keys=True)
         folder = work / "vectors"
