@@ -369,7 +369,10 @@ def merge_reviewed(pulled: str | Path, lexicon: str | Path, on: str | None = Non
             if canonical in surfaces:
                 report.known.append(canonical)
                 continue
-            aliases = _aliases(candidate, canonical, label, surfaces)
+            # variants are writings of the name as proposed: once the reviewer cut it (a head, a year, a
+            # second plan left out), they would bring back what was cut, so none is taken
+            corrected = canonical != clean_surface(candidate["name"], label)
+            aliases = [] if corrected else _aliases(candidate, canonical, label, surfaces)
             target = files.setdefault(f"{label.lower()}.jsonl", LexiconFile(lexicon / f"{label.lower()}.jsonl", [], {}))
             target.put({"label": label, "canonical": canonical, "aliases": aliases, **provenance})
             for surface in (canonical, *aliases):

@@ -206,6 +206,9 @@ def review(tmp_path: Path, lexicon: Path) -> list[dict[str, Any]]:
 
 def test_merge_adds_accepted_names_with_provenance_and_keeps_other_lines(tmp_path: Path, lexicon_copy: Path) -> None:
     before = {p.name: p.read_bytes() for p in lexicon_copy.glob("*.jsonl")}
+    shipped_rejections = lexicon_copy / "rejected" / "candidates.jsonl"
+    rejected_before = [json.loads(line) for line in shipped_rejections.read_text(encoding="utf-8").splitlines()] \
+        if shipped_rejections.is_file() else []
     found = {c["candidate"]["name"]: c for c in review(tmp_path, lexicon_copy)}
     fengqiao = found["枫桥式做法"]
     assert "枫桥经验" in fengqiao["candidate"]["suggestions"]
@@ -222,7 +225,8 @@ def test_merge_adds_accepted_names_with_provenance_and_keeps_other_lines(tmp_pat
     assert report.accepted == ["民情日记工作法"] and report.merged == ["枫桥式做法 -> 枫桥经验"]
     assert (report.rejected, report.unconfirmed, report.undecided) == (["山海协作升级版"], 1, 0)
     remembered = [json.loads(line) for line in (lexicon_copy / "rejected" / "candidates.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert remembered == [{"label": "PROGRAM", "name": "山海协作升级版", "key": "山海协作升级版", "source": "runs/test",
+    assert remembered[:len(rejected_before)] == rejected_before  # earlier reviews' rejections kept
+    assert remembered[len(rejected_before):] == [{"label": "PROGRAM", "name": "山海协作升级版", "key": "山海协作升级版", "source": "runs/test",
                            "first_seen": "2024-03-01", "rejected_by": "annie", "rejected_on": "2026-12-02"}]
     # the next review offers neither the accepted nor the rejected name, but still the undecided one
     assert {c["candidate"]["name"] for c in review(tmp_path, lexicon_copy)} == {"红色议事厅机制"}
@@ -281,7 +285,7 @@ def test_a_review_sheet_merges_like_a_doccano_review(tmp_path: Path, lexicon_cop
     loaded = {e.canonical: e for e in load_lexicon(lexicon_copy)}
     assert "山海协作" in loaded and "枫桥式做法" in loaded["枫桥经验"].aliases
     new = json.loads((lexicon_copy / "program.jsonl").read_text(encoding="utf-8").splitlines()[-1])
-    assert (new["canonical"], new["accepted_by"]) == ("山海协作", "sheet-team")
+    assert (new["canonical"], new["aliases"], new["accepted_by"]) == ("山海协作", [], "sheet-team")  # cut: no variant of the long name
     # a span outside the name, an unknown candidate: one line naming the sheet's line, nothing written
     for row, message in (("1\tPROGRAM\t山海协作升级版\taccept\tPROGRAM\t协作升级版本\t\tx\n", "sheet.tsv:2: final_name"),
                          ("9\tPROGRAM\t不存在\treject\t\t\t\tx\n", "sheet.tsv:2: no candidate PROGRAM 不存在")):
@@ -433,7 +437,10 @@ def test_a_name_the_run_labels_otherwise_more_often_is_no_candidate(tmp_path: Pa
     assert [e.name for e in candidates(catalogue.entries, index)] == ["冬奥会"]  # without the run's readings
     assert candidates(catalogue.entries, index, readings=catalogue.readings) == []
     run = write_run(tmp_path / "run", records)
-    report = write_catalogue(run, candidates=tmp_path / "c.jsonl", labels=("PROGRAM", "EVENT"))
+    lexicon = tmp_path / "lexicon"  # the shipped lexicon holds 冬奥会 since the 2022-2024 review
+    lexicon.mkdir()
+    (lexicon / "program.jsonl").write_text('{"label": "PROGRAM", "canonical": "枫桥经验", "aliases": []}\n', encoding="utf-8")
+    report = write_catalogue(run, candidates=tmp_path / "c.jsonl", labels=("PROGRAM", "EVENT"), lexicon=lexicon)
     found = [json.loads(line)["candidate"] for line in (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()]
     assert report.candidates == 1 and (found[0]["label"], found[0]["name"]) == ("EVENT", "冬奥会")
 
