@@ -16,12 +16,11 @@ judge are left out (undecided), a sheet line whose candidate is not in CANDIDATE
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from pipeline import jsonl
-from pipeline.util import UserError, atomic_writer
+from pipeline.util import UserError, write_jsonl
 
 COLUMNS = ["rank", "label", "name", "decision", "final_label", "final_name", "merge_into", "reason"]
 
@@ -82,13 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, required=True, help="the file for `lexicon merge`")
     args = parser.parse_args(argv)
     try:
-        records = list(pulled_records(args.candidates, args.sheet, args.reviewer))
-        with atomic_writer(args.output) as handle:
-            handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-    except UserError as error:
+        written = write_jsonl(args.output, pulled_records(args.candidates, args.sheet, args.reviewer))
+    except UserError as error:  # the output is written atomically: nothing of it is left
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"{len(records)} decisions -> {args.output}")
+    print(f"{written} decisions -> {args.output}")
     return 0
 
 
