@@ -44,6 +44,8 @@ def spans(function: str, text: str) -> list[str]:
     ("honours", "他被追授全国优秀共产党员称号。", ["全国优秀共产党员/HONOR"]),
     ("honours", "授予刘欣全国“公安楷模”称号，他获第25届曹禺戏剧文学奖。", ["公安楷模/HONOR", "曹禺戏剧文学奖/HONOR"]),
     ("honours", "看望国家对道德模范的关怀", []),
+    ("honours", "44处湿地公园成为新的国家湿地公园，社区成为基层治理示范社区，努力成为中国式现代化建设的先行区。",
+     ["国家湿地公园/HONOR", "基层治理示范社区/HONOR"]),
     ("honours", "武警总部为他记一等功，全队荣立集体二等功，是一等功臣。", ["一等功/HONOR", "集体二等功/HONOR"]),
     ("honours", "荣获“二星平安金鼎”，被授予“模范检察院”称号，入选“一带一路”合作项目。",
      ["二星平安金鼎/HONOR", "模范检察院/HONOR"]),
@@ -157,3 +159,47 @@ def test_rule_stage_keeps_a_lexicon_number_only_in_quotation_marks() -> None:
                 for start, end in found for c in [doc.char_span(start, end)]]
     doc = stage(doc)
     assert [(e.start_char, e.text) for e in doc.ents] == [(3, "110"), (text.index("12345热线"), "12345热线")]
+
+
+def words_of(*words: str):
+    """A segmenter that cuts a text into the given words, in order."""
+    def words_fn(text: str):
+        assert text == "".join(words)
+        start = 0
+        for word in words:
+            yield start, start + len(word)
+            start += len(word)
+    return words_fn
+
+
+def test_lexicon_names_stand_on_whole_words_longest_first_and_outside_no_entity_spans() -> None:
+    words = ("修改", "公司法人", "登记", "，", "学习", "邓小平理论", "，", "实施", "乡村振兴战略", "，", "公司法", "施行", "。")
+    text = "".join(words)
+    names = rules.lexicon_names({"公司法": "POLICY", "邓小平": "PERSON", "乡村振兴": "PROGRAM", "乡村振兴战略": "PROGRAM"},
+                                words_of(*words))
+    assert [(text[s:e], label) for s, e, label in names(text)] == [("乡村振兴战略", "PROGRAM"), ("公司法", "POLICY")]
+
+
+def test_silver_records_add_the_lexicon_names_outside_the_rule_spans(tmp_path: Path) -> None:
+    import gzip
+
+    from pipeline.ner.corpora import silver_records
+    from pipeline.util import sha256_text
+
+    paragraphs = ["会议审议《反电信网络诈骗法》草案，部署反电信网络诈骗法宣传。", "今天天气晴。", "推进乡村振兴战略。", "推进乡村振兴战略，落实到位。"]
+    folder = tmp_path / "unlabelled" / "xinwenlianbo"
+    folder.mkdir(parents=True)
+    with gzip.open(folder / "2022.jsonl.gz", "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "s1", "paragraphs": paragraphs}, ensure_ascii=False) + "\n")
+    surfaces = {"反电信网络诈骗法": "POLICY", "乡村振兴战略": "PROGRAM"}
+
+    def whole(text: str):  # every character a word: each lexicon name stands on word bounds
+        return ((i, i + 1) for i in range(len(text)))
+
+    records = list(silver_records(tmp_path, [2022], 10, {sha256_text(paragraphs[3])}, rules.lexicon_names(surfaces, whole)))
+    got = {r["id"]: [(paragraphs[int(r["id"][-1])][s:e], label) for s, e, label in r["entities"]] for r in records}
+    assert got == {"silver:xwlb:s1:p0": [("《反电信网络诈骗法》", "POLICY"), ("反电信网络诈骗法", "POLICY")],
+                   "silver:xwlb:s1:p2": [("乡村振兴战略", "PROGRAM")]}
+    assert all(r["partial"] for r in records)
+    without = list(silver_records(tmp_path, [2022], 10, set()))
+    assert [r["id"] for r in without] == ["silver:xwlb:s1:p0"] and len(without[0]["entities"]) == 1

@@ -229,10 +229,13 @@ def held_out_texts(standoff: Path | None) -> set[str]:
     return {r["text_sha256"] for r in read_standoff(Path(standoff)) if r.get("split") == "heldout"}
 
 
-def silver_records(data_dir: Path, years: Iterable[int], limit: int, exclude: set[str]) -> Iterator[dict]:
+def silver_records(data_dir: Path, years: Iterable[int], limit: int, exclude: set[str],
+                   names: Callable[[str], Iterable[tuple[int, int, str]]] | None = None) -> Iterator[dict]:
     """Partly annotated records of unlabelled 新闻联播 paragraphs of ``years`` (never the held-out
-    year): the spans of the precise labelling functions (``rules.RUNTIME``), everything else missing;
-    at most ``limit`` paragraphs with a span, in corpus order, none whose text hash is in ``exclude``."""
+    year): the spans of the precise labelling functions (``rules.RUNTIME``) and, given ``names`` (the
+    lexicon's, ``rules.lexicon_names``), the names outside them, as at run time where a rule span
+    replaces the lexicon's names inside it; everything else missing. At most ``limit`` paragraphs with
+    a span, in corpus order, none whose text hash is in ``exclude``."""
     kept = 0
     for record_id, text in story_paragraphs(data_dir, years):
         if kept >= limit:
@@ -240,6 +243,11 @@ def silver_records(data_dir: Path, years: Iterable[int], limit: int, exclude: se
         if sha256_text(text) in exclude or text != text.strip():
             continue
         spans = apply(text, RUNTIME)
+        if names:
+            taken = bytearray(len(text))
+            for s, e, _ in spans:
+                taken[s:e] = b"\x01" * (e - s)
+            spans = sorted(spans + [(s, e, label) for s, e, label in names(text) if not any(taken[s:e])])
         if spans:
             kept += 1
             yield {"id": f"silver:{record_id}", "text": text, "entities": [list(s) for s in spans], "partial": True}

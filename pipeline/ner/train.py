@@ -15,11 +15,13 @@ from spacy.language import Language
 from spacy.strings import StringStore
 from thinc.api import Config
 
+from ..entities import load_lexicon
 from ..standoff import resolve_line
 from ..util import UserError, sha256_text, write_json
 from .corpora import (CLUENER_LABELS, cluener_records, correction_records, document_of, follow_guidelines, gold_records,
                       held_out_texts, msra_records, msra_split, silver_records, story_paragraphs, write_docbin)
 from .evaluate import evaluate, format_scores, write_seen_names
+from .rules import lexicon_names
 from .tokenizers import END, WORD_PIECE, char_pipeline
 from .vectors import compact_vectors, train_vectors
 
@@ -41,9 +43,11 @@ def create_time_budget(minutes: float) -> Callable[[Language, dict], None]:
     return before_update
 
 
-def training_records(config: dict) -> tuple[list[dict], list[dict], dict]:
+def training_records(config: dict, words: Callable[[str], Iterable[tuple[int, int]]] | None = None
+                     ) -> tuple[list[dict], list[dict], dict]:
     """The train and dev records that ``[data]`` and ``[paths]`` of a NER config name, and a
-    description of them for the model card."""
+    description of them for the model card; ``words`` (text -> word offsets, the char tokenizer's
+    segmenter) places the lexicon's names of the silver data on whole words."""
     data, paths = config["data"], config["paths"]
     train: list[dict] = []
     dev: list[dict] = []
@@ -90,7 +94,12 @@ def training_records(config: dict) -> tuple[list[dict], list[dict], dict]:
     if data.get("silver"):
         settings = data["silver"]
         exclude = held_out | {sha256_text(r["text"]) for r in gold_train}
-        silver = list(silver_records(data_dir, settings["years"], settings["limit"], exclude))
+        names = None
+        if settings.get("lexicon_labels"):
+            surfaces = {surface: entry.label for entry in load_lexicon(paths["lexicon"])
+                        if entry.label in settings["lexicon_labels"] for surface in entry.surfaces}
+            names = lexicon_names(surfaces, words)
+        silver = list(silver_records(data_dir, settings["years"], settings["limit"], exclude, names))
         train += silver
         sources["silver"] = {**settings, "records": len(silver),
                              "spans": dict(sorted(Counter(label for r in silver for _, _, label in r["entities"]).items()))}
@@ -128,7 +137,8 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     paths = config["paths"]
     work = Path(paths["corpus_dir"])
     nlp = char_pipeline(config)
-    train_records, dev_records, sources = training_records(config)
+    train_records, dev_records, sources = training_records(config, words=lambda text: (
+        (token.idx, token.idx + len(token)) for token in nlp.tokenizer.segmenter(text)))
     if paths.get("base_model"):
         require_labels(Path(paths["base_model"]), train_records)
     write_json(work / "sources.json", sources)
