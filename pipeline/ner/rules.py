@@ -121,7 +121,9 @@ CONGRESS = re.compile(
     rf"|中国共产党第{ORDINAL}届中央委员会第{ORDINAL}次全体会议"
     rf"|(?:中华人民共和国)?第{ORDINAL}届全国人民代表大会(?:常务委员会)?第{ORDINAL}次会议"
     rf"|(?:中国人民政治协商会议|政协)第{ORDINAL}届全国委员会(?:常务委员会)?第{ORDINAL}次会议"
-    rf"|{ORDINAL}届全国人大(?:常委会第{ORDINAL}次会议|{ORDINAL}次会议)"
+    # sittings numbered in digits too (13届全国人大常委会第36次会议), and the chairmen's council's
+    # (十三届全国人大常委会第一百二十一次委员长会议)
+    rf"|(?:{ORDINAL}|[0-9]{{1,2}})届全国人大(?:常委会第(?:{ORDINAL}|[0-9]{{1,3}})次(?:委员长)?会议|{ORDINAL}次会议)"
     rf"|全国政协{ORDINAL}届(?:{ORDINAL}次会议|常委会第{ORDINAL}次会议)"
     rf"|{ORDINAL}届全国政协{ORDINAL}次会议)"
     rf"(?:预备会议|主席团(?:常务主席)?第{ORDINAL}次会议)?"
@@ -183,6 +185,34 @@ def named_meetings(text: str) -> Iterator[Span]:
         if re.match(r"\d{4}年", text[s:]):  # a year written with 年 is not part of the name (rule 34)
             s = text.index("年", s) + 1
         yield s, m.end(), "EVENT"
+
+
+# Meetings titled by their subject (guidelines: "titled meetings named by their subject", "international
+# meetings"; rules 13, 34): after the verb that holds or attends them (主持召开平台企业座谈会, 出席全球服务贸易
+# 企业家峰会) or opening a sentence before its date or place (青藏高原生态保护法立法座谈会22日下午在北京).
+MEETING_HEAD = ("座谈会|峰会|论坛|研讨会|研讨班|动员会|动员部署会|部署会|反馈会议|推介大会|推介会|洽谈会|博览会|交易会|"
+                "首发式|报告会|交流会|推进会|现场会|外长会|三方会晤|宣讲团动员会")
+MEETING_NAME = rf"[{HAN}A-Za-z0-9·—“”《》]{{4,44}}?(?:{MEETING_HEAD})"
+TITLED_MEETING = re.compile(
+    rf"(?:(?:主持)?召开|举行|举办|出席|参加|开幕的|闭幕的)(?:了)?({MEETING_NAME})(?=[，。、；）]|在|上|期间|并|时|$)"
+    rf"|(?:^|(?<=[。：]))({MEETING_NAME})(?=[0-9]{{1,2}}日|今天|昨天|日前|近日|在[{HAN}]{{1,4}}(?:召开|举行|开幕))")
+# what opens a description, a count or a back-reference, not a title (部分省市县纪委书记座谈会, 四次长江经济带
+# 发展座谈会, 20场分论坛), and a quoted theme, whose core alone is the EVENT (left to the model)
+UNTITLED = re.compile(rf"^(?:部分|有关|相关|一系列|系列|多场|一场|这次|此次|本次|本届|各类|各种|多个|专题|视频|新闻|记者|工作|"
+                      rf"年度|全体|主题|重要|会议|大型|国际|高级别|“|[{CN_NUM}两几多数0-9]+[次场个])|[的了着过在与同和向对等场]")
+
+
+def titled_meetings(text: str) -> Iterator[Span]:
+    """Meetings titled by their subject: 平台企业座谈会, 新全球融资契约峰会, 十九届中央第九轮巡视集中反馈会议,
+    青藏高原生态保护法立法座谈会 -> EVENT; not descriptions (部分省市县纪委书记座谈会) nor untitled ones (召开新闻发布会)."""
+    for m in TITLED_MEETING.finditer(text):
+        group = 1 if m.group(1) is not None else 2
+        name = m.group(group)
+        if UNTITLED.search(name) or name.count("“") != name.count("”") or name.count("《") != name.count("》"):
+            continue
+        start = m.start(group)
+        year = re.match(r"[0-9]{4}年", name)  # a year written with 年 is not part of the name (rule 34)
+        yield start + (year.end() if year else 0), m.end(group), "EVENT"
 
 
 # After a quoted name, the heads that make it a programme (“放管服”改革, “猎狐2023”专项, “一带一路”倡议)
@@ -289,6 +319,7 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
     "decisions": decisions,
     "congresses": congresses,
     "named_meetings": named_meetings,
+    "titled_meetings": titled_meetings,
     "quoted_names": quoted_names,
     "campaigns": campaigns,
     "honours": honours,
@@ -297,7 +328,8 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
 
 # The functions precise enough to run on their own (precision >= 0.85 on the 2022-2024 新闻联播 gold,
 # `python -m pipeline rules evaluate`): the run-time rule stage and the silver data use these.
-RUNTIME = ("decisions", "book_titles", "congresses", "named_meetings", "quoted_names", "campaigns", "honours")
+RUNTIME = ("decisions", "book_titles", "congresses", "named_meetings", "titled_meetings", "quoted_names", "campaigns",
+           "honours")
 
 
 def lexicon_names(surfaces: dict[str, str], words: Callable[[str], Iterable[tuple[int, int]]]) -> LabellingFunction:
