@@ -9,10 +9,13 @@ Run from the project root as ``python -m tools.xwlb_gold``:
     them as batch files for annotators (``OUT_DIR/batchK.txt``: ``# REF [split/kind]`` and the text).
     Keep OUT_DIR outside the repository: batch files quote the corpus. The first ``--overlap``
     paragraphs of each batch are also given to the next annotator, to measure agreement.
-``build WORK... --output corpus/gold/xwlb.standoff.jsonl``
+``sample OUT_DIR --more N [--batches 4] [--overlap 8]``
+    A further training round: N paragraphs from 2022-2024 stories the gold does not use yet, drawn the same way.
+``build WORK... --output corpus/gold/xwlb.standoff.jsonl [--add]``
     Turn working files (the final readings; format in ``tools/standoff_annotate.py``, with
     ``@ xwlb-YYYYMMDD-sK:pN topics`` blocks) into stand-off lines. A paragraph read by two annotators
-    is taken from the first working file that has it (its own batch's).
+    is taken from the first working file that has it (its own batch's). With ``--add`` the lines already in
+    the output stay and only new paragraphs join them.
 ``agreement A B``
     Span F1 (exact offsets and label) per label and topic agreement between two readings of the same
     paragraphs (two annotators, or the first and second reading of one).
@@ -77,9 +80,18 @@ def draw(pool: list, n: int, seed: int) -> list[tuple]:
     return out
 
 
-def sample(output: Path, data_dir: Path, batches: int, overlap: int) -> None:
-    chosen = ([("train", *p) for p in draw(paragraphs(data_dir, range(2022, 2025)), 880, 16)]
-              + [("heldout", *p) for p in draw(paragraphs(data_dir, range(2025, 2026)), 440, 25)])
+def sample(output: Path, data_dir: Path, batches: int, overlap: int, more: int = 0, gold: Path | None = None) -> None:
+    if more:
+        # a further training round: stories of 2022-2024 the gold has no paragraph from, none whose text
+        # a held-out paragraph repeats (training drops those anyway)
+        lines = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+        used = {r["story"] for r in lines}
+        held = {r["text_sha256"] for r in lines if r["split"] == "heldout"}
+        pool = [p for p in paragraphs(data_dir, range(2022, 2025)) if p[0] not in used and sha256_text(p[2]) not in held]
+        chosen = [("train", *p) for p in draw(pool, more, 17 + len(lines))]
+    else:
+        chosen = ([("train", *p) for p in draw(paragraphs(data_dir, range(2022, 2025)), 880, 16)]
+                  + [("heldout", *p) for p in draw(paragraphs(data_dir, range(2025, 2026)), 440, 25)])
     random.Random(7).shuffle(chosen)
     output.mkdir(parents=True, exist_ok=True)
     parts = [chosen[k::batches] for k in range(batches)]
@@ -110,8 +122,12 @@ def readings(work: Path, data_dir: Path) -> dict[str, dict]:
     return out
 
 
-def build(works: list[Path], output: Path, data_dir: Path) -> None:
+def build(works: list[Path], output: Path, data_dir: Path, add: bool = False) -> None:
     records: dict[str, dict] = {}
+    if add:  # a further round: the gold already built stays as it is, the new paragraphs join it
+        for line in output.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            records[record["id"].removeprefix("xwlb:")] = record
     for work in works:
         for ref, record in readings(work, data_dir).items():
             records.setdefault(ref, record)
@@ -155,17 +171,21 @@ def main() -> None:
     s.add_argument("output", type=Path)
     s.add_argument("--batches", type=int, default=6)
     s.add_argument("--overlap", type=int, default=12)
+    s.add_argument("--more", type=int, default=0, help="a further training round of this many paragraphs from "
+                   "2022-2024 stories the gold (--gold) does not yet use")
+    s.add_argument("--gold", type=Path, default=Path("corpus/gold/xwlb.standoff.jsonl"))
     b = sub.add_parser("build")
     b.add_argument("works", type=Path, nargs="+")
     b.add_argument("--output", type=Path, default=Path("corpus/gold/xwlb.standoff.jsonl"))
+    b.add_argument("--add", action="store_true", help="keep the paragraphs already in --output and add these")
     g = sub.add_parser("agreement")
     g.add_argument("a", type=Path)
     g.add_argument("b", type=Path)
     args = parser.parse_args()
     if args.command == "sample":
-        sample(args.output, args.data_dir, args.batches, args.overlap)
+        sample(args.output, args.data_dir, args.batches, args.overlap, args.more, args.gold)
     elif args.command == "build":
-        build(args.works, args.output, args.data_dir)
+        build(args.works, args.output, args.data_dir, args.add)
     else:
         agreement(args.a, args.b, args.data_dir)
 
