@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,37 @@ def test_a_changed_source_file_is_reported(tmp_path: Path) -> None:
 )
 def test_quotes_are_refused_only_where_they_delimit_the_span(surface: str, delimits: bool) -> None:
     assert quote_delimits(surface) is delimits
+
+
+def test_a_further_gold_round_draws_unused_stories_and_adds_to_the_gold(tmp_path: Path) -> None:
+    """``tools.xwlb_gold``: ``sample --more`` leaves the stories the gold uses; ``build --add`` keeps the gold as it
+    is and adds the new paragraphs."""
+    import gzip
+
+    from tools import xwlb_gold
+
+    folder = tmp_path / "unlabelled" / "xinwenlianbo"
+    folder.mkdir(parents=True)
+    stories = {f"xwlb-2023010{d}-s1": [f"公安部第{d}次部署“净网{d}”专项行动，推进平安中国建设工作。"] for d in range(1, 7)}
+    with gzip.open(folder / "2023.jsonl.gz", "wt", encoding="utf-8") as handle:
+        for story, paragraphs in stories.items():
+            handle.write(json.dumps({"id": story, "title": "公安 法治 平安中国 专项", "paragraphs": paragraphs},
+                                    ensure_ascii=False) + "\n")
+    for year in (2022, 2024):
+        gzip.open(folder / f"{year}.jsonl.gz", "wt", encoding="utf-8").close()
+    first = tmp_path / "first.txt"
+    first.write_text("@ xwlb-20230101-s1:p0 public_security\nORG 公安部; PROGRAM 净网1\n", encoding="utf-8")
+    gold = tmp_path / "gold.jsonl"
+    xwlb_gold.build([first], gold, tmp_path)
+    before = gold.read_text(encoding="utf-8")
+
+    xwlb_gold.sample(tmp_path / "round", tmp_path, batches=1, overlap=0, more=3, gold=gold)
+    drawn = re.findall(r"^# (\S+) ", (tmp_path / "round" / "batch0.txt").read_text(encoding="utf-8"), re.M)
+    assert len(drawn) == 3 and "xwlb-20230101-s1:p0" not in drawn
+
+    second = tmp_path / "second.txt"
+    second.write_text(f"@ {drawn[0]} public_security\nORG 公安部\n", encoding="utf-8")
+    xwlb_gold.build([second], gold, tmp_path, add=True)
+    lines = gold.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert before in "".join(lines) and len(lines) == 2
+    assert json.loads([line for line in lines if drawn[0] in line][0])["entities"] == [[0, 3, "ORG"]]
