@@ -327,6 +327,14 @@ def test_lexicon_lodo_scores_each_document_without_the_names_only_it_has(stub_mo
     assert strict["systems"]["lexicon"]["micro"]["r"] == pytest.approx(2 / 3)
 
 
+def test_person_spans_written_with_a_joiner_become_one_name():
+    text = "迪亚斯-卡内尔同拜登会谈，中方-美方代表和米娅·梅尔策出席。"
+    spans = [(0, 3, "PERSON"), (4, 7, "PERSON"), (8, 10, "PERSON"), (13, 14, "LOC"), (15, 16, "LOC"),
+             (21, 23, "PERSON"), (24, 27, "PERSON")]
+    assert component.join_name_parts(text, spans) == [(0, 7, "PERSON"), (8, 10, "PERSON"), (13, 14, "LOC"),
+                                                      (15, 16, "LOC"), (21, 27, "PERSON")]
+
+
 def test_predicted_spans_are_cut_at_spaces_between_chinese_names():
     text = "通讯员 张范 肖永安 陈贞妃 江胜忠 New York"
     spans = [(4, 10, "PERSON"), (11, 16, "PERSON"), (19, 27, "LOC")]
