@@ -60,6 +60,20 @@ def spans(function: str, text: str) -> list[str]:
     ("campaigns", "认真开展党纪学习教育，部署开展2022年全国农资打假专项治理行动。", ["党纪学习教育/PROGRAM", "全国农资打假专项治理行动/PROGRAM"]),
     ("campaigns", "持续开展专项整治，拓展主题教育成果。", []),
     ("quoted_names", "开展“安全生产月”活动，推广“合作社+农户”模式，深化“放管服”改革。", ["放管服/PROGRAM"]),
+    ("awareness_days", "今天是第23个世界知识产权日，也是第22个全国“安全生产月”，第16个全国防灾减灾日。",
+     ["世界知识产权日/EVENT", "安全生产月/EVENT", "全国防灾减灾日/EVENT"]),
+    ("awareness_days", "在全国交通安全日前夕，设立国家宪法日，举办5·15全国投资者保护宣传日活动。",
+     ["全国交通安全日/EVENT", "国家宪法日/EVENT", "5·15全国投资者保护宣传日/EVENT"]),
+    ("awareness_days", "第四个警察节来临之际，第九个比赛日，台湾光复纪念日。", []),  # festival, match day, anniversary
+    ("numbered_editions", "第75届世界卫生大会在日内瓦召开，第十四届全国冬季运动会火炬传递，第十届金砖国家议会论坛举行。",
+     ["第75届世界卫生大会/EVENT", "第十四届全国冬季运动会/EVENT", "第十届金砖国家议会论坛/EVENT"]),
+    ("numbered_editions", "第十四届全国人民代表大会第一次会议，第三届大会闭幕，第九届中国戏剧奖颁奖大会。", []),
+    ("named_meetings", "出席全国巡视工作会议暨十九届中央第九轮巡视动员部署会。十四届全国政协第十六次双周协商座谈会29日召开。",
+     ["全国巡视工作会议暨十九届中央第九轮巡视动员部署会/EVENT", "十四届全国政协第十六次双周协商座谈会/EVENT"]),
+    ("named_meetings", "主持召开新一届国务院第一次常务会议。", ["国务院第一次常务会议/EVENT"]),
+    ("campaigns", "开展安全生产专项整治三年行动，实施新一轮千亿斤粮食产能提升行动，统筹实施自然灾害防治九项重点工程。",
+     ["安全生产专项整治三年行动/PROGRAM", "千亿斤粮食产能提升行动/PROGRAM"]),
+    ("campaigns", "在全国开展岁末年初安全生产大检查，部署安排专项整治。", ["安全生产大检查/PROGRAM"]),
 ])
 def test_each_function_finds_its_names_and_leaves_the_rest(function: str, text: str, expected: list[str]) -> None:
     assert spans(function, text) == expected

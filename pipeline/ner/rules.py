@@ -171,8 +171,10 @@ def no_entity_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 NAMED_MEETING = re.compile(
-    rf"(?:第{ORDINAL}届|{NAME_CHAR}{{0,2}}年)?(?:(?:全国|中央|国务院)(?:(?!陪同|出席|主持|召开|在|同志|书记|部长|主任|总理|委员长)[{HAN}]){{0,14}}?)"
+    rf"(?:(?:中国共产党)?第{ORDINAL}届|(?<![新本上这该]){ORDINAL}届|{NAME_CHAR}{{0,2}}年)?(?:(?:全国|中央|国务院)(?:(?!陪同|出席|主持|召开|在|同志|书记|部长|主任|总理|委员长)[{HAN}]){{0,14}}?)"
     r"(?:工作会议|常务会议|推进会|座谈会|表彰大会|电视电话会议|全体会议|(?<!代表)大会(?!堂))")
+# the second part of a combined meeting, A暨B, which is one EVENT (全国巡视工作会议暨十九届中央第九轮巡视动员部署会)
+JOINED_MEETING = re.compile(rf"暨[{HAN}A-Za-z0-9·“”]{{2,30}}?(?:会议|大会|部署会|推进会|座谈会|动员会)")
 
 
 def named_meetings(text: str) -> Iterator[Span]:
@@ -181,10 +183,11 @@ def named_meetings(text: str) -> Iterator[Span]:
     for m in NAMED_MEETING.finditer(text):
         if m.group().endswith("大会") and not m.group().endswith("表彰大会") and re.search(r"[向的作在]|人大|常委", m.group()):
             continue  # the congress in session (中共中央向大会主席团, 秘书长作的大会秘书处), not a named meeting
-        s = m.start()
+        s, e = m.span()
         if re.match(r"\d{4}年", text[s:]):  # a year written with 年 is not part of the name (rule 34)
             s = text.index("年", s) + 1
-        yield s, m.end(), "EVENT"
+        joined = JOINED_MEETING.match(text, e)
+        yield s, joined.end() if joined else e, "EVENT"
 
 
 # Meetings titled by their subject (guidelines: "titled meetings named by their subject", "international
@@ -215,6 +218,46 @@ def titled_meetings(text: str) -> Iterator[Span]:
         yield start + (year.end() if year else 0), m.end(group), "EVENT"
 
 
+# Named awareness days, weeks and months (guidelines, EVENT: 国家宪法日, 全国防灾减灾日, 安全生产月; rules 13, 24,
+# 34): after the counter 第N个, which stays out (第23个世界知识产权日 -> 世界知识产权日; 第22个全国“安全生产月” ->
+# 安全生产月), or with a head that names one (全国交通安全日, 全国消防宣传月). Festivals (警察节) and anniversaries
+# (……纪念日) are not EVENT; match days (第九个比赛日) are not names.
+DAY_HEAD = "宣传日|宣传周|宣传月|活动日|活动周|活动月|安全日|教育日|减灾日|宪法日|保护日|产权日|卫生月|生产月|服务月|警示日"
+COUNTED_DAY = re.compile(rf"第(?:{ORDINAL}|[0-9]{{1,3}})个(?:(?:全国)?[{OPEN_QUOTES}]([{HAN}]{{2,10}}[日周月])[{CLOSE_QUOTES}]"
+                         rf"|([{HAN}]{{2,10}}?[日周月])(?![{HAN}]*[日周月]))")
+HEADED_DAY = re.compile(rf"(?:5·15|[0-9]{{1,2}}·[0-9]{{1,2}})?(?:世界|国际|全国|国家|中国)[{HAN}]{{0,8}}?(?:{DAY_HEAD})")
+NOT_A_DAY = re.compile(r"纪念日$|比赛日$|节日$|工作日$|交易日$|^[这该本]")
+
+
+def awareness_days(text: str) -> Iterator[Span]:
+    """第23个世界知识产权日 -> 世界知识产权日, 第21个全国“安全生产月” -> 安全生产月, 全国交通安全日, 国家宪法日,
+    5·15全国投资者保护宣传日 -> EVENT."""
+    found = []
+    for m in COUNTED_DAY.finditer(text):
+        group = 1 if m.group(1) is not None else 2
+        found.append(m.span(group))
+    found.extend(m.span() for m in HEADED_DAY.finditer(text))
+    for start, end in dict.fromkeys(found):
+        if not NOT_A_DAY.search(text[start:end]) and not re.search("[的和与、及在]", text[start:end]):
+            yield start, end, "EVENT"
+
+
+# Titled editions of games, fairs, expos, forums and summits (guidelines: "games, fairs, expos, festivals, forums
+# and exhibitions with a title"; rule 34 keeps the edition): 第75届世界卫生大会, 第十四届全国冬季运动会,
+# 第五届中国国际进口博览会, 第17届东亚峰会. Sessions of congresses are congresses' (第十四届全国人民代表大会).
+EDITION_HEAD = "运动会|亚运会|全运会|冬运会|博览会|交易会|洽谈会|论坛|峰会|锦标赛|电影节|艺术节|文化节|旅游节|展览会|大会|年会|大赛"
+NUMBERED_EDITION = re.compile(rf"第(?:{ORDINAL}|[0-9]{{1,3}})届[{HAN}A-Za-z0-9·—]{{2,24}}?(?:{EDITION_HEAD})(?![{HAN}]*(?:奖|委员|代表))")
+NOT_AN_EDITION = re.compile(r"人民代表大会|全国委员会|中央委员会|代表大会$|奖|[的和与、及在]")  # award ceremonies: the model's
+
+
+def numbered_editions(text: str) -> Iterator[Span]:
+    """第75届世界卫生大会, 第十四届全国冬季运动会, 第十届金砖国家议会论坛 -> EVENT; not 第三届大会 (a back-reference)
+    nor 第十四届全国人民代表大会 (a congress: its sittings are congresses')."""
+    for m in NUMBERED_EDITION.finditer(text):
+        if not NOT_AN_EDITION.search(m.group()):
+            yield m.start(), m.end(), "EVENT"
+
+
 # After a quoted name, the heads that make it a programme (“放管服”改革, “猎狐2023”专项, “一带一路”倡议)
 # or a platform (“一网通办”平台).
 PROGRAM_HEADS = "专项|倡议|改革|机制|活动|合作|建设|行动|工程|制度|模式|品牌|战略"
@@ -242,8 +285,12 @@ CAMPAIGN_HEADS = ("专项行动", "专项斗争", "专项治理行动", "专项�
                   "集中整治", "主题教育", "学习教育", "教育整顿", "攻坚行动", "提升行动", "三年行动", "百日行动", "倡议", "工程",
                   "大督查", "大检查")
 CAMPAIGN_HEAD = "(?:" + "|".join(CAMPAIGN_HEADS) + ")"
-CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·]{{2,30}}?{CAMPAIGN_HEAD})")
-GENERIC_CAMPAIGN = re.compile(r"(?:打击整治|专项|联合|三大|这|该|此|本|各|重大|系列|一系列|开展|拓展)")
+# a head may follow a head: 安全生产专项整治三年行动
+CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·]{{2,30}}?{CAMPAIGN_HEAD}(?:{CAMPAIGN_HEAD})?)")
+GENERIC_CAMPAIGN = re.compile(r"(?:打击整治|专项|联合|三大|这|该|此|本|各|重大|系列|一系列|开展|拓展|第|安排)")
+# counted packages are not names: the count quantifies the head (自然灾害防治九项重点工程; guidelines, second 新闻联播
+# round), not a name inside (中央八项规定精神学习教育)
+COUNTED = re.compile(rf"[{CN_NUM}0-9]+(?:项|个|大|批)[{HAN}]{{0,2}}{CAMPAIGN_HEAD}$")
 
 
 def campaigns(text: str) -> Iterator[Span]:
@@ -252,14 +299,15 @@ def campaigns(text: str) -> Iterator[Span]:
     for m in CAMPAIGN.finditer(text):
         start, name = m.start(1), m.group(1)
         head = len(re.search(CAMPAIGN_HEAD + "$", name).group())
-        cuts = [k.end() for k in re.finditer(CAMPAIGN_VERB + "|深入|扎实|联合|带头|拓展|全面|持续|认真|切实", name)
+        # round words and time qualifiers stay outside (新一轮, 岁末年初: guidelines), like the verbs
+        cuts = [k.end() for k in re.finditer(CAMPAIGN_VERB + "|深入|扎实|联合|带头|拓展|全面|持续|认真|切实|安排|新一轮|岁末年初", name)
                 if len(name) - k.end() - head >= 2]
         if cuts:
             start, name = start + cuts[-1], name[cuts[-1]:]
         year = re.match(r"[0-9０-９]{4}年", name)
         if year:
             start, name = start + year.end(), name[year.end():]
-        if len(name) - head < 2 or re.search(r"[的和与、及了以在为]", name) or GENERIC_CAMPAIGN.match(name):
+        if len(name) - head < 2 or re.search(r"[的和与、及了以在为]", name) or GENERIC_CAMPAIGN.match(name) or COUNTED.search(name):
             continue
         yield start, start + len(name), "PROGRAM"
 
@@ -320,6 +368,8 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
     "congresses": congresses,
     "named_meetings": named_meetings,
     "titled_meetings": titled_meetings,
+    "awareness_days": awareness_days,
+    "numbered_editions": numbered_editions,
     "quoted_names": quoted_names,
     "campaigns": campaigns,
     "honours": honours,
@@ -328,8 +378,8 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
 
 # The functions precise enough to run on their own (precision >= 0.85 on the 2022-2024 新闻联播 gold,
 # `python -m pipeline rules evaluate`): the run-time rule stage and the silver data use these.
-RUNTIME = ("decisions", "book_titles", "congresses", "named_meetings", "titled_meetings", "quoted_names", "campaigns",
-           "honours")
+RUNTIME = ("decisions", "book_titles", "congresses", "named_meetings", "titled_meetings", "awareness_days",
+           "numbered_editions", "quoted_names", "campaigns", "honours")
 
 
 def lexicon_names(surfaces: dict[str, str], words: Callable[[str], Iterable[tuple[int, int]]]) -> LabellingFunction:
