@@ -45,6 +45,10 @@ class GovernanceRules:
                 and not any(s <= x[0] and x[1] <= e for s, e in no_entity) and not bare_number(doc.text, x[0], x[1])]
         if spans or len(kept) < len(lexicon):
             self.set_ents(doc, kept, spans)
+        # a name that holds a set phrase is a name (中非合作论坛北京峰会 holds the pair 中非): its phrase, widened
+        # to the words around it, would clear the name downstream
+        names = [(x[0], x[1]) for x in kept] + [(x[0], x[1]) for x in spans]
+        no_entity = [(s, e) for s, e in no_entity if not any(a < e and s < b for a, b in names)]
         doc.spans[NO_ENTITY] = [span for s, e in no_entity for span in [doc.char_span(s, e, alignment_mode="expand")] if span]
         return doc
 
