@@ -269,16 +269,29 @@ PLATFORM_HEADS = "平台|APP|App|app|小程序|热线|系统|公众号|客户端
 QUOTED = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,20}})[{CLOSE_QUOTES}](?=({PLATFORM_HEADS}|{PROGRAM_HEADS}))")
 
 
+# A list of quoted names before one head that names them all: “护苗”“净网”“秋风”等专项行动, “五点半课堂”“能工巧匠”等
+# 特色服务项目, “浙丽守未”“浙丽护苗”品牌 (after 等 a few words may stand between: 一系列, 特色服务). 活动 is left out here:
+# lists of activities are as often not names (“公开课”“进门入户送安全”等活动).
+QUOTED_ITEM = rf"[{OPEN_QUOTES}][^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,20}}[{CLOSE_QUOTES}]"
+LIST_HEADS = PROGRAM_HEADS.replace("活动|", "") + "|项目"
+QUOTED_LIST = re.compile(rf"((?:{QUOTED_ITEM}、?){{1,7}}{QUOTED_ITEM})(?:等(?:一系列|一批)?[{HAN}]{{0,4}}?)?(?=({PLATFORM_HEADS}|{LIST_HEADS}))")
+BODY_END = re.compile(r"(?:团|队|组|站|室|中心|所)$")  # named teams and offices are ORG (“老李帮忙团”)
+
+
 def quoted_names(text: str) -> Iterator[Span]:
     """A quoted core followed by a governance head: “猎狐2023”专项行动 -> 猎狐2023 PROGRAM, “一网通办”平台 ->
-    一网通办 PLATFORM (rules 4, 21, 37). Left out: months and days of action (“安全生产月”活动 is an EVENT,
-    rule 13), compounds with + (“合作社+农户”模式; 互联网+ stays) and numbered formulae (“四个全面”, rule 7)."""
-    for m in QUOTED.finditer(text):
-        core = m.group(1)
-        if (re.search(r"[月周日节]$|[+＋].|[+＋]$", core) and core != "互联网+") or re.match(ORDINAL + r"个", core):
+    一网通办 PLATFORM (rules 4, 21, 37), and each core of a quoted list before such a head. Left out: months and
+    days of action (“安全生产月”活动 is an EVENT, rule 13), compounds with + (“合作社+农户”模式; 互联网+ stays)
+    and numbered formulae (“四个全面”, rule 7)."""
+    found = [(m.start(1), m.end(1), m.group(2)) for m in QUOTED.finditer(text)]
+    for m in QUOTED_LIST.finditer(text):
+        base = m.start(1)
+        found.extend((base + item.start() + 1, base + item.end() - 1, m.group(2)) for item in re.finditer(QUOTED_ITEM, m.group(1)))
+    for start, end, head in sorted(dict.fromkeys(found)):
+        core = text[start:end]
+        if (re.search(r"[月周日节]$|[+＋].|[+＋]$", core) and core != "互联网+") or re.match(ORDINAL + r"个", core) or BODY_END.search(core):
             continue
-        label = "PLATFORM" if re.match(PLATFORM_HEADS, m.group(2)) else "PROGRAM"
-        yield m.start(1), m.end(1), label
+        yield start, end, "PLATFORM" if re.match(PLATFORM_HEADS, head) else "PROGRAM"
 
 
 # Named campaigns written without quotes, after the verb that launches or pursues them (开展, 推进, 实施,
