@@ -63,6 +63,10 @@ def spans(function: str, text: str) -> list[str]:
     ("quoted_names", "持续开展“护苗”“净网”“秋风”等专项行动，推出“五点半课堂”“能工巧匠”等特色服务项目，做强“浙丽守未”“浙丽护苗”品牌。",
      ["护苗/PROGRAM", "净网/PROGRAM", "秋风/PROGRAM", "五点半课堂/PROGRAM", "能工巧匠/PROGRAM", "浙丽守未/PROGRAM", "浙丽护苗/PROGRAM"]),
     ("quoted_names", "开展“公开课”“进门入户送安全”等活动，“多合一”“一带多”运行管理模式，培育“老李帮忙团”“正道讲和团”等调解品牌。", []),
+    ("places", "江苏盱眙90多万亩小麦迎来丰收，四川泸定6.8级地震，和田地区是产区，在武汉市东湖新城社区。",
+     ["江苏/LOC", "盱眙/LOC", "四川/LOC", "泸定/LOC", "和田地区/LOC", "武汉市/LOC"]),
+    # a body's or a facility's name, a word after the division word, a river, a title, a county of another province
+    ("places", "海南省三亚市政府原党组成员，金华市场主体，黑龙江穆棱河，《海口市消防条例》，浙江盱眙。", []),
     ("awareness_days", "今天是第23个世界知识产权日，也是第22个全国“安全生产月”，第16个全国防灾减灾日。",
      ["世界知识产权日/EVENT", "安全生产月/EVENT", "全国防灾减灾日/EVENT"]),
     ("awareness_days", "在全国交通安全日前夕，设立国家宪法日，举办5·15全国投资者保护宣传日活动。",
@@ -245,3 +249,10 @@ def test_silver_records_add_the_lexicon_names_outside_the_rule_spans(tmp_path: P
     assert all(r["partial"] for r in records)
     without = list(silver_records(tmp_path, [2022], 10, set()))
     assert [r["id"] for r in without] == ["silver:xwlb:s1:p0"] and len(without[0]["entities"]) == 1
+
+
+@pytest.mark.parametrize(("name", "short"), [("盱眙县", "盱眙"), ("凉山彝族自治州", "凉山"), ("峨边彝族自治县", "峨边"),
+                                             ("新疆维吾尔自治区", "新疆"), ("和田地区", "和田"), ("沛县", "沛县"), ("城区", "城区")])
+def test_divisions_lose_their_division_word_unless_one_character_would_stay(name: str, short: str) -> None:
+    from pipeline.ner.places import short_form
+    assert short_form(name) == short

@@ -262,6 +262,43 @@ def numbered_editions(text: str) -> Iterator[Span]:
             yield m.start(), m.end(), "EVENT"
 
 
+# Places from China's table of administrative divisions (places.py): a county or city written after its own
+# province (江苏盱眙, 湖南零陵, 福建宁德: both LOC, rule 9 and the chain decisions), and the full name of a division
+# of three characters or more anywhere (和田地区, 鄂州市). Not where the words that follow make it part of a
+# body's or a facility's name (海南省三亚市政府, 山东省青岛市李沧区委 are one ORG; 黄石港区图书馆 one LOC).
+BODY_AHEAD = re.compile(rf"[{HAN}]{{0,10}}?(?:委|政府|人大|政协|公安|法院|检察|纪委|监委|妇联|工会|交警|局|厅|办公室|处|室|所|医院|学院|"
+                        rf"研究院|中心|支队|大队|中队|站|馆|场|厂|矿|学校|大学|中学|小学|党校|公司|集团|银行|协会|商会|日报|报社|"
+                        rf"电视台|部|署|口岸|监狱|合作社|店)")
+# a full name whose division word begins another word (金华市场, 巩义市区, 县域), a short form followed by
+# the word of a division, river or mountain (甘孜州, 穆棱河), and names inside a 《》 title (the title's)
+WORD_AFTER_FULL = re.compile(r"[场域区民容级直城位内]")
+WORD_AFTER_SHORT = re.compile(r"[州市县区盟旗河江湖山岛港湾镇乡村路街]")
+TITLE_SPAN = re.compile(r"《[^《》]*》")
+
+
+def places(text: str) -> Iterator[Span]:
+    """江苏盱眙 -> 江苏 | 盱眙, 四川泸定 -> 四川 | 泸定, 在武汉市 -> 武汉市 LOC; not 海南省三亚市政府 (an ORG)."""
+    from .places import gazetteer, matches
+
+    names = gazetteer()
+    provinces = {start: (end, code) for start, end, code in matches(names.provinces, text)}
+    titles = [m.span() for m in TITLE_SPAN.finditer(text)]
+    found = []
+    for start, end, code in matches(names.divisions, text):
+        full = text[start:end] in names.full_names
+        after = text[end:end + 1]
+        if (BODY_AHEAD.match(text, end) or (full and WORD_AFTER_FULL.match(after)) or (not full and WORD_AFTER_SHORT.match(after))
+                or any(a <= start and end <= b for a, b in titles)):
+            continue
+        province = next(((s, c) for s, (e, c) in provinces.items() if e == start), None)
+        if province and province[1] == code:
+            found += [(province[0], start), (start, end)]
+        elif full and not province:
+            found.append((start, end))
+    for start, end in dict.fromkeys(found):
+        yield start, end, "LOC"
+
+
 # After a quoted name, the heads that make it a programme (“放管服”改革, “猎狐2023”专项, “一带一路”倡议)
 # or a platform (“一网通办”平台).
 PROGRAM_HEADS = "专项|倡议|改革|机制|活动|合作|建设|行动|工程|制度|模式|品牌|战略"
@@ -390,13 +427,14 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
     "quoted_names": quoted_names,
     "campaigns": campaigns,
     "honours": honours,
+    "places": places,
 }
 
 
 # The functions precise enough to run on their own (precision >= 0.85 on the 2022-2024 新闻联播 gold,
 # `python -m pipeline rules evaluate`): the run-time rule stage and the silver data use these.
 RUNTIME = ("decisions", "book_titles", "congresses", "named_meetings", "titled_meetings", "awareness_days",
-           "numbered_editions", "quoted_names", "campaigns", "honours")
+           "numbered_editions", "quoted_names", "campaigns", "honours", "places")
 
 
 def lexicon_names(surfaces: dict[str, str], words: Callable[[str], Iterable[tuple[int, int]]]) -> LabellingFunction:
