@@ -67,6 +67,8 @@ def spans(function: str, text: str) -> list[str]:
      ["江苏/LOC", "盱眙/LOC", "四川/LOC", "泸定/LOC", "和田地区/LOC", "武汉市/LOC"]),
     # a body's or a facility's name, a word after the division word, a river, a title, a county of another province
     ("places", "海南省三亚市政府原党组成员，金华市场主体，黑龙江穆棱河，《海口市消防条例》，浙江盱眙。", []),
+    ("places", "在美国明尼苏达州，圭亚那坚定恪守一个中国原则，蒙古国总统。", ["美国/LOC", "明尼苏达州/LOC", "圭亚那/LOC", "蒙古国/LOC"]),
+    ("places", "拉美国家，在内蒙古举行，朝鲜半岛问题，同希腊议会交流，一名印度裔学生。", []),
     ("awareness_days", "今天是第23个世界知识产权日，也是第22个全国“安全生产月”，第16个全国防灾减灾日。",
      ["世界知识产权日/EVENT", "安全生产月/EVENT", "全国防灾减灾日/EVENT"]),
     ("awareness_days", "在全国交通安全日前夕，设立国家宪法日，举办5·15全国投资者保护宣传日活动。",

@@ -1,9 +1,12 @@
-"""China's administrative divisions as a gazetteer for the ``places`` labelling function (``rules.py``).
+"""Gazetteers of places for the ``places`` labelling function (``rules.py``): China's administrative
+divisions, and the world's countries and their subdivisions under their Chinese names.
 
 The names come from the ``cpca`` package's table of divisions (``cpca/resources/adcodes.csv``: 3,511
 provinces, cities and counties with their 12-digit codes; MIT licence), read as a file so that cpca
 itself (and pandas, which it imports) is not loaded at run time. Matching uses pyahocorasick, which
 cpca depends on: one automaton over every name instead of a 3,500-way regular-expression alternation.
+The world's names are pycountry's ISO 3166-1 and 3166-2 tables in their zh_CN translations (249
+countries, 2,700 subdivisions such as 明尼苏达州, 巴尔赫省).
 """
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ import re
 from dataclasses import dataclass
 
 import ahocorasick
+import gettext
+import pycountry
 
 from ..util import UserError
 
@@ -83,12 +88,37 @@ def gazetteer() -> Gazetteer:
 
 def matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, str]]:
     """The automaton's names in ``text`` as ``(start, end, province code)``: left to right, the longest
-    at each start, none overlapping another."""
-    found = sorted(((end + 1 - len(name), end + 1, code) for end, (name, code) in automaton.iter(text)),
-                   key=lambda m: (m[0], m[0] - m[1]))
-    kept, last = [], 0
-    for start, end, code in found:
-        if start >= last:
-            kept.append((start, end, code))
-            last = end
-    return kept
+    at each place, none overlapping another (pyahocorasick's ``iter_long``)."""
+    return [(end + 1 - len(name), end + 1, code) for end, (name, code) in automaton.iter_long(text)]
+
+
+HAN_NAME = re.compile(r"^[\u4e00-\u9fff·—-]{2,}$")
+SUBDIVISION_WORD = re.compile(r"(?:州|省|郡|县|市|区|邦|岛|群岛|共和国|特区)$")
+DIRECTION = re.compile(r"^[东西南北中][东西南北中部]?(?:部|部地区|地区)$")  # 东北地区, 南部地区: a part of a country named by direction
+
+
+@functools.lru_cache(maxsize=1)
+def world() -> ahocorasick.Automaton:
+    """The Chinese names of countries (common and official) and of their subdivisions, China's own left to
+    the divisions above and 中国 to the model (it is a set phrase's head as often as a place: rule 9)."""
+    countries = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
+    subdivisions = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["zh_CN"])
+    names = set()
+    for country in pycountry.countries:
+        if country.alpha_2 in ("CN", "TW", "HK", "MO"):
+            continue
+        for attribute in ("name", "common_name", "official_name"):
+            if hasattr(country, attribute):
+                names.add(countries.gettext(getattr(country, attribute)))
+    names.add("蒙古国")  # the name Chinese writes for Mongolia beside 蒙古
+    for division in pycountry.subdivisions:
+        name = subdivisions.gettext(division.name)
+        # only names that say they are divisions: untranslated or bare ones (中央, 巴厘) are words too
+        if (division.country_code not in ("CN", "TW", "HK", "MO") and len(name) >= 3 and SUBDIVISION_WORD.search(name)
+                and not DIRECTION.match(name)):
+            names.add(name)
+    automaton = ahocorasick.Automaton()
+    for name in sorted(n for n in names if HAN_NAME.match(n)):
+        automaton.add_word(name, (name, "world"))
+    automaton.make_automaton()
+    return automaton

@@ -268,33 +268,47 @@ def numbered_editions(text: str) -> Iterator[Span]:
 # body's or a facility's name (海南省三亚市政府, 山东省青岛市李沧区委 are one ORG; 黄石港区图书馆 one LOC).
 BODY_AHEAD = re.compile(rf"[{HAN}]{{0,10}}?(?:委|政府|人大|政协|公安|法院|检察|纪委|监委|妇联|工会|交警|局|厅|办公室|处|室|所|医院|学院|"
                         rf"研究院|中心|支队|大队|中队|站|馆|场|厂|矿|学校|大学|中学|小学|党校|公司|集团|银行|协会|商会|日报|报社|"
-                        rf"电视台|部|署|口岸|监狱|合作社|店)")
+                        rf"电视台|部|署|口岸|监狱|合作社|店|议会|国会|议院|军|党|会|通讯社)")
 # a full name whose division word begins another word (金华市场, 巩义市区, 县域), a short form followed by
 # the word of a division, river or mountain (甘孜州, 穆棱河), and names inside a 《》 title (the title's)
 WORD_AFTER_FULL = re.compile(r"[场域区民容级直城位内]")
 WORD_AFTER_SHORT = re.compile(r"[州市县区盟旗河江湖山岛港湾镇乡村路街]")
 TITLE_SPAN = re.compile(r"《[^《》]*》")
+WORLD_AROUND = re.compile(r"[拉北南东西中内]\||.*\|[州市县区盟旗河江湖山岛港湾镇乡村路街半海裔籍人]")
 
 
 def places(text: str) -> Iterator[Span]:
-    """江苏盱眙 -> 江苏 | 盱眙, 四川泸定 -> 四川 | 泸定, 在武汉市 -> 武汉市 LOC; not 海南省三亚市政府 (an ORG)."""
-    from .places import gazetteer, matches
+    """江苏盱眙 -> 江苏 | 盱眙, 四川泸定 -> 四川 | 泸定, 在武汉市 -> 武汉市, 明尼苏达州 -> LOC; not 海南省三亚市政府 (an ORG)."""
+    from .places import gazetteer, matches, world
 
     names = gazetteer()
-    provinces = {start: (end, code) for start, end, code in matches(names.provinces, text)}
+    provinces, divisions, abroad = matches(names.provinces, text), matches(names.divisions, text), matches(world(), text)
+    if not (provinces or divisions or abroad):
+        return
+    province_ending = {end: (start, code) for start, end, code in provinces}
     titles = [m.span() for m in TITLE_SPAN.finditer(text)]
     found = []
-    for start, end, code in matches(names.divisions, text):
+    for start, end, code in divisions:
         full = text[start:end] in names.full_names
         after = text[end:end + 1]
         if (BODY_AHEAD.match(text, end) or (full and WORD_AFTER_FULL.match(after)) or (not full and WORD_AFTER_SHORT.match(after))
                 or any(a <= start and end <= b for a, b in titles)):
             continue
-        province = next(((s, c) for s, (e, c) in provinces.items() if e == start), None)
+        province = province_ending.get(start)
         if province and province[1] == code:
             found += [(province[0], start), (start, end)]
         elif full and not province:
             found.append((start, end))
+    if abroad:
+        china = [(start, end) for start, end, _ in provinces + divisions]
+        blocked = titles + list(no_entity_spans(text))
+        for start, end, _ in abroad:
+            # a country inside a longer Chinese name (蒙古 in 内蒙古; not 达州 in 明尼苏达州), a region's name
+            # (拉美国家) or before a landform (朝鲜半岛) is not the country
+            if not (any(a < end and start < b and b - a >= end - start for a, b in china) or BODY_AHEAD.match(text, end)
+                    or any(a <= start and end <= b for a, b in blocked)
+                    or WORLD_AROUND.match(text[start - 1:start] + "|" + text[end:end + 1])):
+                found.append((start, end))
     for start, end in dict.fromkeys(found):
         yield start, end, "LOC"
 
