@@ -313,6 +313,58 @@ def places(text: str) -> Iterator[Span]:
         yield start, end, "LOC"
 
 
+# Bodies named by their place (guidelines, ORG: chains with a body at the end are one ORG): a Chinese division,
+# alone or after its province, or a country, followed by the name of a government body, and at most one of its
+# offices: 海南省三亚市政府, 山东省青岛市李沧区委, 浦江县公安局, 金华市委政法委, 美国政府, 叙利亚政府军.
+LOCAL_BODY = ("人民政府|政府|党委|人大常委会|人大|政协|纪委监委|纪委|监委|政法委|公安局|公安厅|公安分局|中级人民法院|"
+              "高级人民法院|人民法院|法院|人民检察院|检察院|司法局|司法厅|信访局|应急管理局|市场监督管理局|市场监管局|"
+              "教育局|教育厅|民政局|民政厅|财政局|财政厅|税务局|卫健委|生态环境局|自然资源局|住建局|交通运输局|农业农村局|"
+              "人社局|消防救援支队|消防救援大队|综治中心|社会治理中心|委")
+FOREIGN_BODY = "政府军|政府|议会|国会|众议院|参议院|外交部|国防部"
+OFFICE = "政法委|办公室|办公厅|宣传部|组织部|统战部|党组|机关|交警支队|交警大队|派出所|分局"
+LEVEL = "省市县区州旗盟"
+# a body inside a title is still the body (C5: 金华市委 in 金华市委书记); the seat of a government is a place
+NOT_THE_BODY = r"(?!所在地|驻地)"
+BODY_AFTER_PLACE = re.compile(rf"(?:{LOCAL_BODY})(?:{OFFICE})?{NOT_THE_BODY}")
+BODY_AFTER_SHORT = re.compile(rf"[{LEVEL}](?:{LOCAL_BODY})(?:{OFFICE})?{NOT_THE_BODY}")
+BODY_AFTER_COUNTRY = re.compile(rf"(?:{FOREIGN_BODY}){NOT_THE_BODY}")
+# a body whose name goes on into one of its units is that unit's (福建省公安厅治安管理总队, 七台河市公安局桃南派出所,
+# 塔吉克斯坦议会上院): left to the model
+UNIT_AHEAD = re.compile(rf"(?!原|副|前)[{HAN}]{{0,8}}?(?:总队|支队|大队|中队|派出所|分局|分院|审判庭|法庭|党委|党组|上院|下院|委员会|"
+                        rf"中心|办公室|所|站|科|处|队|庭|局|部)")
+
+
+def bodies(text: str) -> Iterator[Span]:
+    """海南省三亚市政府, 金华市委政法委, 浦江县公安局, 美国田纳西州众议院 -> ORG; not 三亚市政府官员 nor 市委书记
+    (a title), nor a body's unit (福建省公安厅治安管理总队)."""
+    from .places import gazetteer, matches, world
+
+    names = gazetteer()
+    found = [(s, e, "china") for s, e, _ in matches(names.provinces, text) + matches(names.divisions, text)]
+    found += [(s, e, "world") for s, e, _ in matches(world(), text)]
+    taken = bytearray(len(text))
+    chain_start: dict[int, int] = {}  # where each place ends -> where its chain of places began
+    for start, end, kind in sorted(found, key=lambda m: (m[0] - m[1], m[0])):  # the longest first (天津市, not 津市)
+        if any(taken[start:end]):
+            continue
+        taken[start:end] = b"\x01" * (end - start)
+    places_kept = sorted((s, e, k) for s, e, k in found if all(taken[s:e]) and not any(
+        a <= s and e <= b and (a, b) != (s, e) for a, b, _ in found))
+    for start, end, kind in places_kept:
+        chain_start[end] = chain_start.get(start, start)
+    for start, end, kind in places_kept:
+        name = text[start:end]
+        if kind == "world":
+            body = BODY_AFTER_COUNTRY.match(text, end)
+        else:
+            full = name in names.full_names or re.search(f"[{LEVEL}]$", name)
+            body = (BODY_AFTER_PLACE if full else BODY_AFTER_SHORT).match(text, end)
+            if body and body.group() == "委" and not full:
+                body = None
+        if body and not UNIT_AHEAD.match(text, body.end()):
+            yield chain_start[end], body.end(), "ORG"
+
+
 # After a quoted name, the heads that make it a programme (“放管服”改革, “猎狐2023”专项, “一带一路”倡议)
 # or a platform (“一网通办”平台).
 PROGRAM_HEADS = "专项|倡议|改革|机制|活动|合作|建设|行动|工程|制度|模式|品牌|战略"
@@ -442,13 +494,14 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
     "campaigns": campaigns,
     "honours": honours,
     "places": places,
+    "bodies": bodies,
 }
 
 
 # The functions precise enough to run on their own (precision >= 0.85 on the 2022-2024 新闻联播 gold,
 # `python -m pipeline rules evaluate`): the run-time rule stage and the silver data use these.
 RUNTIME = ("decisions", "book_titles", "congresses", "named_meetings", "titled_meetings", "awareness_days",
-           "numbered_editions", "quoted_names", "campaigns", "honours", "places")
+           "numbered_editions", "quoted_names", "campaigns", "honours", "places", "bodies")
 
 
 def lexicon_names(surfaces: dict[str, str], words: Callable[[str], Iterable[tuple[int, int]]]) -> LabellingFunction:
