@@ -58,38 +58,56 @@ def short_form(name: str) -> str:
     return short if len(short) >= 2 else name
 
 
+PROVINCE, DIVISION, ABROAD = "province", "division", "abroad"
+
+
 @dataclass(frozen=True)
-class Gazetteer:
-    provinces: ahocorasick.Automaton  # full and short province names -> (name, province code of two digits)
-    divisions: ahocorasick.Automaton  # full names of 3+ characters and short forms -> (name, province code)
-    full_names: frozenset[str]
+class Place:
+    start: int
+    end: int
+    name: str
+    kinds: dict[str, str]  # PROVINCE / DIVISION -> two-digit province code; ABROAD -> ""
+    full: bool  # a division's full name of three characters or more (盱眙县, 和田地区), not a short form
 
 
-@functools.lru_cache(maxsize=1)
-def gazetteer() -> Gazetteer:
-    rows = list(csv.DictReader(io.StringIO(resource("adcodes.csv"))))
-    provinces, divisions, full_names = ahocorasick.Automaton(), ahocorasick.Automaton(), set()
-    for row in rows:
+def china() -> dict[str, dict[str, str]]:
+    """China's provinces (full and short names) and divisions (full names of three characters or more, and
+    short forms) -> their kinds and province codes."""
+    names: dict[str, dict[str, str]] = {}
+    for row in csv.DictReader(io.StringIO(resource("adcodes.csv"))):
         code, name = row["adcode"], row["name"]
         if code[2:] == "0" * 10:
             for form in (name, short_form(name)):
-                provinces.add_word(form, (form, code[:2]))
+                names.setdefault(form, {})[PROVINCE] = code[:2]
             continue
-        if len(name) >= 3:
-            divisions.add_word(name, (name, code[:2]))
-            full_names.add(name)
-        short = short_form(name)
-        if short != name and short not in divisions:
-            divisions.add_word(short, (short, code[:2]))
-    provinces.make_automaton()
-    divisions.make_automaton()
-    return Gazetteer(provinces, divisions, frozenset(full_names))
+        for form in ((name,) if len(name) >= 3 else ()) + ((short_form(name),) if short_form(name) != name else ()):
+            names.setdefault(form, {}).setdefault(DIVISION, code[:2])
+    return names
 
 
-def matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, str]]:
-    """The automaton's names in ``text`` as ``(start, end, province code)``: left to right, the longest
-    at each place, none overlapping another (pyahocorasick's ``iter_long``)."""
-    return [(end + 1 - len(name), end + 1, code) for end, (name, code) in automaton.iter_long(text)]
+@functools.lru_cache(maxsize=1)
+def gazetteer() -> tuple[ahocorasick.Automaton, frozenset[str]]:
+    """One automaton over China's names and the world's (the longest name wins where they overlap: 天津市 over
+    津市, 明尼苏达州 over 达州, 内蒙古 over 蒙古) and the set of China's full division names."""
+    names = china()
+    full_names = frozenset(name for name, kinds in names.items() if DIVISION in kinds and len(name) >= 3
+                           and short_form(name) != name)
+    for name in world_names():
+        names.setdefault(name, {}).setdefault(ABROAD, "")
+    automaton = ahocorasick.Automaton()
+    for name, kinds in names.items():
+        automaton.add_word(name, (name, kinds))
+    automaton.make_automaton()
+    return automaton, full_names
+
+
+@functools.lru_cache(maxsize=16)
+def locate(text: str) -> tuple[Place, ...]:
+    """The places named in ``text``, left to right, the longest at each place and none overlapping another
+    (pyahocorasick's ``iter_long``); cached, since ``places`` and ``bodies`` ask for the same paragraph."""
+    automaton, full_names = gazetteer()
+    return tuple(Place(end + 1 - len(name), end + 1, name, kinds, name in full_names)
+                 for end, (name, kinds) in automaton.iter_long(text))
 
 
 HAN_NAME = re.compile(r"^[\u4e00-\u9fff·—-]{2,}$")
@@ -97,10 +115,9 @@ SUBDIVISION_WORD = re.compile(r"(?:州|省|郡|县|市|区|邦|岛|群岛|共和
 DIRECTION = re.compile(r"^[东西南北中][东西南北中部]?(?:部|部地区|地区)$")  # 东北地区, 南部地区: a part of a country named by direction
 
 
-@functools.lru_cache(maxsize=1)
-def world() -> ahocorasick.Automaton:
+def world_names() -> set[str]:
     """The Chinese names of countries (common and official) and of their subdivisions, China's own left to
-    the divisions above and 中国 to the model (it is a set phrase's head as often as a place: rule 9)."""
+    the table above and 中国 to the model (it is a set phrase's head as often as a place: rule 9)."""
     countries = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
     subdivisions = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["zh_CN"])
     names = set()
@@ -117,8 +134,4 @@ def world() -> ahocorasick.Automaton:
         if (division.country_code not in ("CN", "TW", "HK", "MO") and len(name) >= 3 and SUBDIVISION_WORD.search(name)
                 and not DIRECTION.match(name)):
             names.add(name)
-    automaton = ahocorasick.Automaton()
-    for name in sorted(n for n in names if HAN_NAME.match(n)):
-        automaton.add_word(name, (name, "world"))
-    automaton.make_automaton()
-    return automaton
+    return {name for name in names if HAN_NAME.match(name)}

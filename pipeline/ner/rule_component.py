@@ -12,6 +12,7 @@ model name still holds the lexicon's names inside it, never a rule span).
 """
 from __future__ import annotations
 
+import bisect
 from typing import Iterable, Iterator, Sequence
 
 from spacy.language import Language
@@ -20,6 +21,16 @@ from spacy.tokens import Doc, Span
 from ..util import UserError
 from .component import split_at
 from .rules import CLOSE_QUOTES, LABELLING_FUNCTIONS, NO_ENTITY, OPEN_QUOTES, RUNTIME, apply, no_entity_spans
+
+
+def widened(doc: Doc, spans: Sequence[tuple[int, int]]) -> list[Span]:
+    """Character spans widened to the tokens they touch. By hand, with one pass over the tokens: spaCy's
+    ``char_span(alignment_mode="expand")`` walks every token of the doc on each call, which took half the
+    stage's time on People's Daily paragraphs with a few set phrases each."""
+    if not spans:
+        return []
+    starts = [token.idx for token in doc]
+    return [Span(doc, bisect.bisect_right(starts, s) - 1, bisect.bisect_left(starts, e)) for s, e in spans if s < e]
 
 
 class GovernanceRules:
@@ -32,24 +43,25 @@ class GovernanceRules:
         self.functions = tuple(functions)
 
     def __call__(self, doc: Doc) -> Doc:
-        no_entity = list(no_entity_spans(doc.text))
+        text = doc.text  # joined from the tokens on each access: once here
+        no_entity = list(no_entity_spans(text))
         lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
         spans = []
-        for s, e, label in apply(doc.text, self.functions):
+        for s, e, label in apply(text, self.functions):
             overlapped = [x for x in lexicon if x[0] < e and s < x[1]]
             # A rule span holding lexicon names replaces them (《习近平关于……的重要论述》 holds 习近平,
             # 国务院常务会议 holds 国务院); one the lexicon crosses or holds gives way.
             if all(s <= x[0] and x[1] <= e and x[1] - x[0] < e - s for x in overlapped):
                 spans.append((s, e, label))
         kept = [x for x in lexicon if not any(s <= x[0] and x[1] <= e for s, e, _ in spans)
-                and not any(s <= x[0] and x[1] <= e for s, e in no_entity) and not bare_number(doc.text, x[0], x[1])]
+                and not any(s <= x[0] and x[1] <= e for s, e in no_entity) and not bare_number(text, x[0], x[1])]
         if spans or len(kept) < len(lexicon):
             self.set_ents(doc, kept, spans)
         # a name that holds a set phrase is a name (中非合作论坛北京峰会 holds the pair 中非): its phrase, widened
         # to the words around it, would clear the name downstream
         names = [(x[0], x[1]) for x in kept] + [(x[0], x[1]) for x in spans]
         no_entity = [(s, e) for s, e in no_entity if not any(a < e and s < b for a, b in names)]
-        doc.spans[NO_ENTITY] = [span for s, e in no_entity for span in [doc.char_span(s, e, alignment_mode="expand")] if span]
+        doc.spans[NO_ENTITY] = widened(doc, no_entity)
         return doc
 
     @staticmethod

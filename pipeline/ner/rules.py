@@ -279,34 +279,34 @@ WORLD_AROUND = re.compile(r"[拉北南东西中内]\||.*\|[州市县区盟旗河
 
 def places(text: str) -> Iterator[Span]:
     """江苏盱眙 -> 江苏 | 盱眙, 四川泸定 -> 四川 | 泸定, 在武汉市 -> 武汉市, 明尼苏达州 -> LOC; not 海南省三亚市政府 (an ORG)."""
-    from .places import gazetteer, matches, world
+    from .places import ABROAD, DIVISION, PROVINCE, locate
 
-    names = gazetteer()
-    provinces, divisions, abroad = matches(names.provinces, text), matches(names.divisions, text), matches(world(), text)
-    if not (provinces or divisions or abroad):
+    named = locate(text)
+    if not named:
         return
-    province_ending = {end: (start, code) for start, end, code in provinces}
+    province_ending = {place.end: place for place in named if PROVINCE in place.kinds}
     titles = [m.span() for m in TITLE_SPAN.finditer(text)]
+    blocked = None
     found = []
-    for start, end, code in divisions:
-        full = text[start:end] in names.full_names
-        after = text[end:end + 1]
-        if (BODY_AHEAD.match(text, end) or (full and WORD_AFTER_FULL.match(after)) or (not full and WORD_AFTER_SHORT.match(after))
-                or any(a <= start and end <= b for a, b in titles)):
+    for place in named:
+        start, end = place.start, place.end
+        if BODY_AHEAD.match(text, end) or any(a <= start and end <= b for a, b in titles):
             continue
-        province = province_ending.get(start)
-        if province and province[1] == code:
-            found += [(province[0], start), (start, end)]
-        elif full and not province:
-            found.append((start, end))
-    if abroad:
-        china = [(start, end) for start, end, _ in provinces + divisions]
-        blocked = titles + list(no_entity_spans(text))
-        for start, end, _ in abroad:
-            # a country inside a longer Chinese name (蒙古 in 内蒙古; not 达州 in 明尼苏达州), a region's name
-            # (拉美国家) or before a landform (朝鲜半岛) is not the country
-            if not (any(a < end and start < b and b - a >= end - start for a, b in china) or BODY_AHEAD.match(text, end)
-                    or any(a <= start and end <= b for a, b in blocked)
+        if DIVISION in place.kinds:
+            after = text[end:end + 1]
+            if (WORD_AFTER_FULL if place.full else WORD_AFTER_SHORT).match(after):
+                continue
+            province = province_ending.get(start)
+            if province and province.kinds[PROVINCE] == place.kinds[DIVISION]:
+                found += [(province.start, start), (start, end)]
+                continue
+            if place.full and not province:
+                found.append((start, end))
+                continue
+        if ABROAD in place.kinds:
+            # a country in a region's name (拉美国家) or before a landform (朝鲜半岛) is not the country
+            blocked = list(no_entity_spans(text)) if blocked is None else blocked
+            if not (any(a <= start and end <= b for a, b in blocked)
                     or WORLD_AROUND.match(text[start - 1:start] + "|" + text[end:end + 1])):
                 found.append((start, end))
     for start, end in dict.fromkeys(found):
@@ -335,34 +335,22 @@ UNIT_AHEAD = re.compile(rf"(?!原|副|前)[{HAN}]{{0,8}}?(?:总队|支队|大队
 
 
 def bodies(text: str) -> Iterator[Span]:
-    """海南省三亚市政府, 金华市委政法委, 浦江县公安局, 美国田纳西州众议院 -> ORG; not 三亚市政府官员 nor 市委书记
-    (a title), nor a body's unit (福建省公安厅治安管理总队)."""
-    from .places import gazetteer, matches, world
+    """海南省三亚市政府, 金华市委政法委, 浦江县公安局, 美国田纳西州众议院 -> ORG; not a body's unit
+    (福建省公安厅治安管理总队) nor the seat of a government (贝宁政府所在地)."""
+    from .places import ABROAD, locate
 
-    names = gazetteer()
-    found = [(s, e, "china") for s, e, _ in matches(names.provinces, text) + matches(names.divisions, text)]
-    found += [(s, e, "world") for s, e, _ in matches(world(), text)]
-    taken = bytearray(len(text))
     chain_start: dict[int, int] = {}  # where each place ends -> where its chain of places began
-    for start, end, kind in sorted(found, key=lambda m: (m[0] - m[1], m[0])):  # the longest first (天津市, not 津市)
-        if any(taken[start:end]):
-            continue
-        taken[start:end] = b"\x01" * (end - start)
-    places_kept = sorted((s, e, k) for s, e, k in found if all(taken[s:e]) and not any(
-        a <= s and e <= b and (a, b) != (s, e) for a, b, _ in found))
-    for start, end, kind in places_kept:
-        chain_start[end] = chain_start.get(start, start)
-    for start, end, kind in places_kept:
-        name = text[start:end]
-        if kind == "world":
-            body = BODY_AFTER_COUNTRY.match(text, end)
+    for place in locate(text):
+        chain_start[place.end] = chain_start.get(place.start, place.start)
+        if ABROAD in place.kinds and len(place.kinds) == 1:
+            body = BODY_AFTER_COUNTRY.match(text, place.end)
         else:
-            full = name in names.full_names or re.search(f"[{LEVEL}]$", name)
-            body = (BODY_AFTER_PLACE if full else BODY_AFTER_SHORT).match(text, end)
+            full = place.full or re.search(f"[{LEVEL}]$", place.name)
+            body = (BODY_AFTER_PLACE if full else BODY_AFTER_SHORT).match(text, place.end)
             if body and body.group() == "委" and not full:
                 body = None
         if body and not UNIT_AHEAD.match(text, body.end()):
-            yield chain_start[end], body.end(), "ORG"
+            yield chain_start[place.end], body.end(), "ORG"
 
 
 # After a quoted name, the heads that make it a programme (“放管服”改革, “猎狐2023”专项, “一带一路”倡议)
