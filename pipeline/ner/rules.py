@@ -204,14 +204,21 @@ TITLED_MEETING = re.compile(
     rf"(?:(?:主持)?召开|举行|举办|出席|参加|开幕的|闭幕的)(?:了)?({MEETING_NAME})(?=[，。、；）]|在|上|期间|并|时|$)"
     rf"|(?:^|(?<=[。：]))({MEETING_NAME})(?=[0-9]{{1,2}}日|今天|昨天|日前|近日|在[{HAN}]{{1,4}}(?:召开|举行|开幕))")
 # what opens a description, a count or a back-reference, not a title (部分省市县纪委书记座谈会, 四次长江经济带
-# 发展座谈会, 20场分论坛), and a quoted theme, whose core alone is the EVENT (left to the model)
+# 发展座谈会, 20场分论坛), and a quoted theme, whose core alone is the EVENT (QUOTED_THEME below)
 UNTITLED = re.compile(rf"^(?:部分|有关|相关|一系列|系列|多场|一场|这次|此次|本次|本届|各类|各种|多个|专题|视频|新闻|记者|工作|"
                       rf"年度|全体|主题|重要|会议|大型|国际|高级别|“|[{CN_NUM}两几多数0-9]+[次场个])|[的了着过在与同和向对等场]")
 
 
+# A meeting, press-conference series or month titled by a quoted theme is EVENT on the quoted core (guidelines,
+# "titled meetings"): “推动高质量发展”系列主题新闻发布会, 吉达“安全与发展”峰会, “扎实推进……”调研协商座谈会
+QUOTED_THEME = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；：！？]{{2,30}})[{CLOSE_QUOTES}]"
+                          rf"(?=(?:系列)?(?:主题)?(?:新闻发布会|调研协商座谈会|协商座谈会|座谈会|峰会|论坛|集中宣传月|宣传月|宣传周))")
+
+
 def titled_meetings(text: str) -> Iterator[Span]:
     """Meetings titled by their subject: 平台企业座谈会, 新全球融资契约峰会, 十九届中央第九轮巡视集中反馈会议,
-    青藏高原生态保护法立法座谈会 -> EVENT; not descriptions (部分省市县纪委书记座谈会) nor untitled ones (召开新闻发布会)."""
+    青藏高原生态保护法立法座谈会, and the quoted theme of “推动高质量发展”系列主题新闻发布会 -> EVENT; not descriptions
+    (部分省市县纪委书记座谈会) nor untitled ones (召开新闻发布会)."""
     for m in TITLED_MEETING.finditer(text):
         group = 1 if m.group(1) is not None else 2
         name = m.group(group)
@@ -220,6 +227,8 @@ def titled_meetings(text: str) -> Iterator[Span]:
         start = m.start(group)
         year = re.match(r"[0-9]{4}年", name)  # a year written with 年 is not part of the name (rule 34)
         yield start + (year.end() if year else 0), m.end(group), "EVENT"
+    for m in QUOTED_THEME.finditer(text):
+        yield m.start(1), m.end(1), "EVENT"
 
 
 # Named awareness days, weeks and months (guidelines, EVENT: 国家宪法日, 全国防灾减灾日, 安全生产月; rules 13, 24,
@@ -254,12 +263,27 @@ NUMBERED_EDITION = re.compile(rf"第(?:{ORDINAL}|[0-9]{{1,3}})届[{HAN}A-Za-z0-9
 NOT_AN_EDITION = re.compile(r"人民代表大会|全国委员会|中央委员会|代表大会$|奖|[的和与、及在]")  # award ceremonies: the model's
 
 
+# 本届 / 上届 / 下届 before a recurring event names an edition of it, and stays outside (rule 34): 本届美洲峰会 ->
+# 美洲峰会, 本届进博会贸易投资对接会 -> 进博会贸易投资对接会; the longest name ending in 会 within 15 characters, not
+# a body (本届人大常委会) nor a description
+THIS_EDITION = re.compile(rf"(?:本届|上届|下届)([{HAN}A-Za-z0-9·]{{1,15}})")
+NOT_THIS_EDITION = re.compile(r"人大|政协|委员会|常委会|政府|理事会|[的和与、及在是了为]")
+
+
 def numbered_editions(text: str) -> Iterator[Span]:
-    """第75届世界卫生大会, 第十四届全国冬季运动会, 第十届金砖国家议会论坛 -> EVENT; not 第三届大会 (a back-reference)
-    nor 第十四届全国人民代表大会 (a congress: its sittings are congresses')."""
+    """Editions of recurring events: 第75届世界卫生大会, 第十四届全国冬季运动会, 第十届金砖国家议会论坛, 本届美洲峰会 ->
+    美洲峰会 (EVENT); not 第三届大会 (a back-reference), 第十四届全国人民代表大会 (a congress: its sittings are
+    congresses'), 本届人大常委会 (a body)."""
     for m in NUMBERED_EDITION.finditer(text):
         if not NOT_AN_EDITION.search(m.group()):
             yield m.start(), m.end(), "EVENT"
+    for m in THIS_EDITION.finditer(text):
+        words = m.group(1)
+        for end in range(len(words), 1, -1):  # the longest name first
+            name = words[:end]
+            if name.endswith("会") and len(name) >= 3 and not NOT_THIS_EDITION.search(name):
+                yield m.start(1), m.start(1) + end, "EVENT"
+                break
 
 
 # Places from China's table of administrative divisions (places.py): a county or city written after its own
