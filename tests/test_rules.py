@@ -76,6 +76,11 @@ def spans(function: str, text: str) -> list[str]:
     ("bodies", "福建省公安厅治安管理总队，贝宁政府所在地，七台河市公安局桃南派出所。", []),
     ("bodies", "金华市委书记", ["金华市委/ORG"]),  # a body inside a title (C5)
     ("bodies", "由天津市高级人民法院审理终结。", ["天津市高级人民法院/ORG"]),
+    ("quoted_names", "部署开展“清朗网络暴力专项治理行动”，开展“净海2024”打击海上走私专项行动，“六尺巷调解法”被写入报告。",
+     ["清朗网络暴力专项治理行动/PROGRAM", "净海2024/PROGRAM", "六尺巷调解法/PROGRAM"]),
+    # a quoted phrase of a document, a slogan, a title conferred
+    ("quoted_names", "“实施城市更新行动”首次写入，启动“全民反诈在行动”集中宣传月，获评全国“枫桥式工作法”。", []),
+    ("campaigns", "听取中央第八轮巡视情况汇报，召开十九届中央第九轮巡视集中反馈会议。", ["中央第八轮巡视/PROGRAM"]),
     ("awareness_days", "今天是第23个世界知识产权日，也是第22个全国“安全生产月”，第16个全国防灾减灾日。",
      ["世界知识产权日/EVENT", "安全生产月/EVENT", "全国防灾减灾日/EVENT"]),
     ("awareness_days", "在全国交通安全日前夕，设立国家宪法日，举办5·15全国投资者保护宣传日活动。",

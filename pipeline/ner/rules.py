@@ -393,16 +393,33 @@ QUOTED_LIST = re.compile(rf"((?:{QUOTED_ITEM}、?){{1,7}}{QUOTED_ITEM})(?:等(?:
 BODY_END = re.compile(r"(?:团|队|组|站|室|中心|所)$")  # named teams and offices are ORG (“老李帮忙团”)
 
 
+# A quoted name that carries its own head (“清朗网络暴力专项治理行动”, “全球消费品牌集聚计划”, “六尺巷调解法”), and
+# one a campaign head follows after a few words (“净海2024”打击海上走私专项行动, “监管护苗”2023年暑期专项行动)
+QUOTED_WITH_HEAD = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}}?"
+                              rf"(?:专项行动|专项治理行动|专项整治行动|专项治理|专项整治|行动|计划|工作法|调解法))[{CLOSE_QUOTES}]")
+# (not ……工程 in quotes: as often an epithet, “民心工程”, “群众性治安防控工程”, as a name)
+QUOTED_BEFORE_CAMPAIGN = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,20}})[{CLOSE_QUOTES}]"
+                                    rf"[{HAN}0-9]{{1,10}}?(?=专项行动|专项治理行动|专项整治行动|专项治理|专项整治)")
+
+
 def quoted_names(text: str) -> Iterator[Span]:
     """A quoted core followed by a governance head: “猎狐2023”专项行动 -> 猎狐2023 PROGRAM, “一网通办”平台 ->
     一网通办 PLATFORM (rules 4, 21, 37), and each core of a quoted list before such a head. Left out: months and
     days of action (“安全生产月”活动 is an EVENT, rule 13), compounds with + (“合作社+农户”模式; 互联网+ stays)
     and numbered formulae (“四个全面”, rule 7)."""
     found = [(m.start(1), m.end(1), m.group(2)) for m in QUOTED.finditer(text)]
+    found += [(m.start(1), m.end(1), "行动") for pattern in (QUOTED_WITH_HEAD, QUOTED_BEFORE_CAMPAIGN) for m in pattern.finditer(text)
+              # not a quoted phrase of a document (“实施城市更新行动”), a slogan (“全民反诈在行动”) or a title
+              # conferred (获评全国“枫桥式工作法”: HONOR)
+              if not (re.match(CAMPAIGN_VERB + "|继续", m.group(1)) or m.group(1).endswith("在行动")
+                      or re.search(AWARD_VERB + "(?:全国|省级|市级|县级)?$", text[max(0, m.start() - 6):m.start()]))]
     for m in QUOTED_LIST.finditer(text):
         base = m.start(1)
         found.extend((base + item.start() + 1, base + item.end() - 1, m.group(2)) for item in re.finditer(QUOTED_ITEM, m.group(1)))
-    for start, end, head in sorted(dict.fromkeys(found)):
+    heads: dict[tuple[int, int], str] = {}
+    for start, end, head in found:
+        heads.setdefault((start, end), head)  # once, with the head found first
+    for (start, end), head in sorted(heads.items()):
         core = text[start:end]
         if (re.search(r"[月周日节]$|[+＋].|[+＋]$", core) and core != "互联网+") or re.match(ORDINAL + r"个", core) or BODY_END.search(core):
             continue
@@ -425,9 +442,15 @@ GENERIC_CAMPAIGN = re.compile(r"(?:打击整治|专项|联合|三大|这|该|此
 COUNTED = re.compile(rf"[{CN_NUM}0-9]+(?:项|个|大|批)[{HAN}]{{0,2}}{CAMPAIGN_HEAD}$")
 
 
+# Rounds of the central inspections are programmes (中央第八轮巡视, 十九届中央第九轮巡视); their meetings and teams
+# are not (……巡视集中反馈会议 EVENT, ……巡视组 ORG)
+INSPECTION_ROUND = re.compile(rf"(?:{ORDINAL}届)?中央第{ORDINAL}轮巡视(?!集中反馈|动员|进驻|组|工作)")
+
+
 def campaigns(text: str) -> Iterator[Span]:
     """Named campaigns: the words between the last launching verb and the head; a year before the name
-    stays out (rule 34), and generic ones (开展专项整治, 一系列全球倡议) are left out."""
+    stays out (rule 34), and generic ones (开展专项整治, 一系列全球倡议) are left out; rounds of the central
+    inspections (中央第八轮巡视)."""
     for m in CAMPAIGN.finditer(text):
         start, name = m.start(1), m.group(1)
         head = len(re.search(CAMPAIGN_HEAD + "$", name).group())
@@ -442,6 +465,8 @@ def campaigns(text: str) -> Iterator[Span]:
         if len(name) - head < 2 or re.search(r"[的和与、及了以在为]", name) or GENERIC_CAMPAIGN.match(name) or COUNTED.search(name):
             continue
         yield start, start + len(name), "PROGRAM"
+    for m in INSPECTION_ROUND.finditer(text):
+        yield m.start(), m.end(), "PROGRAM"
 
 
 HONOR_PATTERN = re.compile(
