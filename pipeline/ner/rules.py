@@ -37,9 +37,11 @@ def book_titles(text: str) -> Iterator[Span]:
     for m in re.finditer(r"《[^《》]{2,80}(?:《[^《》]*》[^《》]*)*》", text):
         before, after = text[max(0, m.start() - 6):m.start()], text[m.end():m.end() + 3]
         inner = m.group()[1:-1]
-        if MEDIA_BEFORE.search(before) or MEDIA_AFTER.match(after):
+        # a declaration is issued (发表《……宣言》), not published as an article
+        if (MEDIA_BEFORE.search(before) and not re.search(r"(?:宣言|声明|公报)$", inner)) or MEDIA_AFTER.match(after):
             continue
-        if re.search(r"(?:法|条例|规定|办法|决定|意见|规划|纲要|方案|计划|细则|准则|决议|公约|宪章|协定|条约|法典|通知|白皮书|报告|指引|指南|清单|目录|标准|措施|举措|行动计划|（草案）|\(草案\)|修正案|纪要|宣言|声明|读本|百问|手册|问答)(?:（[^）]*）)?$", inner):
+        if re.search(r"(?:法|条例|规定|办法|决定|意见|规划|纲要|方案|计划|细则|准则|决议|公约|宪章|协定|条约|法典|通知|白皮书|报告|指引|指南|清单|目录|标准|措施|举措|行动计划|（草案）|\(草案\)|修正案|纪要|宣言|声明|读本|百问|手册|问答|"
+                     r"解释|章程|规则|要点|战略[0-9]{0,4})(?:（[^）]*）)?$", inner):
             yield m.start(), m.end(), "POLICY"
 
 
@@ -172,6 +174,19 @@ def no_entity_spans(text: str) -> Iterator[tuple[int, int]]:
     for pattern in (DOCTRINE, SET_PHRASES):
         for m in pattern.finditer(text):
             yield m.start(), m.end()
+
+
+# 宪法 naming the Constitution as a text is POLICY (guidelines, "Decision – 宪法"); not in compounds that name a
+# field, concept, activity or institution (宪法理论, 宪法意识, 宪法宣传教育, 宪法相关法, 中国宪法故事, 宪法法院,
+# 宪法和法律委员会), nor 宪法修正案 (its own POLICY) or 国家宪法日 (an EVENT)
+CONSTITUTION = re.compile(r"(?<!中国)(?<![国设名韩美日法德])宪法(?!理论|意识|自觉|工作|宣传|宣誓|监督|相关|故事|制度|知识|法律知识|实践|法院|"
+                          r"和法律委员会|法律委|日|修正案|学|权威)")
+
+
+def constitution(text: str) -> Iterator[Span]:
+    """忠于宪法, 宪法实施, 以宪法为核心 -> 宪法 POLICY; not 宪法理论, 宪法意识, 宪法法院."""
+    for m in CONSTITUTION.finditer(text):
+        yield m.start(), m.end(), "POLICY"
 
 
 NAMED_MEETING = re.compile(
@@ -522,6 +537,7 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
     "book_titles": book_titles,
     "unquoted_laws": unquoted_laws,
     "decisions": decisions,
+    "constitution": constitution,
     "congresses": congresses,
     "named_meetings": named_meetings,
     "titled_meetings": titled_meetings,
@@ -537,7 +553,7 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
 
 # The functions precise enough to run on their own (precision >= 0.85 on the 2022-2024 新闻联播 gold,
 # `python -m pipeline rules evaluate`): the run-time rule stage and the silver data use these.
-RUNTIME = ("decisions", "book_titles", "congresses", "named_meetings", "titled_meetings", "awareness_days",
+RUNTIME = ("decisions", "constitution", "book_titles", "congresses", "named_meetings", "titled_meetings", "awareness_days",
            "numbered_editions", "quoted_names", "campaigns", "honours", "places", "bodies")
 
 
