@@ -345,8 +345,12 @@ def test_predicted_spans_are_cut_at_spaces_between_chinese_names():
 def test_combined_stage_aligns_every_seed_gold_span(seed_run):  # seed_run has fetched the pkuseg model
     result = scoring.evaluate(MODEL, SEEDS_GOLD, config=ROOT / "configs" / "default.cfg", skip_trained=False)
     assert result["records"] == 154 and result["gold_spans"] == 418
-    assert result["unaligned_gold_spans"]["lexicon"] > 0  # pkuseg words alone do lose some
     assert result["unaligned_gold_spans"]["combined"] == 0
+    # pkuseg's words alone do lose some (the rule stage already splits words at its own spans)
+    import pipeline
+    words = pipeline.load(ROOT / "configs" / "default.cfg").tokenizer
+    records = corpora.gold_records(SEEDS_GOLD)
+    assert sum(words(r["text"]).char_span(s, e) is None for r in records for s, e, _ in r["entities"]) > 0
 
 
 def test_combined_stage_beats_the_lexicon_on_held_out_news(shared_data, seed_run):
