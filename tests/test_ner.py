@@ -10,6 +10,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
+import pipeline
 from pipeline.ner import component, corpora, release, tokenizers, vectors
 from pipeline.ner import evaluate as scoring
 from pipeline.ner import train as training
@@ -347,7 +348,6 @@ def test_combined_stage_aligns_every_seed_gold_span(seed_run):  # seed_run has f
     assert result["records"] == 154 and result["gold_spans"] == 418
     assert result["unaligned_gold_spans"]["combined"] == 0
     # pkuseg's words alone do lose some (the rule stage already splits words at its own spans)
-    import pipeline
     words = pipeline.load(ROOT / "configs" / "default.cfg").tokenizer
     records = corpora.gold_records(SEEDS_GOLD)
     assert sum(words(r["text"]).char_span(s, e) is None for r in records for s, e, _ in r["entities"]) > 0

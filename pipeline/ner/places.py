@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import gettext
 import importlib.metadata
 import io
 import re
 from dataclasses import dataclass
 
 import ahocorasick
-import gettext
 import pycountry
 
 from ..util import UserError
@@ -70,28 +70,30 @@ class Place:
     full: bool  # a division's full name of three characters or more (盱眙县, 和田地区), not a short form
 
 
-def china() -> dict[str, dict[str, str]]:
+def china() -> tuple[dict[str, dict[str, str]], frozenset[str]]:
     """China's provinces (full and short names) and divisions (full names of three characters or more, and
-    short forms) -> their kinds and province codes."""
+    short forms) -> their kinds and province codes; and the divisions' full names."""
     names: dict[str, dict[str, str]] = {}
+    full_names = set()
     for row in csv.DictReader(io.StringIO(resource("adcodes.csv"))):
         code, name = row["adcode"], row["name"]
+        short = short_form(name)
         if code[2:] == "0" * 10:
-            for form in (name, short_form(name)):
+            for form in (name, short):
                 names.setdefault(form, {})[PROVINCE] = code[:2]
             continue
-        for form in ((name,) if len(name) >= 3 else ()) + ((short_form(name),) if short_form(name) != name else ()):
+        if len(name) >= 3 and short != name:
+            full_names.add(name)
+        for form in ((name,) if len(name) >= 3 else ()) + ((short,) if short != name else ()):
             names.setdefault(form, {}).setdefault(DIVISION, code[:2])
-    return names
+    return names, frozenset(full_names)
 
 
 @functools.lru_cache(maxsize=1)
 def gazetteer() -> tuple[ahocorasick.Automaton, frozenset[str]]:
     """One automaton over China's names and the world's (the longest name wins where they overlap: 天津市 over
     津市, 明尼苏达州 over 达州, 内蒙古 over 蒙古) and the set of China's full division names."""
-    names = china()
-    full_names = frozenset(name for name, kinds in names.items() if DIVISION in kinds and len(name) >= 3
-                           and short_form(name) != name)
+    names, full_names = china()
     for name in world_names():
         names.setdefault(name, {}).setdefault(ABROAD, "")
     automaton = ahocorasick.Automaton()

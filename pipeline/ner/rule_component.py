@@ -12,7 +12,6 @@ model name still holds the lexicon's names inside it, never a rule span).
 """
 from __future__ import annotations
 
-import bisect
 from typing import Iterable, Iterator, Sequence
 
 from spacy.language import Language
@@ -21,16 +20,6 @@ from spacy.tokens import Doc, Span
 from ..util import UserError
 from .component import split_at
 from .rules import CLOSE_QUOTES, LABELLING_FUNCTIONS, NO_ENTITY, OPEN_QUOTES, RUNTIME, apply, no_entity_spans
-
-
-def widened(doc: Doc, spans: Sequence[tuple[int, int]]) -> list[Span]:
-    """Character spans widened to the tokens they touch. By hand, with one pass over the tokens: spaCy's
-    ``char_span(alignment_mode="expand")`` walks every token of the doc on each call, which took half the
-    stage's time on People's Daily paragraphs with a few set phrases each."""
-    if not spans:
-        return []
-    starts = [token.idx for token in doc]
-    return [Span(doc, bisect.bisect_right(starts, s) - 1, bisect.bisect_left(starts, e)) for s, e in spans if s < e]
 
 
 class GovernanceRules:
@@ -43,7 +32,7 @@ class GovernanceRules:
         self.functions = tuple(functions)
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text  # joined from the tokens on each access: once here
+        text = doc.text  # spaCy joins it from the tokens at each access
         no_entity = list(no_entity_spans(text))
         lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
         spans = []
@@ -61,7 +50,7 @@ class GovernanceRules:
         # to the words around it, would clear the name downstream
         names = [(x[0], x[1]) for x in kept] + [(x[0], x[1]) for x in spans]
         no_entity = [(s, e) for s, e in no_entity if not any(a < e and s < b for a, b in names)]
-        doc.spans[NO_ENTITY] = widened(doc, no_entity)
+        doc.spans[NO_ENTITY] = [span for s, e in no_entity for span in [doc.char_span(s, e, alignment_mode="expand")] if span]
         return doc
 
     @staticmethod

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Iterator, Sequence
 
+from .places import ABROAD, DIVISION, PROVINCE, locate
+
 Span = tuple[int, int, str]
 LabellingFunction = Callable[[str], Iterator[Span]]
 
@@ -318,8 +320,6 @@ WORLD_AROUND = re.compile(r"[拉北南东西中内]\||.*\|[州市县区盟旗河
 
 def places(text: str) -> Iterator[Span]:
     """江苏盱眙 -> 江苏 | 盱眙, 四川泸定 -> 四川 | 泸定, 在武汉市 -> 武汉市, 明尼苏达州 -> LOC; not 海南省三亚市政府 (an ORG)."""
-    from .places import ABROAD, DIVISION, PROVINCE, locate
-
     named = locate(text)
     if not named:
         return
@@ -376,18 +376,15 @@ UNIT_AHEAD = re.compile(rf"(?!原|副|前)[{HAN}]{{0,8}}?(?:总队|支队|大队
 def bodies(text: str) -> Iterator[Span]:
     """海南省三亚市政府, 金华市委政法委, 浦江县公安局, 美国田纳西州众议院 -> ORG; not a body's unit
     (福建省公安厅治安管理总队) nor the seat of a government (贝宁政府所在地)."""
-    from .places import ABROAD, locate
-
     chain_start: dict[int, int] = {}  # where each place ends -> where its chain of places began
     for place in locate(text):
         chain_start[place.end] = chain_start.get(place.start, place.start)
         if ABROAD in place.kinds and len(place.kinds) == 1:
             body = BODY_AFTER_COUNTRY.match(text, place.end)
         else:
+            # a short form takes its level before the body (金华 + 市委); a bare 委 needs the level in the name
             full = place.full or re.search(f"[{LEVEL}]$", place.name)
             body = (BODY_AFTER_PLACE if full else BODY_AFTER_SHORT).match(text, place.end)
-            if body and body.group() == "委" and not full:
-                body = None
         if body and not UNIT_AHEAD.match(text, body.end()):
             yield chain_start[place.end], body.end(), "ORG"
 
@@ -422,23 +419,26 @@ def quoted_names(text: str) -> Iterator[Span]:
     一网通办 PLATFORM (rules 4, 21, 37), and each core of a quoted list before such a head. Left out: months and
     days of action (“安全生产月”活动 is an EVENT, rule 13), compounds with + (“合作社+农户”模式; 互联网+ stays)
     and numbered formulae (“四个全面”, rule 7)."""
-    found = [(m.start(1), m.end(1), m.group(2)) for m in QUOTED.finditer(text)]
-    found += [(m.start(1), m.end(1), "行动") for pattern in (QUOTED_WITH_HEAD, QUOTED_BEFORE_CAMPAIGN) for m in pattern.finditer(text)
+    def label(head: str) -> str:
+        return "PLATFORM" if re.match(PLATFORM_HEADS, head) else "PROGRAM"
+
+    found = [(m.start(1), m.end(1), label(m.group(2))) for m in QUOTED.finditer(text)]
+    found += [(m.start(1), m.end(1), "PROGRAM") for pattern in (QUOTED_WITH_HEAD, QUOTED_BEFORE_CAMPAIGN) for m in pattern.finditer(text)
               # not a quoted phrase of a document (“实施城市更新行动”), a slogan (“全民反诈在行动”) or a title
               # conferred (获评全国“枫桥式工作法”: HONOR)
               if not (re.match(CAMPAIGN_VERB + "|继续", m.group(1)) or m.group(1).endswith("在行动")
                       or re.search(AWARD_VERB + "(?:全国|省级|市级|县级)?$", text[max(0, m.start() - 6):m.start()]))]
     for m in QUOTED_LIST.finditer(text):
         base = m.start(1)
-        found.extend((base + item.start() + 1, base + item.end() - 1, m.group(2)) for item in re.finditer(QUOTED_ITEM, m.group(1)))
-    heads: dict[tuple[int, int], str] = {}
-    for start, end, head in found:
-        heads.setdefault((start, end), head)  # once, with the head found first
-    for (start, end), head in sorted(heads.items()):
+        found.extend((base + item.start() + 1, base + item.end() - 1, label(m.group(2))) for item in re.finditer(QUOTED_ITEM, m.group(1)))
+    labels: dict[tuple[int, int], str] = {}
+    for start, end, found_label in found:
+        labels.setdefault((start, end), found_label)  # once, as first found
+    for (start, end), found_label in sorted(labels.items()):
         core = text[start:end]
         if (re.search(r"[月周日节]$|[+＋].|[+＋]$", core) and core != "互联网+") or re.match(ORDINAL + r"个", core) or BODY_END.search(core):
             continue
-        yield start, end, "PLATFORM" if re.match(PLATFORM_HEADS, head) else "PROGRAM"
+        yield start, end, found_label
 
 
 # Named campaigns written without quotes, after the verb that launches or pursues them (开展, 推进, 实施,
