@@ -241,3 +241,16 @@ def test_a_further_gold_round_draws_unused_stories_and_adds_to_the_gold(tmp_path
     lines = gold.read_text(encoding="utf-8").splitlines(keepends=True)
     assert before in "".join(lines) and len(lines) == 2
     assert json.loads([line for line in lines if drawn[0] in line][0])["entities"] == [[0, 3, "ORG"]]
+
+    # the gold as a run: the catalogue lists the names it marks that the lexicon lacks
+    xwlb_gold.as_run(tmp_path / "gold-run", gold, "train", tmp_path)
+    from pipeline.catalogue import write_catalogue
+
+    lexicon = tmp_path / "lexicon"
+    lexicon.mkdir()
+    (lexicon / "org.jsonl").write_text('{"label": "ORG", "canonical": "公安部", "aliases": []}\n', encoding="utf-8")
+    report = write_catalogue(tmp_path / "gold-run", "year", labels=["PROGRAM"], lexicon=lexicon,
+                             candidates=tmp_path / "candidates.jsonl")
+    assert report.entries == 1 and report.candidates == 1
+    candidate = json.loads((tmp_path / "candidates.jsonl").read_text(encoding="utf-8"))["candidate"]
+    assert (candidate["label"], candidate["name"], candidate["first_seen"]) == ("PROGRAM", "净网1", "2023-01-01")

@@ -527,6 +527,21 @@ def test_model_policies_lose_a_leading_guanyu_unless_they_are_decisions():
     assert [(text[s:e], label) for s, e, label in spans] == [("立法法", "POLICY"), ("关于修改立法法的决定", "POLICY"), ("关于", "ORG")]
 
 
+def test_model_programmes_that_cut_one_character_off_a_word_are_dropped():
+    nlp = spacy.blank("zh")
+    # words as pkuseg writes them: 践行 and 推进 are verbs, 平安中国建设 one word with its head
+    doc = Doc(nlp.vocab, words=["践行", "全球", "安全", "倡议", "，", "推进", "平安中国建设", "，", "驻华", "使节"],
+              spaces=[False] * 10)
+    spans = [(1, 8, "PROGRAM"),   # 行全球安全倡议: 践 left outside
+             (2, 8, "PROGRAM"),   # 全球安全倡议: whole words
+             (11, 15, "PROGRAM"),  # 平安中国: 建设, a whole word's worth, left outside
+             (10, 17, "PROGRAM"),  # 进平安中国建设: 推 left outside
+             (19, 20, "LOC")]      # 华 of 驻华: places keep their cut
+    kept = component.whole_words(doc, spans)
+    assert [(doc.text[s:e], label) for s, e, label in kept] == [
+        ("全球安全倡议", "PROGRAM"), ("平安中国", "PROGRAM"), ("华", "LOC")]
+
+
 def test_micro_f1_interval_resamples_paragraphs():
     from pipeline.ner.evaluate import counts, micro_f1_interval
     perfect = counts([[(0, 2, "LOC")]] * 5, [[(0, 2, "LOC")]] * 5)

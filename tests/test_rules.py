@@ -33,6 +33,11 @@ def spans(function: str, text: str) -> list[str]:
     ("congresses", "深入学习贯彻党的二十大精神和二十届三中全会精神。", ["党的二十大/EVENT", "二十届三中全会/EVENT"]),
     ("congresses", "十四届全国人大常委会第十次会议在京闭幕。", ["十四届全国人大常委会第十次会议/EVENT"]),
     ("congresses", "中国共产党第二十次全国代表大会的报告", ["中国共产党第二十次全国代表大会/EVENT"]),
+    # the organs of a numbered session are bodies; the session's time is not one of them
+    ("congresses", "选举产生了十四届全国人大一次会议主席团和秘书长，出席十三届全国人大五次会议解放军和武警部队代表团全体会议",
+     ["十四届全国人大一次会议主席团/ORG", "十三届全国人大五次会议解放军和武警部队代表团/ORG"]),
+    ("congresses", "十四届全国人大二次会议期间代表团审议，十三届全国人大五次会议主席团常务主席第一次会议",
+     ["十四届全国人大二次会议/EVENT", "十三届全国人大五次会议主席团常务主席第一次会议/EVENT"]),
     ("congresses", "列席13届全国人大常委会第36次会议，十三届全国人大常委会第一百二十一次委员长会议8日举行。",
      ["13届全国人大常委会第36次会议/EVENT", "十三届全国人大常委会第一百二十一次委员长会议/EVENT"]),
     ("titled_meetings", "李克强主持召开平台企业座谈会。青藏高原生态保护法立法座谈会22日下午在北京召开。",
@@ -60,10 +65,15 @@ def spans(function: str, text: str) -> list[str]:
     ("honours", "武警总部为他记一等功，全队荣立集体二等功，是一等功臣。", ["一等功/HONOR", "集体二等功/HONOR"]),
     ("honours", "荣获“二星平安金鼎”，被授予“模范检察院”称号，入选“一带一路”合作项目。",
      ["二星平安金鼎/HONOR", "模范检察院/HONOR"]),
+    # a quoted title runs to its closing quote
+    ("honours", "被追授为“全国模范法官”。", ["全国模范法官/HONOR"]),
     ("honours", "被评为全国优秀人民警察，获评全国市域社会治理现代化试点合格城市。",
      ["全国优秀人民警察/HONOR", "全国市域社会治理现代化试点合格城市/HONOR"]),
     ("campaigns", "认真开展党纪学习教育，部署开展2022年全国农资打假专项治理行动。", ["党纪学习教育/PROGRAM", "全国农资打假专项治理行动/PROGRAM"]),
     ("campaigns", "持续开展专项整治，拓展主题教育成果。", []),
+    # verbs before a bare head leave no name; 展开 launches like 开展; a verb inside a name stays
+    ("campaigns", "要持续深入抓好主题教育和教育整顿，部署展开全国酒店电视操作复杂专项治理工作，深入实施国有企业改革深化提升行动",
+     ["全国酒店电视操作复杂专项治理/PROGRAM", "国有企业改革深化提升行动/PROGRAM"]),
     ("quoted_names", "开展“安全生产月”活动，推广“合作社+农户”模式，深化“放管服”改革。", ["放管服/PROGRAM"]),
     ("quoted_names", "持续开展“护苗”“净网”“秋风”等专项行动，推出“五点半课堂”“能工巧匠”等特色服务项目，做强“浙丽守未”“浙丽护苗”品牌。",
      ["护苗/PROGRAM", "净网/PROGRAM", "秋风/PROGRAM", "五点半课堂/PROGRAM", "能工巧匠/PROGRAM", "浙丽守未/PROGRAM", "浙丽护苗/PROGRAM"]),
@@ -80,6 +90,10 @@ def spans(function: str, text: str) -> list[str]:
     ("bodies", "福建省公安厅治安管理总队，贝宁政府所在地，七台河市公安局桃南派出所。", []),
     ("bodies", "金华市委书记", ["金华市委/ORG"]),  # a body inside a title (C5)
     ("bodies", "由天津市高级人民法院审理终结。", ["天津市高级人民法院/ORG"]),
+    # 会同 is a county (会同县): before 市纪委 it is the verb; a district's body written at its old level is its
+    # body; 中共 belongs to the party committee's name
+    ("bodies", "北京市委组织部会同市纪委监委机关，离石市委，中共北京市委今天发布。",
+     ["北京市委组织部/ORG", "离石市委/ORG", "中共北京市委/ORG"]),
     ("quoted_names", "部署开展“清朗网络暴力专项治理行动”，开展“净海2024”打击海上走私专项行动，“六尺巷调解法”被写入报告。",
      ["清朗网络暴力专项治理行动/PROGRAM", "净海2024/PROGRAM", "六尺巷调解法/PROGRAM"]),
     # a quoted phrase of a document, a slogan, a title conferred
@@ -101,6 +115,9 @@ def spans(function: str, text: str) -> list[str]:
     ("named_meetings", "出席全国巡视工作会议暨十九届中央第九轮巡视动员部署会。十四届全国政协第十六次双周协商座谈会29日召开。",
      ["全国巡视工作会议暨十九届中央第九轮巡视动员部署会/EVENT", "十四届全国政协第十六次双周协商座谈会/EVENT"]),
     ("named_meetings", "主持召开新一届国务院第一次常务会议。", ["国务院第一次常务会议/EVENT"]),
+    # the ordinal of a numbered meeting belongs to its name; a body's plenary without one is no title
+    ("named_meetings", "第九次全国信访工作会议25日召开。待召开中央委员会全体会议时予以追认。",
+     ["第九次全国信访工作会议/EVENT"]),
     ("campaigns", "开展安全生产专项整治三年行动，实施新一轮千亿斤粮食产能提升行动，统筹实施自然灾害防治九项重点工程。",
      ["安全生产专项整治三年行动/PROGRAM", "千亿斤粮食产能提升行动/PROGRAM"]),
     ("campaigns", "在全国开展岁末年初安全生产大检查，部署安排专项整治。", ["安全生产大检查/PROGRAM"]),

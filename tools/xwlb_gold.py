@@ -16,6 +16,11 @@ Run from the project root as ``python -m tools.xwlb_gold``:
     ``@ xwlb-YYYYMMDD-sK:pN topics`` blocks) into stand-off lines. A paragraph read by two annotators
     is taken from the first working file that has it (its own batch's). With ``--add`` the lines already in
     the output stay and only new paragraphs join them.
+``as-run OUT_DIR [--split train]``
+    Write the gold paragraphs of one split as the ``annotated.jsonl`` of a run (text resolved from the corpus,
+    gold entities, date), so that ``python -m pipeline catalogue OUT_DIR --candidates C.jsonl`` lists the names
+    the gold marks and the lexicon lacks: the names the pipeline misses never reach the candidates of a run.
+    Keep OUT_DIR outside the repository: it holds corpus text.
 ``agreement A B``
     Span F1 (exact offsets and label) per label and topic agreement between two readings of the same
     paragraphs (two annotators, or the first and second reading of one).
@@ -138,6 +143,17 @@ def build(works: list[Path], output: Path, data_dir: Path, add: bool = False) ->
     print(f"{output}: {len(records)} paragraphs ({dict(splits)}), entities {dict(sorted(labels.items()))}")
 
 
+def as_run(output: Path, gold: Path, split: str, data_dir: Path) -> None:
+    from pipeline.standoff import resolve_standoff
+
+    output.mkdir(parents=True, exist_ok=True)
+    records = [{"id": r["id"], "doc_id": r["source"]["story"], "date": r["source"]["date"], "text": r["text"],
+                "entities": r["entities"]}
+               for r in resolve_standoff(gold, data_dir) if r["split"] == split]
+    (output / "annotated.jsonl").write_text("".join(dumps_line(r) for r in records), encoding="utf-8")
+    print(f"{output / 'annotated.jsonl'}: {len(records)} {split} paragraphs")
+
+
 def agreement(a: Path, b: Path, data_dir: Path) -> None:
     first, second = readings(a, data_dir), readings(b, data_dir)
     common = sorted(set(first) & set(second))
@@ -178,12 +194,18 @@ def main() -> None:
     b.add_argument("works", type=Path, nargs="+")
     b.add_argument("--output", type=Path, default=Path("corpus/gold/xwlb.standoff.jsonl"))
     b.add_argument("--add", action="store_true", help="keep the paragraphs already in --output and add these")
+    r = sub.add_parser("as-run")
+    r.add_argument("output", type=Path)
+    r.add_argument("--gold", type=Path, default=Path("corpus/gold/xwlb.standoff.jsonl"))
+    r.add_argument("--split", choices=["train", "heldout"], default="train")
     g = sub.add_parser("agreement")
     g.add_argument("a", type=Path)
     g.add_argument("b", type=Path)
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.output, args.data_dir, args.batches, args.overlap, args.more, args.gold)
+    elif args.command == "as-run":
+        as_run(args.output, args.gold, args.split, args.data_dir)
     elif args.command == "build":
         build(args.works, args.output, args.data_dir, args.add)
     else:

@@ -68,16 +68,20 @@ class Place:
     name: str
     kinds: dict[str, str]  # PROVINCE / DIVISION -> two-digit province code; ABROAD -> ""
     full: bool  # a division's full name of three characters or more (盱眙县, 和田地区), not a short form
+    levels: str  # of a short form, the last characters of the full names it stands for (金华 -> 市, 会同 -> 县)
 
 
-def china() -> tuple[dict[str, dict[str, str]], frozenset[str]]:
+def china() -> tuple[dict[str, dict[str, str]], frozenset[str], dict[str, str]]:
     """China's provinces (full and short names) and divisions (full names of three characters or more, and
-    short forms) -> their kinds and province codes; and the divisions' full names."""
+    short forms) -> their kinds and province codes; the divisions' full names; and each short form's levels."""
     names: dict[str, dict[str, str]] = {}
     full_names = set()
+    levels: dict[str, str] = {}
     for row in csv.DictReader(io.StringIO(resource("adcodes.csv"))):
         code, name = row["adcode"], row["name"]
         short = short_form(name)
+        if short != name and name[-1] not in levels.get(short, ""):
+            levels[short] = levels.get(short, "") + name[-1]
         if code[2:] == "0" * 10:
             for form in (name, short):
                 names.setdefault(form, {})[PROVINCE] = code[:2]
@@ -86,29 +90,29 @@ def china() -> tuple[dict[str, dict[str, str]], frozenset[str]]:
             full_names.add(name)
         for form in ((name,) if len(name) >= 3 else ()) + ((short,) if short != name else ()):
             names.setdefault(form, {}).setdefault(DIVISION, code[:2])
-    return names, frozenset(full_names)
+    return names, frozenset(full_names), levels
 
 
 @functools.lru_cache(maxsize=1)
-def gazetteer() -> tuple[ahocorasick.Automaton, frozenset[str]]:
+def gazetteer() -> tuple[ahocorasick.Automaton, frozenset[str], dict[str, str]]:
     """One automaton over China's names and the world's (the longest name wins where they overlap: 天津市 over
     津市, 明尼苏达州 over 达州, 内蒙古 over 蒙古) and the set of China's full division names."""
-    names, full_names = china()
+    names, full_names, levels = china()
     for name in world_names():
         names.setdefault(name, {}).setdefault(ABROAD, "")
     automaton = ahocorasick.Automaton()
     for name, kinds in names.items():
         automaton.add_word(name, (name, kinds))
     automaton.make_automaton()
-    return automaton, full_names
+    return automaton, full_names, levels
 
 
 @functools.lru_cache(maxsize=16)
 def locate(text: str) -> tuple[Place, ...]:
     """The places named in ``text``, left to right, the longest at each place and none overlapping another
     (pyahocorasick's ``iter_long``); cached, since ``places`` and ``bodies`` ask for the same paragraph."""
-    automaton, full_names = gazetteer()
-    return tuple(Place(end + 1 - len(name), end + 1, name, kinds, name in full_names)
+    automaton, full_names, levels = gazetteer()
+    return tuple(Place(end + 1 - len(name), end + 1, name, kinds, name in full_names, levels.get(name, ""))
                  for end, (name, kinds) in automaton.iter_long(text))
 
 

@@ -136,12 +136,23 @@ CONGRESS = re.compile(
 PLENUM_SHORT = re.compile(rf"(?<![届{CN_NUM}百零〇两]){ORDINAL}中全会")
 
 
+# The organs of a numbered session are bodies (guidelines, "a legislature of a numbered term"): its
+# presidium and secretariat, 十四届全国人大一次会议主席团 (67 times in the 2022-2024 stories), and its
+# delegations, 十三届全国人大五次会议解放军和武警部队代表团 -> one ORG; not 各代表团 or 大会主席团.
+SESSION_ORGAN = re.compile(rf"主席团|秘书处|[{HAN}]{{1,10}}?代表团")
+NO_DELEGATION = re.compile("[的各上前后间]|开幕|闭幕|召开|举行|和代表团")  # 会议期间各代表团: the session's time
+
+
 def congresses(text: str) -> Iterator[Span]:
-    """党的二十大, 二十届三中全会, 十四届全国人大常委会第十次会议, 全国政协十四届三次会议 -> EVENT."""
+    """党的二十大, 二十届三中全会, 十四届全国人大常委会第十次会议, 全国政协十四届三次会议 -> EVENT;
+    十四届全国人大一次会议主席团 -> ORG."""
     for m in CONGRESS.finditer(text):
-        start = m.start()
-        # 党的 belongs to the name (党的二十大); 中共 before 二十大 too
-        yield start, m.end(), "EVENT"
+        organ = SESSION_ORGAN.match(text, m.end()) if m.group().endswith("次会议") else None
+        if organ and not NO_DELEGATION.search(organ.group()):
+            yield m.start(), organ.end(), "ORG"
+        else:
+            # 党的 belongs to the name (党的二十大); 中共 before 二十大 too
+            yield m.start(), m.end(), "EVENT"
     for m in PLENUM_SHORT.finditer(text):
         yield m.start(), m.end(), "EVENT"
 
@@ -192,7 +203,7 @@ def constitution(text: str) -> Iterator[Span]:
 
 
 NAMED_MEETING = re.compile(
-    rf"(?:(?:中国共产党)?第{ORDINAL}届|(?<![新本上这该]){ORDINAL}届|{NAME_CHAR}{{0,2}}年)?(?:(?:全国|中央|国务院)(?:(?!陪同|出席|主持|召开|在|同志|书记|部长|主任|总理|委员长)[{HAN}]){{0,14}}?)"
+    rf"(?:(?:中国共产党)?第{ORDINAL}[届次]|(?<![新本上这该]){ORDINAL}届|{NAME_CHAR}{{0,2}}年)?(?:(?:全国|中央|国务院)(?:(?!陪同|出席|主持|召开|在|同志|书记|部长|主任|总理|委员长)[{HAN}]){{0,14}}?)"
     r"(?:工作会议|常务会议|推进会|座谈会|表彰大会|电视电话会议|全体会议|(?<!代表)大会(?!堂))")
 # the second part of a combined meeting, A暨B, which is one EVENT (全国巡视工作会议暨十九届中央第九轮巡视动员部署会)
 JOINED_MEETING = re.compile(rf"暨[{HAN}A-Za-z0-9·“”]{{2,30}}?(?:会议|大会|部署会|推进会|座谈会|动员会)")
@@ -204,6 +215,8 @@ def named_meetings(text: str) -> Iterator[Span]:
     for m in NAMED_MEETING.finditer(text):
         if m.group().endswith("大会") and not m.group().endswith("表彰大会") and re.search(r"[向的作在]|人大|常委", m.group()):
             continue  # the congress in session (中共中央向大会主席团, 秘书长作的大会秘书处), not a named meeting
+        if m.group().endswith("全体会议") and not re.search(rf"{ORDINAL}[届次]", m.group()):
+            continue  # a body's routine meeting (待召开中央委员会全体会议时): the body is the ORG
         s, e = m.span()
         if re.match(r"\d{4}年", text[s:]):  # a year written with 年 is not part of the name (rule 34)
             s = text.index("年", s) + 1
@@ -362,6 +375,9 @@ LOCAL_BODY = ("人民政府|政府|党委|人大常委会|人大|政协|纪委�
 FOREIGN_BODY = "政府军|政府|议会|国会|众议院|参议院|外交部|国防部"
 OFFICE = "政法委|办公室|办公厅|宣传部|组织部|统战部|党组|机关|交警支队|交警大队|派出所|分局"
 LEVEL = "省市县区州旗盟"
+# the levels a division's body may be written with: its own, or one it had before it became a city or a district
+# (离石市委 and 琼山市公安局 in 1998, 离石区 and 琼山区 today); a county's body is written 县
+LEVEL_WAS = {"区": "区市县", "市": "市县"}
 # a body inside a title is still the body (C5: 金华市委 in 金华市委书记); the seat of a government is a place
 NOT_THE_BODY = r"(?!所在地|驻地)"
 BODY_AFTER_PLACE = re.compile(rf"(?:{LOCAL_BODY})(?:{OFFICE})?{NOT_THE_BODY}")
@@ -385,8 +401,11 @@ def bodies(text: str) -> Iterator[Span]:
             # a short form takes its level before the body (金华 + 市委); a bare 委 needs the level in the name
             full = place.full or re.search(f"[{LEVEL}]$", place.name)
             body = (BODY_AFTER_PLACE if full else BODY_AFTER_SHORT).match(text, place.end)
+            if body and not full and place.levels and body.group()[0] not in "".join(LEVEL_WAS.get(c, c) for c in place.levels):
+                continue  # a short form before another level's body is a word (会同市纪委: 会同 is a 县)
         if body and not UNIT_AHEAD.match(text, body.end()):
-            yield chain_start[place.end], body.end(), "ORG"
+            start = chain_start[place.end]
+            yield start - 2 if text.endswith("中共", 0, start) else start, body.end(), "ORG"  # 中共北京市委, one ORG
 
 
 # After a quoted name, the heads that make it a programme (“放管服”改革, “猎狐2023”专项, “一带一路”倡议)
@@ -452,6 +471,8 @@ CAMPAIGN_HEAD = "(?:" + "|".join(CAMPAIGN_HEADS) + ")"
 # a head may follow a head: 安全生产专项整治三年行动
 CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·]{{2,30}}?{CAMPAIGN_HEAD}(?:{CAMPAIGN_HEAD})?)")
 GENERIC_CAMPAIGN = re.compile(r"(?:打击整治|专项|联合|三大|这|该|此|本|各|重大|系列|一系列|开展|拓展|第|安排)")
+CAMPAIGN_LEAD_WORD = re.compile(CAMPAIGN_VERB + "|展开|深入|扎实|联合|带头|拓展|全面|持续|认真|切实|安排|新一轮|岁末年初")
+CAMPAIGN_LEAD = re.compile(f"(?:{CAMPAIGN_LEAD_WORD.pattern})+")
 # counted packages are not names: the count quantifies the head (自然灾害防治九项重点工程; guidelines, second 新闻联播
 # round), not a name inside (中央八项规定精神学习教育)
 COUNTED = re.compile(rf"[{CN_NUM}0-9]+(?:项|个|大|批)[{HAN}]{{0,2}}{CAMPAIGN_HEAD}$")
@@ -469,9 +490,12 @@ def campaigns(text: str) -> Iterator[Span]:
     for m in CAMPAIGN.finditer(text):
         start, name = m.start(1), m.group(1)
         head = len(re.search(CAMPAIGN_HEAD + "$", name).group())
-        # round words and time qualifiers stay outside (新一轮, 岁末年初: guidelines), like the verbs
-        cuts = [k.end() for k in re.finditer(CAMPAIGN_VERB + "|深入|扎实|联合|带头|拓展|全面|持续|认真|切实|安排|新一轮|岁末年初", name)
-                if len(name) - k.end() - head >= 2]
+        # round words and time qualifiers stay outside (新一轮, 岁末年初: guidelines), like the verbs; verbs and
+        # adverbs before a bare head leave no name (持续深入抓好主题教育: guidelines, 主题教育 -> nothing)
+        lead = CAMPAIGN_LEAD.match(name)
+        if lead and len(name) - lead.end() - head < 2:
+            continue
+        cuts = [k.end() for k in CAMPAIGN_LEAD_WORD.finditer(name) if len(name) - k.end() - head >= 2]
         if cuts:
             start, name = start + cuts[-1], name[cuts[-1]:]
         year = re.match(r"[0-9０-９]{4}年", name)
@@ -493,6 +517,7 @@ HONOR_PATTERN = re.compile(
     r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新)")
 
 
+QUOTED_REST = re.compile(rf"[{HAN}]{{0,8}}[{CLOSE_QUOTES}]")
 # Quoted titles (“公安楷模”, “最美基层民警”, “天坛奖”) and numbered awards (第25届曹禺戏剧文学奖).
 QUOTED_HONOR = re.compile(
     rf"[{OPEN_QUOTES}]((?:[{HAN}A-Za-z0-9·]{{2,14}}(?:奖|楷模|模范|标兵|能手|之星|卫士|先锋|好人|英雄|示范[{HAN}]{{1,3}}))"
@@ -522,7 +547,9 @@ def honours(text: str) -> Iterator[Span]:
             continue  # inside the name of a commendation meeting (rule 38)
         if re.search("[的对向]", m.group()) or text[m.end():m.end() + 1] in ("纪", "碑"):
             continue  # a description (中国式现代化的示范区, 国家对道德模范) or a monument (人民英雄纪念碑)
-        found.append(m.span())
+        # a quoted title runs to its closing quote: “全国模范法官”, not 全国模范
+        rest = QUOTED_REST.match(text, m.end()) if m.start() and text[m.start() - 1] in OPEN_QUOTES else None
+        found.append((m.start(), rest.end() - 1 if rest else m.end()))
     for pattern in (QUOTED_HONOR, NUMBERED_AWARD, MERIT, TITLE, CONFERRED):
         for m in pattern.finditer(text):
             group = next(g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None)
