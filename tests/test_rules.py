@@ -79,11 +79,15 @@ def spans(function: str, text: str) -> list[str]:
      ["护苗/PROGRAM", "净网/PROGRAM", "秋风/PROGRAM", "五点半课堂/PROGRAM", "能工巧匠/PROGRAM", "浙丽守未/PROGRAM", "浙丽护苗/PROGRAM"]),
     ("quoted_names", "开展“公开课”“进门入户送安全”等活动，“多合一”“一带多”运行管理模式，培育“老李帮忙团”“正道讲和团”等调解品牌。", []),
     ("places", "江苏盱眙90多万亩小麦迎来丰收，四川泸定6.8级地震，和田地区是产区，在武汉市东湖新城社区。",
-     ["江苏/LOC", "盱眙/LOC", "四川/LOC", "泸定/LOC", "和田地区/LOC", "武汉市/LOC"]),
+     ["江苏/LOC", "盱眙/LOC", "四川/LOC", "泸定/LOC", "和田地区/LOC", "武汉市/LOC", "东湖新城社区/LOC"]),
     # a body's or a facility's name, a word after the division word, a river, a title, a county of another province
     ("places", "海南省三亚市政府原党组成员，金华市场主体，黑龙江穆棱河，《海口市消防条例》，浙江盱眙。", []),
     ("places", "在美国明尼苏达州，圭亚那坚定恪守一个中国原则，蒙古国总统。", ["美国/LOC", "明尼苏达州/LOC", "圭亚那/LOC", "蒙古国/LOC"]),
     ("places", "拉美国家，在内蒙古举行，朝鲜半岛问题，同希腊议会交流，一名印度裔学生。", []),
+    # below the county: the townships, villages and communities of a chain, not their bodies nor 乡村 or 行政村
+    ("places", "在望城区金山桥街道金坪社区，同江市八岔赫哲族乡八岔村，河北涿州码头镇，琼海市潭门村党支部，该县乡村振兴，行政村。",
+     ["望城区/LOC", "金山桥街道/LOC", "金坪社区/LOC", "同江市/LOC", "八岔赫哲族乡/LOC", "八岔村/LOC", "河北/LOC", "涿州/LOC",
+      "码头镇/LOC"]),
     ("bodies", "海南省三亚市政府原党组成员，山东省青岛市李沧区委原书记，金华市委政法委，浦江县公安局，美国田纳西州众议院。",
      ["海南省三亚市政府/ORG", "山东省青岛市李沧区委/ORG", "金华市委政法委/ORG", "浦江县公安局/ORG", "美国田纳西州众议院/ORG"]),
     # a unit of the body, a title, a place that is not the body's, a province's name holding a county's (天津市, not 津市)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .places import ABROAD, DIVISION, PROVINCE, locate
+from .places import ABROAD, DIVISION, PROVINCE, Place, locate
 
 Span = tuple[int, int, str]
 LabellingFunction = Callable[[str], Iterator[Span]]
@@ -331,8 +331,36 @@ TITLE_SPAN = re.compile(r"《[^《》]*》")
 WORLD_AROUND = re.compile(r"[拉北南东西中内]\||.*\|[州市县区盟旗河江湖山岛港湾镇乡村路街半海裔籍人]")
 
 
+# Below the counties the gazetteer ends: the townships, towns, villages and communities written after the last
+# division of a chain (望城区金山桥街道金坪社区, 积石山县刘集乡, 同江市八岔赫哲族乡八岔村), each a LOC; not a body or
+# a facility there (潭门村党支部, 枣林西社区党群服务中心 are ORG), nor a word ending in a level (行政村, 乡村振兴).
+# 21 of 22 right on the 1,680 training paragraphs of 新闻联播, 7 of 8 on People's Daily.
+TOWNSHIP = re.compile(rf"((?!行政)(?:(?![的是等在和与各个一些全面启动走进主要地区省市县])[{HAN}]){{2,6}}?(?:街道|镇|乡(?![村镇])|村|社区|嘎查|苏木))"
+                      rf"(?![{HAN}]{{0,6}}?(?:党支部|党委|党总支|党群服务中心|服务中心|派出所|调解室|委员会|村委会|居委会|政府|卫生院|"
+                      rf"小学|中学|酒厂|艺术中心))")
+
+
+def townships(text: str, named: Sequence[Place]) -> Iterator[tuple[int, int]]:
+    """The townships, towns, villages and communities after the last Chinese division of each chain."""
+    # a chain goes on with a division named with its level (长沙市望城区), not a short form inside a township's
+    # name (金山 in 望城区金山桥街道)
+    starts = {place.start for place in named if place.full or re.search(f"[{LEVEL}]$", place.name)}
+    province_ending = {place.end for place in named if PROVINCE in place.kinds}
+    for place in named:
+        if place.end in starts or not (DIVISION in place.kinds or PROVINCE in place.kinds):
+            continue
+        # a county or city written with its level, or a short form right after its province (河北涿州码头镇)
+        if not (re.search("[县区市旗]$", place.name) or place.levels and place.start in province_ending):
+            continue
+        position = place.end
+        while m := TOWNSHIP.match(text, position):
+            yield m.span()
+            position = m.end()
+
+
 def places(text: str) -> Iterator[Span]:
-    """江苏盱眙 -> 江苏 | 盱眙, 四川泸定 -> 四川 | 泸定, 在武汉市 -> 武汉市, 明尼苏达州 -> LOC; not 海南省三亚市政府 (an ORG)."""
+    """江苏盱眙 -> 江苏 | 盱眙, 四川泸定 -> 四川 | 泸定, 在武汉市 -> 武汉市, 明尼苏达州 -> LOC, 积石山县刘集乡 -> 积石山县 |
+    刘集乡; not 海南省三亚市政府 (an ORG)."""
     named = locate(text)
     if not named:
         return
@@ -361,7 +389,8 @@ def places(text: str) -> Iterator[Span]:
             if not (any(a <= start and end <= b for a, b in blocked)
                     or WORLD_AROUND.match(text[start - 1:start] + "|" + text[end:end + 1])):
                 found.append((start, end))
-    for start, end in dict.fromkeys(found):
+    found += townships(text, named)
+    for start, end in sorted(set(found)):
         yield start, end, "LOC"
 
 
