@@ -84,6 +84,9 @@ def spans(function: str, text: str) -> list[str]:
     ("places", "海南省三亚市政府原党组成员，金华市场主体，黑龙江穆棱河，《海口市消防条例》，浙江盱眙。", []),
     ("places", "在美国明尼苏达州，圭亚那坚定恪守一个中国原则，蒙古国总统。", ["美国/LOC", "明尼苏达州/LOC", "圭亚那/LOC", "蒙古国/LOC"]),
     ("places", "拉美国家，在内蒙古举行，朝鲜半岛问题，同希腊议会交流，一名印度裔学生。", []),
+    # a prefecture-level city's short form standing alone; not glued to a word or inside a name
+    ("places", "在张家界、常德等地，到湘西。普洱公安机关，李长春、贺国强，八方来宾，世界大同。",
+     ["张家界/LOC", "常德/LOC", "湘西/LOC"]),
     # below the county: the townships, villages and communities of a chain, not their bodies nor 乡村 or 行政村
     ("places", "在望城区金山桥街道金坪社区，同江市八岔赫哲族乡八岔村，河北涿州码头镇，琼海市潭门村党支部，该县乡村振兴，行政村。",
      ["望城区/LOC", "金山桥街道/LOC", "金坪社区/LOC", "同江市/LOC", "八岔赫哲族乡/LOC", "八岔村/LOC", "河北/LOC", "涿州/LOC",

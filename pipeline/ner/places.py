@@ -58,7 +58,7 @@ def short_form(name: str) -> str:
     return short if len(short) >= 2 else name
 
 
-PROVINCE, DIVISION, ABROAD = "province", "division", "abroad"
+PROVINCE, DIVISION, PREFECTURE, ABROAD = "province", "division", "prefecture", "abroad"
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class Place:
     start: int
     end: int
     name: str
-    kinds: dict[str, str]  # PROVINCE / DIVISION -> two-digit province code; ABROAD -> ""
+    kinds: dict[str, str]  # PROVINCE / DIVISION / PREFECTURE -> two-digit province code; ABROAD -> ""
     full: bool  # a division's full name of three characters or more (盱眙县, 和田地区), not a short form
     levels: str  # of a short form, the last characters of the full names it stands for (金华 -> 市, 会同 -> 县)
 
@@ -90,6 +90,8 @@ def china() -> tuple[dict[str, dict[str, str]], frozenset[str], dict[str, str]]:
             full_names.add(name)
         for form in ((name,) if len(name) >= 3 else ()) + ((short,) if short != name else ()):
             names.setdefault(form, {}).setdefault(DIVISION, code[:2])
+        if code[4:] == "0" * 8 and short != name:  # a prefecture-level city's short form (张家界, 普洱, 湘西)
+            names[short].setdefault(PREFECTURE, code[:2])
     return names, frozenset(full_names), levels
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .places import ABROAD, DIVISION, PROVINCE, Place, locate
+from .places import ABROAD, DIVISION, PREFECTURE, PROVINCE, Place, locate
 
 Span = tuple[int, int, str]
 LabellingFunction = Callable[[str], Iterator[Span]]
@@ -328,6 +328,7 @@ BODY_AHEAD = re.compile(rf"[{HAN}]{{0,10}}?(?:委|政府|人大|政协|公安|�
 WORD_AFTER_FULL = re.compile(r"[场域区民容级直城位内]")
 WORD_AFTER_SHORT = re.compile(r"[州市县区盟旗河江湖山岛港湾镇乡村路街]")
 TITLE_SPAN = re.compile(r"《[^《》]*》")
+STANDS_ALONE = re.compile(rf"(?:[^{HAN}]?|[在到赴于、和与及从是的对向经往由至])\|(?:[^{HAN}]?$|[、和与及等的在是])")
 WORLD_AROUND = re.compile(r"[拉北南东西中内]\||.*\|[州市县区盟旗河江湖山岛港湾镇乡村路街半海裔籍人]")
 
 
@@ -381,6 +382,12 @@ def places(text: str) -> Iterator[Span]:
                 found += [(province.start, start), (start, end)]
                 continue
             if place.full and not province:
+                found.append((start, end))
+                continue
+            # a prefecture-level city's short form standing alone between function words or punctuation (在张家界、
+            # 常德等地, 普洱公安机关 is glued and left out): 33 of 37 right on the 2022-2024 gold, 18 of 18 on People's
+            # Daily; not inside a person's or foreign name (李长春, 别尔哥罗德州) nor a word (八方来宾, 世界大同)
+            if PREFECTURE in place.kinds and not province and STANDS_ALONE.match(text[start - 1:start] + "|" + text[end:end + 1]):
                 found.append((start, end))
                 continue
         if ABROAD in place.kinds:
