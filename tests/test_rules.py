@@ -97,6 +97,9 @@ def spans(function: str, text: str) -> list[str]:
     ("bodies", "福建省公安厅治安管理总队，贝宁政府所在地，七台河市公安局桃南派出所。", []),
     ("bodies", "金华市委书记", ["金华市委/ORG"]),  # a body inside a title (C5)
     ("bodies", "由天津市高级人民法院审理终结。", ["天津市高级人民法院/ORG"]),
+    # any department after a full name, not a hall; a foreign body with a few words before its head, not 警方
+    ("bodies", "浙江省水利厅发布预警，在晋城市电视大演播厅，伊朗伊斯兰革命卫队称，美国疾控中心的数据，加拿大警方称。",
+     ["浙江省水利厅/ORG", "伊朗伊斯兰革命卫队/ORG", "美国疾控中心/ORG"]),
     # 会同 is a county (会同县): before 市纪委 it is the verb; a district's body written at its old level is its
     # body; 中共 belongs to the party committee's name
     ("bodies", "北京市委组织部会同市纪委监委机关，离石市委，中共北京市委今天发布。",
