@@ -30,6 +30,10 @@ def spans(function: str, text: str) -> list[str]:
     ("decisions", "会议通过了关于修改立法法的决定。", ["关于修改立法法的决定/POLICY"]),
     ("decisions", "审议通过了关于撤销某某政协委员资格的决定。", []),  # a personnel decision
     ("decisions", "委员长会议关于提请审议关于设立全国生态日的决定草案的议案", ["关于设立全国生态日的决定/POLICY"]),
+    ("amended_laws", "修改道路运输条例、国际海运条例等7部行政法规，审议传染病防治法修订草案，启动企业国有资产法执法检查。",
+     ["道路运输条例/POLICY", "国际海运条例/POLICY", "传染病防治法/POLICY", "企业国有资产法/POLICY"]),
+    # no verb of the legislature before it, a method, the constitution, a decision's law, a title
+    ("amended_laws", "这种办法很好，全面贯彻实施宪法，关于修改立法法的决定，修改《烟草专卖法》。", []),
     ("congresses", "深入学习贯彻党的二十大精神和二十届三中全会精神。", ["党的二十大/EVENT", "二十届三中全会/EVENT"]),
     ("congresses", "十四届全国人大常委会第十次会议在京闭幕。", ["十四届全国人大常委会第十次会议/EVENT"]),
     ("congresses", "中国共产党第二十次全国代表大会的报告", ["中国共产党第二十次全国代表大会/EVENT"]),
