@@ -121,6 +121,8 @@ def spans(function: str, text: str) -> list[str]:
     ("numbered_editions", "第75届世界卫生大会在日内瓦召开，第十四届全国冬季运动会火炬传递，第十届金砖国家议会论坛举行。",
      ["第75届世界卫生大会/EVENT", "第十四届全国冬季运动会/EVENT", "第十届金砖国家议会论坛/EVENT"]),
     ("numbered_editions", "第十四届全国人民代表大会第一次会议，第三届大会闭幕，第九届中国戏剧奖颁奖大会。", []),
+    # the short names of recurring games and fairs are names by themselves
+    ("numbered_editions", "第134届广交会第二期开幕，2024年第33届夏季奥运会在巴黎开幕。", ["第134届广交会/EVENT", "第33届夏季奥运会/EVENT"]),
     ("numbered_editions", "本届美洲峰会面对挑战，本届进博会贸易投资对接会全部结束，本届冬运会将于2月举行。",
      ["美洲峰会/EVENT", "进博会贸易投资对接会/EVENT", "冬运会/EVENT"]),
     ("numbered_editions", "肯定本届特别行政区政府的工作，本届人大常委会任期内。", []),
