@@ -36,7 +36,7 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline.paths import SHARED_DATA
-from pipeline.standoff import story_paragraph
+from pipeline.standoff import resolve_standoff, story_paragraph
 from pipeline.util import dumps_line, sha256_text
 from pipeline.constants import TOPICS
 from tools.standoff_annotate import locate, parse_work
@@ -144,8 +144,6 @@ def build(works: list[Path], output: Path, data_dir: Path, add: bool = False) ->
 
 
 def as_run(output: Path, gold: Path, split: str, data_dir: Path) -> None:
-    from pipeline.standoff import resolve_standoff
-
     output.mkdir(parents=True, exist_ok=True)
     records = [{"id": r["id"], "doc_id": r["source"]["story"], "date": r["source"]["date"], "text": r["text"],
                 "entities": r["entities"]}

@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 
 from ..util import UserError
-from .rules import NO_ENTITY
+from .no_entity import NO_ENTITY
 from .tokenizers import load_char_pipeline
 
 MERGE_RULES = ("lexicon", "longest", "model", "outer")

@@ -18,7 +18,8 @@ from spacy.training import Example, iob_to_biluo
 from .. import jsonl
 from ..standoff import read_standoff, resolve_standoff
 from ..util import UserError, sha256_text
-from .rules import RUNTIME, apply, no_entity_spans
+from .no_entity import no_entity_spans
+from .rules import RUNTIME, apply
 from .tokenizers import FEATURES
 
 MSRA_LABELS = {"PER": "PERSON", "LOC": "LOC", "ORG": "ORG"}

@@ -4,7 +4,7 @@ main pipeline, between the lexicon and the statistical NER.
 It adds the spans of the functions it is given (default ``RUNTIME``: those of precision >= 0.85 on the
 2022-2024 新闻联播 gold) where the lexicon found nothing or only names inside the span, splitting word
 tokens where a span boundary falls inside one. Doctrines named after a leader (习近平法治思想) go to
-``doc.spans["no_entity"]`` with the set phrases of ``rules.SET_PHRASES`` (中方, 中美关系): nothing inside
+``doc.spans["no_entity"]`` with the set phrases of ``no_entity.SET_PHRASES`` (中方, 中美关系): nothing inside
 them is an entity, for the lexicon here and the model after. A lexicon name that is only digits (“110”)
 counts only in quotation marks. ``governance_ner`` then keeps these spans
 as it keeps the lexicon's and lets the model fill the rest (with ``merge = "outer"``, the default, a longer
@@ -19,7 +19,9 @@ from spacy.tokens import Doc, Span
 
 from ..util import UserError
 from .component import split_at
-from .rules import CLOSE_QUOTES, LABELLING_FUNCTIONS, NO_ENTITY, OPEN_QUOTES, RUNTIME, apply, no_entity_spans
+from .chars import CLOSE_QUOTES, OPEN_QUOTES
+from .no_entity import NO_ENTITY, no_entity_spans
+from .rules import LABELLING_FUNCTIONS, RUNTIME, apply
 
 
 class GovernanceRules:

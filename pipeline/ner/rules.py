@@ -16,17 +16,9 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .places import ABROAD, DIVISION, PREFECTURE, PROVINCE, Place, locate
-
-Span = tuple[int, int, str]
-LabellingFunction = Callable[[str], Iterator[Span]]
-
-# Chinese characters, digits and a few joiners that occur inside names (Latin letters too: G20, APP).
-HAN = r"\u4e00-\u9fff"
-NAME_CHAR = rf"[{HAN}A-Za-z0-9０-９·]"
-CN_NUM = "一二三四五六七八九十"
-ORDINAL = rf"[{CN_NUM}百零〇两]+"
-OPEN_QUOTES, CLOSE_QUOTES = "“‘「", "”’」"
+from .chars import CLOSE_QUOTES, CN_NUM, HAN, NAME_CHAR, OPEN_QUOTES, ORDINAL, LabellingFunction, Span
+from .no_entity import no_entity_spans
+from .places import bodies, places
 
 # 《》 titles that are not documents: works of the media, art and books (rule 36 leaves these out).
 MEDIA_AFTER = re.compile(r"^(?:杂志|栏目|节目|专栏|报|纪录片|电视剧|电影|歌曲|系列|专题片|文献片|晚会|读本|丛书|一书|书|期刊|刊)")
@@ -99,7 +91,7 @@ def unquoted_laws(text: str) -> Iterator[Span]:
 # drafts, reviews or inspects them, or in a 、-list such a verb opens (修改道路运输条例、国际海运条例等7部行政法规,
 # 传染病防治法修订草案, 启动企业国有资产法执法检查): the verb is the left boundary that unquoted_laws lacks.
 # 42 of 42 right on the 1,680 training paragraphs of 新闻联播 (written from the third round's misses).
-LAW_NAME_END = re.compile(rf"(?:法实施条例|法实施办法|法|条例|办法|实施细则)(?=[、，。；等]|草案|修订草案|修正草案|执法检查|实施情况|$)")
+LAW_NAME_END = re.compile(r"(?:法实施条例|法实施办法|法|条例|办法|实施细则)(?=[、，。；等]|草案|修订草案|修正草案|执法检查|实施情况|$)")
 LAW_LEFT = re.compile(r"修改完善|修改|修订|废止|制定|审议|启动|检查|落实|实施|贯彻|、|，|。|；|：|了|和")
 LAW_VERB = re.compile(r"修改完善|修改|修订|废止|制定|审议|启动|检查|落实|实施|贯彻")
 LAW_LIST_BEFORE = re.compile(rf"(?:修改完善|修改|修订|废止|制定|审议|启动|检查)(?:[{HAN}（）]{{2,16}}?(?:法|条例|办法|细则)(?:草案|修订草案)?、)+$")
@@ -185,38 +177,6 @@ def congresses(text: str) -> Iterator[Span]:
             yield m.start(), m.end(), "EVENT"
     for m in PLENUM_SHORT.finditer(text):
         yield m.start(), m.end(), "EVENT"
-
-
-# Doctrines are not annotated, nor is anything inside them (C10): 习近平 is no PERSON in
-# 习近平新时代中国特色社会主义思想 or 习近平法治思想, nor 邓小平 in 邓小平理论 (MSRA tags those as PER).
-NO_ENTITY = "no_entity"  # the doc.spans group of the spans in which nothing is an entity
-DOCTRINE = re.compile(r"(?:习近平|毛泽东|邓小平)(?:新时代中国特色社会主义思想|(?:法治|生态文明|强军|外交|经济|文化)思想|思想|理论)")
-
-
-# Where the guidelines annotate nothing though MSRA-trained models see a place (C9, C19, C41): 中国 in
-# set formulae (中国式现代化, 中国特色社会主义), 中国人民 and 中国人, one-character X方 (中方, 美方) and
-# relation pairs of one-character country names (中美关系, 中俄两国, 中外), and political formulae.
-# one-character country abbreviations; none that begins a country's full name with another of them (古巴,
-# 印尼, 南非, 巴西, 新加坡, 埃塞 would read as pairs)
-COUNTRY_CHAR = "中美俄日韩英法德欧印巴朝越老柬泰乌哈吉塔土蒙墨斐非阿新澳意葡希匈以叙伊沙缅菲马孟捷波"
-SET_PHRASES = re.compile(
-    r"中国(?=特色|式现代化|梦|方案|智慧|之治|治理|主张|制造|故事|精神|价值|力量)|一个中国(?=原则|政策)"
-    r"|中华(?=民族|儿女|文明|文化|优秀传统|大地)"
-    r"|中国人民(?!银行|大学|解放军|政治协商|警察|武装|志愿军|对外|抗日战争纪念馆|革命军事博物馆)|中国人(?![民寿保大])"
-    rf"|(?<![集居正])[{COUNTRY_CHAR}]方(?!面|案|法|式|针|向|位|便|舟|正|言)"
-    # pairs, also with a field between them and the relation (中俄能源合作)
-    rf"|[{COUNTRY_CHAR}][{COUNTRY_CHAR}](?=[{HAN}]{{0,2}}?(?:关系|双方|两国|建交|友好|合作|元首|友谊|两党|两军|之间|间))|中外"
-    # political formulae (guidelines section 3, C27, C28): 人类命运共同体, 中非命运共同体, 一国两制, 两个确立;
-    # with the verb the formula is written with (构建人类命运共同体), which the model takes into its span
-    rf"|(?:推动构建|携手构建|共同构建|共建|构建)?(?:人类|中[{HAN}])命运共同体|一国两制|两个确立|两个维护|三不腐|双碳")
-
-
-def no_entity_spans(text: str) -> Iterator[tuple[int, int]]:
-    """The character spans in which nothing is an entity: doctrines named after a leader, and the set
-    phrases above."""
-    for pattern in (DOCTRINE, SET_PHRASES):
-        for m in pattern.finditer(text):
-            yield m.start(), m.end()
 
 
 # 宪法 naming the Constitution as a text is POLICY (guidelines, "Decision – 宪法"); not in compounds that name a
@@ -348,140 +308,6 @@ def numbered_editions(text: str) -> Iterator[Span]:
             if name.endswith("会") and len(name) >= 3 and not NOT_THIS_EDITION.search(name):
                 yield m.start(1), m.start(1) + end, "EVENT"
                 break
-
-
-# Places from China's table of administrative divisions (places.py): a county or city written after its own
-# province (江苏盱眙, 湖南零陵, 福建宁德: both LOC, rule 9 and the chain decisions), and the full name of a division
-# of three characters or more anywhere (和田地区, 鄂州市). Not where the words that follow make it part of a
-# body's or a facility's name (海南省三亚市政府, 山东省青岛市李沧区委 are one ORG; 黄石港区图书馆 one LOC).
-BODY_AHEAD = re.compile(rf"[{HAN}]{{0,10}}?(?:委|政府|人大|政协|公安|法院|检察|纪委|监委|妇联|工会|交警|局|厅|办公室|处|室|所|医院|学院|"
-                        rf"研究院|中心|支队|大队|中队|站|馆|场|厂|矿|学校|大学|中学|小学|党校|公司|集团|银行|协会|商会|日报|报社|"
-                        rf"电视台|部|署|口岸|监狱|合作社|店|议会|国会|议院|军|党|会|通讯社)")
-# a full name whose division word begins another word (金华市场, 巩义市区, 县域), a short form followed by
-# the word of a division, river or mountain (甘孜州, 穆棱河), and names inside a 《》 title (the title's)
-WORD_AFTER_FULL = re.compile(r"[场域区民容级直城位内]")
-WORD_AFTER_SHORT = re.compile(r"[州市县区盟旗河江湖山岛港湾镇乡村路街]")
-TITLE_SPAN = re.compile(r"《[^《》]*》")
-STANDS_ALONE = re.compile(rf"(?:[^{HAN}]?|[在到赴于、和与及从是的对向经往由至])\|(?:[^{HAN}]?$|[、和与及等的在是])")
-WORLD_AROUND = re.compile(r"[拉北南东西中内]\||.*\|[州市县区盟旗河江湖山岛港湾镇乡村路街半海裔籍人]")
-
-
-# Below the counties the gazetteer ends: the townships, towns, villages and communities written after the last
-# division of a chain (望城区金山桥街道金坪社区, 积石山县刘集乡, 同江市八岔赫哲族乡八岔村), each a LOC; not a body or
-# a facility there (潭门村党支部, 枣林西社区党群服务中心 are ORG), nor a word ending in a level (行政村, 乡村振兴).
-# 21 of 22 right on the 1,680 training paragraphs of 新闻联播, 7 of 8 on People's Daily.
-TOWNSHIP = re.compile(rf"((?!行政)(?:(?![的是等在和与各个一些全面启动走进主要地区省市县])[{HAN}]){{2,6}}?(?:街道|镇|乡(?![村镇])|村|社区|嘎查|苏木))"
-                      rf"(?![{HAN}]{{0,6}}?(?:党支部|党委|党总支|党群服务中心|服务中心|派出所|调解室|委员会|村委会|居委会|政府|卫生院|"
-                      rf"小学|中学|酒厂|艺术中心))")
-
-
-def townships(text: str, named: Sequence[Place]) -> Iterator[tuple[int, int]]:
-    """The townships, towns, villages and communities after the last Chinese division of each chain."""
-    # a chain goes on with a division named with its level (长沙市望城区), not a short form inside a township's
-    # name (金山 in 望城区金山桥街道)
-    starts = {place.start for place in named if place.full or re.search(f"[{LEVEL}]$", place.name)}
-    province_ending = {place.end for place in named if PROVINCE in place.kinds}
-    for place in named:
-        if place.end in starts or not (DIVISION in place.kinds or PROVINCE in place.kinds):
-            continue
-        # a county or city written with its level, or a short form right after its province (河北涿州码头镇)
-        if not (re.search("[县区市旗]$", place.name) or place.levels and place.start in province_ending):
-            continue
-        position = place.end
-        while m := TOWNSHIP.match(text, position):
-            yield m.span()
-            position = m.end()
-
-
-def places(text: str) -> Iterator[Span]:
-    """江苏盱眙 -> 江苏 | 盱眙, 四川泸定 -> 四川 | 泸定, 在武汉市 -> 武汉市, 明尼苏达州 -> LOC, 积石山县刘集乡 -> 积石山县 |
-    刘集乡; not 海南省三亚市政府 (an ORG)."""
-    named = locate(text)
-    if not named:
-        return
-    province_ending = {place.end: place for place in named if PROVINCE in place.kinds}
-    titles = [m.span() for m in TITLE_SPAN.finditer(text)]
-    blocked = None
-    found = []
-    for place in named:
-        start, end = place.start, place.end
-        if BODY_AHEAD.match(text, end) or any(a <= start and end <= b for a, b in titles):
-            continue
-        if DIVISION in place.kinds:
-            after = text[end:end + 1]
-            if (WORD_AFTER_FULL if place.full else WORD_AFTER_SHORT).match(after):
-                continue
-            province = province_ending.get(start)
-            if province and province.kinds[PROVINCE] == place.kinds[DIVISION]:
-                found += [(province.start, start), (start, end)]
-                continue
-            if place.full and not province:
-                found.append((start, end))
-                continue
-            # a prefecture-level city's short form standing alone between function words or punctuation (在张家界、
-            # 常德等地, 普洱公安机关 is glued and left out): 33 of 37 right on the 2022-2024 gold, 18 of 18 on People's
-            # Daily; not inside a person's or foreign name (李长春, 别尔哥罗德州) nor a word (八方来宾, 世界大同)
-            if PREFECTURE in place.kinds and not province and STANDS_ALONE.match(text[start - 1:start] + "|" + text[end:end + 1]):
-                found.append((start, end))
-                continue
-        if ABROAD in place.kinds:
-            # a country in a region's name (拉美国家) or before a landform (朝鲜半岛) is not the country
-            blocked = list(no_entity_spans(text)) if blocked is None else blocked
-            if not (any(a <= start and end <= b for a, b in blocked)
-                    or WORLD_AROUND.match(text[start - 1:start] + "|" + text[end:end + 1])):
-                found.append((start, end))
-    found += townships(text, named)
-    for start, end in sorted(set(found)):
-        yield start, end, "LOC"
-
-
-# Bodies named by their place (guidelines, ORG: chains with a body at the end are one ORG): a Chinese division,
-# alone or after its province, or a country, followed by the name of a government body, and at most one of its
-# offices: 海南省三亚市政府, 山东省青岛市李沧区委, 浦江县公安局, 金华市委政法委, 美国政府, 叙利亚政府军.
-LOCAL_BODY = ("人民政府|政府|党委|人大常委会|人大|政协|纪委监委|纪委|监委|政法委|公安局|公安厅|公安分局|中级人民法院|"
-              "高级人民法院|人民法院|法院|人民检察院|检察院|司法局|司法厅|信访局|应急管理局|市场监督管理局|市场监管局|"
-              "教育局|教育厅|民政局|民政厅|财政局|财政厅|税务局|卫健委|生态环境局|自然资源局|住建局|交通运输局|农业农村局|"
-              "人社局|消防救援支队|消防救援大队|综治中心|社会治理中心|委")
-FOREIGN_BODY = "政府军|政府|议会|国会|众议院|参议院|外交部|国防部"
-OFFICE = "政法委|办公室|办公厅|宣传部|组织部|统战部|党组|机关|交警支队|交警大队|派出所|分局"
-LEVEL = "省市县区州旗盟"
-# the levels a division's body may be written with: its own, or one it had before it became a city or a district
-# (离石市委 and 琼山市公安局 in 1998, 离石区 and 琼山区 today); a county's body is written 县
-LEVEL_WAS = {"区": "区市县", "市": "市县"}
-# a body inside a title is still the body (C5: 金华市委 in 金华市委书记); the seat of a government is a place
-NOT_THE_BODY = r"(?!所在地|驻地)"
-# any department after a full name, 浙江省水利厅, 江西省气象局, 广东汕尾海警局 (not a hall: 演播厅, 宴会厅; not 某市公安局)
-DEPARTMENT = rf"(?:(?!某)[{HAN}]){{1,5}}?(?:局|(?<!演播|宴会|会议|音乐|营业|服务|办事|歌舞)(?<![大展餐])厅)"
-BODY_AFTER_PLACE = re.compile(rf"(?:{LOCAL_BODY}|{DEPARTMENT})(?:{OFFICE})?{NOT_THE_BODY}")
-BODY_AFTER_SHORT = re.compile(rf"[{LEVEL}](?:{LOCAL_BODY})(?:{OFFICE})?{NOT_THE_BODY}")
-# a foreign body named after its country with a few words before its head: 伊朗伊斯兰革命卫队, 美国疾控中心, 韩国济州航空,
-# 意大利企业联合会 (10 of 10 on the 2022-2024 gold); not 警方, 军队 or 总统府 (not ORG by the guidelines), nor a base
-FOREIGN_NAMED_BODY = (rf"(?:(?![和的向在与及、总])[{HAN}]){{0,6}}?(?:舰队|卫队|联合会|航空|疾控中心|卫生部|财政部|司法部|内政部|"
-                      rf"商务部|中央银行|最高法院|宪法法院|联邦调查局|武装部队|海军|国防军)(?![{HAN}]{{0,3}}?(?:基地|设施))")
-BODY_AFTER_COUNTRY = re.compile(rf"(?:{FOREIGN_BODY}|{FOREIGN_NAMED_BODY}){NOT_THE_BODY}")
-# a body whose name goes on into one of its units is that unit's (福建省公安厅治安管理总队, 七台河市公安局桃南派出所,
-# 塔吉克斯坦议会上院): left to the model
-UNIT_AHEAD = re.compile(rf"(?!原|副|前)[{HAN}]{{0,8}}?(?:总队|支队|大队|中队|派出所|分局|分院|审判庭|法庭|党委|党组|上院|下院|委员会|"
-                        rf"中心|办公室|所|站|科|处|队|庭|局|部|煤矿)")
-
-
-def bodies(text: str) -> Iterator[Span]:
-    """海南省三亚市政府, 金华市委政法委, 浦江县公安局, 美国田纳西州众议院 -> ORG; not a body's unit
-    (福建省公安厅治安管理总队) nor the seat of a government (贝宁政府所在地)."""
-    chain_start: dict[int, int] = {}  # where each place ends -> where its chain of places began
-    for place in locate(text):
-        chain_start[place.end] = chain_start.get(place.start, place.start)
-        if ABROAD in place.kinds and len(place.kinds) == 1:
-            body = BODY_AFTER_COUNTRY.match(text, place.end)
-        else:
-            # a short form takes its level before the body (金华 + 市委); a bare 委 needs the level in the name
-            full = place.full or re.search(f"[{LEVEL}]$", place.name)
-            body = (BODY_AFTER_PLACE if full else BODY_AFTER_SHORT).match(text, place.end)
-            if body and not full and place.levels and body.group()[0] not in "".join(LEVEL_WAS.get(c, c) for c in place.levels):
-                continue  # a short form before another level's body is a word (会同市纪委: 会同 is a 县)
-        if body and not UNIT_AHEAD.match(text, body.end()):
-            start = chain_start[place.end]
-            yield start - 2 if text.endswith("中共", 0, start) else start, body.end(), "ORG"  # 中共北京市委, one ORG
 
 
 # After a quoted name, the heads that make it a programme (“放管服”改革, “猎狐2023”专项, “一带一路”倡议)
