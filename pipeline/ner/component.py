@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 
 from ..util import UserError
+from .cpu import one_blas_thread
 from .no_entity import NO_ENTITY
 from .tokenizers import load_char_pipeline
 
@@ -168,9 +169,11 @@ class GovernanceNER:
         if self.model is None:
             raise UserError("governance_ner: the model is not loaded; run nlp.initialize() first")
         chars = [self.model.tokenizer.from_doc(doc) for doc in docs]
+        with one_blas_thread():
+            predicted = list(self.model.pipe(chars, batch_size=batch_size))
         return [trim_policies(c.text, join_name_parts(c.text, cut_at_spaces(c.text, [(e.start_char, e.end_char, e.label_)
                                                                                       for e in c.ents])))
-                for c in self.model.pipe(chars, batch_size=batch_size)]
+                for c in predicted]
 
     def set_annotations(self, doc: Doc, predicted: Sequence[Entity]) -> Doc:
         lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]

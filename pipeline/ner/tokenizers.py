@@ -24,6 +24,7 @@ from spacy.vocab import Vocab
 from thinc.api import Config
 
 from ..segment import fetch_pkuseg_model
+from .cpu import building
 
 END = "\u2403"  # stands for "end of text" in the last character's bigram
 WORD_PIECE = "\u241f"  # joins a word and a character's position in it: 市委␟B
@@ -189,5 +190,7 @@ def char_pipeline(config: Config | None = None) -> Language:
 
 
 def load_char_pipeline(path: Path) -> Language:
-    """Load a trained char pipeline with the cached vectors table (the same vectors, faster)."""
-    return spacy.load(path, config={"nlp": {"vectors": {"@vectors": "governance.CachedVectors.v1"}}})
+    """Load a trained char pipeline with the cached vectors table (the same vectors, faster), its
+    layers multiplying with numpy (``pipeline/ner/cpu.py``)."""
+    with building():
+        return spacy.load(path, config={"nlp": {"vectors": {"@vectors": "governance.CachedVectors.v1"}}})

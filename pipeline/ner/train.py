@@ -18,6 +18,7 @@ from thinc.api import Config
 from ..entities import load_lexicon
 from ..standoff import resolve_line
 from ..util import UserError, sha256_text, write_json
+from .cpu import building, one_blas_thread
 from .corpora import (CLUENER_LABELS, cluener_records, correction_records, document_of, follow_guidelines, gold_records,
                       held_out_texts, msra_records, msra_split, silver_records, story_paragraphs, write_docbin)
 from .evaluate import evaluate, format_scores, write_seen_names
@@ -165,7 +166,8 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     shutil.rmtree(run_dir, ignore_errors=True)
     stopped = "spaCy's loop finished (max_steps, max_epochs or patience)"
     try:
-        spacy_train(spacy_config, run_dir, overrides=settings)
+        with building(), one_blas_thread():
+            spacy_train(spacy_config, run_dir, overrides=settings)
     except TimeBudgetReached as stop:
         stopped = str(stop)
     card = {"config": config_path.as_posix(), "seed": config["system"]["seed"], "data": sources,
