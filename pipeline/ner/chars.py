@@ -2,6 +2,7 @@
 no-entity spans (``no_entity.py``)."""
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterator
 
 Span = tuple[int, int, str]
@@ -13,3 +14,4 @@ NAME_CHAR = rf"[{HAN}A-Za-z0-9０-９·]"
 CN_NUM = "一二三四五六七八九十"
 ORDINAL = rf"[{CN_NUM}百零〇两]+"
 OPEN_QUOTES, CLOSE_QUOTES = "“‘「", "”’」"
+TITLE_SPAN = re.compile(r"《[^《》]*》")  # a 《》 title, whose words are the title's

@@ -24,7 +24,7 @@ import ahocorasick
 import pycountry
 
 from ..util import UserError
-from .chars import HAN, Span
+from .chars import HAN, TITLE_SPAN, Span
 from .no_entity import no_entity_spans
 
 # What a division's name ends with; the rest is the short form news writes after its province (江苏盱眙,
@@ -139,7 +139,7 @@ def world_names() -> set[str]:
         for attribute in ("name", "common_name", "official_name"):
             if hasattr(country, attribute):
                 names.add(countries.gettext(getattr(country, attribute)))
-    names.add("蒙古国")  # the name Chinese writes for Mongolia beside 蒙古
+    names.update(("蒙古国", "孟加拉国"))  # the names Chinese writes beside 蒙古 and 孟加拉
     for division in pycountry.subdivisions:
         name = subdivisions.gettext(division.name)
         # only names that say they are divisions: untranslated or bare ones (中央, 巴厘) are words too
@@ -160,9 +160,11 @@ BODY_AHEAD = re.compile(rf"[{HAN}]{{0,10}}?(?:委|政府|人大|政协|公安|�
 # the word of a division, river or mountain (甘孜州, 穆棱河), and names inside a 《》 title (the title's)
 WORD_AFTER_FULL = re.compile(r"[场域区民容级直城位内]")
 WORD_AFTER_SHORT = re.compile(r"[州市县区盟旗河江湖山岛港湾镇乡村路街]")
-TITLE_SPAN = re.compile(r"《[^《》]*》")
 STANDS_ALONE = re.compile(rf"(?:[^{HAN}]?|[在到赴于、和与及从是的对向经往由至])\|(?:[^{HAN}]?$|[、和与及等的在是])")
-WORLD_AROUND = re.compile(r"[拉北南东西中内]\||.*\|[州市县区盟旗河江湖山岛港湾镇乡村路街半海裔籍人]")
+# a country's name inside a longer foreign name is not the country (不列颠哥伦比亚省, 纽芬兰)
+WORLD_AROUND = re.compile(r"[拉北南东西中内颠纽]\||.*\|[州市县区盟旗河江湖山岛港湾镇乡村路街半海裔籍人]")
+# a country before the name of its delegation or cabinet is part of that ORG (荷兰代表团, 以色列战时内阁, 巴勒斯坦民族权力机构)
+COUNTRY_BODY_AHEAD = re.compile("代表团|战时内阁|内阁|民族权力机构")
 
 
 # Below the counties the gazetteer ends: the townships, towns, villages and communities written after the last
@@ -227,7 +229,7 @@ def places(text: str) -> Iterator[Span]:
             # a country in a region's name (拉美国家) or before a landform (朝鲜半岛) is not the country
             blocked = list(no_entity_spans(text)) if blocked is None else blocked
             if not (any(a <= start and end <= b for a, b in blocked)
-                    or WORLD_AROUND.match(text[start - 1:start] + "|" + text[end:end + 1])):
+                    or WORLD_AROUND.match(text[start - 1:start] + "|" + text[end:end + 1]) or COUNTRY_BODY_AHEAD.match(text, end)):
                 found.append((start, end))
     found += townships(text, named)
     for start, end in sorted(set(found)):

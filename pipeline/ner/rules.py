@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .chars import CLOSE_QUOTES, CN_NUM, HAN, NAME_CHAR, OPEN_QUOTES, ORDINAL, LabellingFunction, Span
+from .chars import CLOSE_QUOTES, CN_NUM, HAN, NAME_CHAR, OPEN_QUOTES, ORDINAL, TITLE_SPAN, LabellingFunction, Span
 from .no_entity import no_entity_spans
 from .places import bodies, places
 
@@ -138,7 +138,8 @@ def decisions(text: str) -> Iterator[Span]:
 # Numbered party congresses, plenums and sessions of the people's congress and the CPPCC (rules 13, 24).
 CONGRESS = re.compile(
     rf"(?:党的|中共)?(?:{ORDINAL}届(?:中央)?(?:{ORDINAL}中全会|中央政治局第{ORDINAL}次集体学习)"
-    rf"|(?:中共)?{ORDINAL}大(?=[^\u4e00-\u9fff]|以来|精神|报告|代表|召开|胜利|作出|提出|强调|明确|确定|相关|战略|的|后|上|和|及|与|$)"
+    # the congresses of the democratic parties and the Youth League are theirs, one EVENT (九三学社十二大)
+    rf"|(?:(?:中共)|(?:民革|民盟|民建|民进|农工党|致公党|九三学社|台盟|共青团))?{ORDINAL}大(?=[^\u4e00-\u9fff]|以来|精神|报告|代表|召开|开幕|闭幕|胜利|作出|提出|强调|明确|确定|相关|战略|的|后|上|和|及|与|$)"
     # plenums of the discipline commission: 二十届中央纪委三次全会, 中央纪委第三次全体会议
     rf"|(?:{ORDINAL}届)?中央纪委(?:{ORDINAL}次全会|第{ORDINAL}次全体会议)"
     # the full forms of the official record (C13, C24): 中国共产党第二十次全国代表大会,
@@ -195,6 +196,13 @@ def constitution(text: str) -> Iterator[Span]:
 NAMED_MEETING = re.compile(
     rf"(?:(?:中国共产党)?第{ORDINAL}[届次]|(?<![新本上这该]){ORDINAL}届|{NAME_CHAR}{{0,2}}年)?(?:(?:全国|中央|国务院)(?:(?!陪同|出席|主持|召开|在|同志|书记|部长|主任|总理|委员长)[{HAN}]){{0,14}}?)"
     r"(?:工作会议|常务会议|推进会|座谈会|表彰大会|电视电话会议|全体会议|(?<!代表)大会(?!堂))")
+# Numbered sittings of a central commission or leading group, in their usual short form too (中央财经委第四次会议,
+# 二十届中央审计委员会第一次会议) and of international bodies (联合国人权理事会第52届会议, 亚太经合组织第三十一次
+# 领导人非正式会议): one EVENT each (guidelines, fourth 新闻联播 round; "international meetings")
+NUMBERED_SITTING = re.compile(
+    rf"(?:(?:{ORDINAL}届)?(?:中央|国务院)(?:(?![的和与在、])[{HAN}]){{1,12}}?(?:委员会|委|领导小组)|联合国(?:(?![的和与在、])[{HAN}]){{0,8}}?(?:理事会|大会)|"
+    rf"亚太经合组织|上海合作组织|世界卫生组织|世界贸易组织|东盟|金砖国家|二十国集团)"
+    rf"第(?:{ORDINAL}|[0-9]{{1,3}})[届次](?:(?:领导人)?(?:非正式)?会议|峰会|大会)")
 # the second part of a combined meeting, A暨B, which is one EVENT (全国巡视工作会议暨十九届中央第九轮巡视动员部署会)
 JOINED_MEETING = re.compile(rf"暨[{HAN}A-Za-z0-9·“”]{{2,30}}?(?:会议|大会|部署会|推进会|座谈会|动员会)")
 
@@ -212,6 +220,8 @@ def named_meetings(text: str) -> Iterator[Span]:
             s = text.index("年", s) + 1
         joined = JOINED_MEETING.match(text, e)
         yield s, joined.end() if joined else e, "EVENT"
+    for m in NUMBERED_SITTING.finditer(text):
+        yield m.start(), m.end(), "EVENT"
 
 
 # Meetings titled by their subject (guidelines: "titled meetings named by their subject", "international
@@ -367,13 +377,17 @@ def quoted_names(text: str) -> Iterator[Span]:
 CAMPAIGN_VERB = (r"(?:开展|推进|实施|抓好|部署|聚焦|推动|启动|巩固|深化|组织|参与|支持|提出的|落实|听取|加快建设|"
                  r"全面推进|建设|持续|推广|共建|开启|打好|打赢)")
 CAMPAIGN_HEADS = ("专项行动", "专项斗争", "专项治理行动", "专项治理", "专项整治行动", "专项整治", "排查整治行动", "排查整治",
+                  "专项执法行动", "专项联合执法行动", "联合执法行动", "整治行动", "升级行动",
                   "集中整治", "主题教育", "学习教育", "教育整顿", "攻坚行动", "提升行动", "三年行动", "百日行动", "倡议", "工程",
                   "大督查", "大检查")
 CAMPAIGN_HEAD = "(?:" + "|".join(CAMPAIGN_HEADS) + ")"
 # a head may follow a head: 安全生产专项整治三年行动
-CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·]{{2,30}}?{CAMPAIGN_HEAD}(?:{CAMPAIGN_HEAD})?)")
-GENERIC_CAMPAIGN = re.compile(r"(?:打击整治|专项|联合|三大|这|该|此|本|各|重大|系列|一系列|开展|拓展|第|安排)")
-CAMPAIGN_LEAD_WORD = re.compile(CAMPAIGN_VERB + "|展开|深入|扎实|联合|带头|拓展|全面|持续|认真|切实|安排|新一轮|岁末年初")
+CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·（）]{{2,30}}?{CAMPAIGN_HEAD}(?:{CAMPAIGN_HEAD})?)")
+# 打击整治 opens names (打击整治网络谣言专项行动) but makes none before a bare head (开展打击整治专项行动)
+GENERIC_CAMPAIGN = re.compile(rf"(?:打击整治{CAMPAIGN_HEAD}$|专项|联合|三大|这|该|此|本|各|重大|系列|一系列|开展|拓展|第|安排)")
+# launching verbs, manner words and time qualifiers stay outside the name (集中打击……专项斗争, 岁末年初……专项整治:
+# guidelines, fourth 新闻联播 round)
+CAMPAIGN_LEAD_WORD = re.compile(CAMPAIGN_VERB + "|展开|深入|扎实|联合|带头|拓展|全面|持续|认真|切实|安排|新一轮|岁末年初|集中")
 CAMPAIGN_LEAD = re.compile(f"(?:{CAMPAIGN_LEAD_WORD.pattern})+")
 # counted packages are not names: the count quantifies the head (自然灾害防治九项重点工程; guidelines, second 新闻联播
 # round), not a name inside (中央八项规定精神学习教育)
@@ -388,9 +402,12 @@ INSPECTION_ROUND = re.compile(rf"(?:{ORDINAL}届)?中央第{ORDINAL}轮巡视(?!
 def campaigns(text: str) -> Iterator[Span]:
     """Named campaigns: the words between the last launching verb and the head; a year before the name
     stays out (rule 34), and generic ones (开展专项整治, 一系列全球倡议) are left out; rounds of the central
-    inspections (中央第八轮巡视)."""
+    inspections (中央第八轮巡视); not inside a 《》 title (《关于实施……工程的意见》 is the POLICY)."""
+    titles = [m.span() for m in TITLE_SPAN.finditer(text)]
     for m in CAMPAIGN.finditer(text):
         start, name = m.start(1), m.group(1)
+        if any(a < start < b for a, b in titles):
+            continue
         head = len(re.search(CAMPAIGN_HEAD + "$", name).group())
         # round words and time qualifiers stay outside (新一轮, 岁末年初: guidelines), like the verbs; verbs and
         # adverbs before a bare head leave no name (持续深入抓好主题教育: guidelines, 主题教育 -> nothing)
