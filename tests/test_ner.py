@@ -231,6 +231,23 @@ def test_committed_model_is_small_and_finds_entities():
     assert ("李鹏", "PERSON") in found and ("北京", "LOC") in found
 
 
+@pytest.mark.skipif(not (MODEL / "config.cfg").is_file(), reason="no trained model under models/ner")
+def test_openblas_products_give_the_blis_entities():
+    """The char model multiplies with numpy's OpenBLAS (pipeline/ner/cpu.py); thinc's default is BLIS. Both must
+    find the same entities on the seed gold's paragraphs."""
+    from pipeline.ner.cpu import one_blas_thread
+    blis_nlp = spacy.load(MODEL, config={"nlp": {"vectors": {"@vectors": "governance.CachedVectors.v1"}}})
+    numpy_nlp = tokenizers.load_char_pipeline(MODEL)
+    assert all(getattr(node.ops, "use_blis", True) for node in blis_nlp.get_pipe("ner").model.walk())
+    assert not any(getattr(node.ops, "use_blis", True) for node in numpy_nlp.get_pipe("ner").model.walk())
+    texts = [json.loads(line)["text"] for line in SEEDS_GOLD.read_text(encoding="utf-8").splitlines()][:200]
+    with one_blas_thread():
+        by_numpy = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in numpy_nlp.pipe(texts)]
+    by_blis = [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in blis_nlp.pipe(texts)]
+    assert sum(map(len, by_blis)) > 100
+    assert by_numpy == by_blis
+
+
 def test_cached_vectors_equal_floret_vectors():
     import numpy
     from spacy.strings import StringStore
