@@ -151,6 +151,8 @@ def spans(function: str, text: str) -> list[str]:
       "亚太经合组织第三十一次领导人非正式会议/EVENT"]),
     # a country inside a longer foreign name, or before its delegation, is not the country
     ("places", "不列颠哥伦比亚省发生林火，纽芬兰和拉布拉多省，荷兰代表团，访问孟加拉国。", ["孟加拉国/LOC"]),
+    ("bodies", "中国政府援助阿富汗，中国驻以色列大使馆国庆招待会，中国驻多国大使馆提醒，登录中国政府网。",
+     ["中国政府/ORG", "中国驻以色列大使馆/ORG"]),
 ])
 def test_each_function_finds_its_names_and_leaves_the_rest(function: str, text: str, expected: list[str]) -> None:
     assert spans(function, text) == expected
