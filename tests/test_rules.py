@@ -218,13 +218,15 @@ def test_the_blocks_split_keeps_articles_together_and_near_duplicates_on_one_sid
     ("推动构建人类命运共同体和中非命运共同体，坚持一国两制", ["推动构建人类命运共同体", "中非命运共同体", "一国两制"]),
     ("打造更加紧密的中俄能源合作伙伴关系，夯实中墨友好，斐方坚持一个中国原则", ["中俄", "中墨", "斐方", "一个中国"]),
     ("体现中华民族团结奋斗，构筑中国精神、中国价值、中国力量", ["中华", "中国", "中国", "中国"]),
+    ("奥方珍视奥中关系，今年适逢中英建立大使级外交关系，中俄互为最大邻国，以中、英、法、俄等八个语种发布",
+     ["奥方", "奥中", "中英", "中俄", "中、英、法、俄等八个语种"]),
 ])
 def test_no_entity_spans_cover_doctrines_and_set_phrases(text: str, expected: list[str]) -> None:
     assert sorted(text[s:e] for s, e in no_entity.no_entity_spans(text)) == sorted(expected)
 
 
 @pytest.mark.parametrize("text", ["中国人民银行发布数据", "中国人大代表团访问", "习近平总书记指出", "双方同意", "地方政府", "中亚地区",
-                                  "中国同埃塞建交", "同古巴合作", "深化同印尼合作", "中华人民共和国"])
+                                  "中国同埃塞建交", "同古巴合作", "深化同印尼合作", "中华人民共和国", "奥运会开幕", "奥地利总统"])
 def test_no_entity_spans_leave_names_alone(text: str) -> None:
     assert list(no_entity.no_entity_spans(text)) == []
 
