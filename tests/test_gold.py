@@ -219,6 +219,7 @@ def test_a_further_gold_round_draws_unused_stories_and_adds_to_the_gold(tmp_path
     folder = tmp_path / "unlabelled" / "xinwenlianbo"
     folder.mkdir(parents=True)
     stories = {f"xwlb-2023010{d}-s1": [f"公安部第{d}次部署“净网{d}”专项行动，推进平安中国建设工作。"] for d in range(1, 7)}
+    stories["xwlb-20230101-s1"].append("各地公安机关持续开展“净网”专项行动，依法打击网络违法犯罪。")
     with gzip.open(folder / "2023.jsonl.gz", "wt", encoding="utf-8") as handle:
         for story, paragraphs in stories.items():
             handle.write(json.dumps({"id": story, "title": "公安 法治 平安中国 专项", "paragraphs": paragraphs},
@@ -233,7 +234,13 @@ def test_a_further_gold_round_draws_unused_stories_and_adds_to_the_gold(tmp_path
 
     xwlb_gold.sample(tmp_path / "round", tmp_path, batches=1, overlap=0, more=3, gold=gold)
     drawn = re.findall(r"^# (\S+) ", (tmp_path / "round" / "batch0.txt").read_text(encoding="utf-8"), re.M)
-    assert len(drawn) == 3 and "xwlb-20230101-s1:p0" not in drawn
+    assert len(drawn) == 3 and not any(ref.startswith("xwlb-20230101-s1") for ref in drawn)
+    # once the stories run out, a second paragraph of a story the gold uses, never the one it has
+    xwlb_gold.sample(tmp_path / "all", tmp_path, batches=1, overlap=0, more=9, gold=gold)
+    assert len(re.findall(r"^# ", (tmp_path / "all" / "batch0.txt").read_text(encoding="utf-8"), re.M)) == 5
+    xwlb_gold.sample(tmp_path / "second-paragraphs", tmp_path, batches=1, overlap=0, more=9, gold=gold, per_story=2)
+    refs = re.findall(r"^# (\S+) ", (tmp_path / "second-paragraphs" / "batch0.txt").read_text(encoding="utf-8"), re.M)
+    assert len(refs) == 6 and "xwlb-20230101-s1:p1" in refs and "xwlb-20230101-s1:p0" not in refs
 
     second = tmp_path / "second.txt"
     second.write_text(f"@ {drawn[0]} public_security\nORG 公安部\n", encoding="utf-8")

@@ -85,14 +85,18 @@ def draw(pool: list, n: int, seed: int) -> list[tuple]:
     return out
 
 
-def sample(output: Path, data_dir: Path, batches: int, overlap: int, more: int = 0, gold: Path | None = None) -> None:
+def sample(output: Path, data_dir: Path, batches: int, overlap: int, more: int = 0, gold: Path | None = None,
+           per_story: int = 1) -> None:
     if more:
-        # a further training round: stories of 2022-2024 the gold has no paragraph from, none whose text
-        # a held-out paragraph repeats (training drops those anyway)
+        # a further training round: paragraphs of 2022-2024 stories the gold has fewer than ``per_story``
+        # paragraphs from (the 1,446 governance-dense stories were all used at one a story after the fourth
+        # round), none the gold has, none whose text a held-out paragraph repeats (training drops those anyway)
         lines = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
-        used = {r["story"] for r in lines}
+        used = Counter(r["story"] for r in lines)
+        taken = {(r["story"], r["paragraph"]) for r in lines}
         held = {r["text_sha256"] for r in lines if r["split"] == "heldout"}
-        pool = [p for p in paragraphs(data_dir, range(2022, 2025)) if p[0] not in used and sha256_text(p[2]) not in held]
+        pool = [p for p in paragraphs(data_dir, range(2022, 2025))
+                if used[p[0]] < per_story and (p[0], p[1]) not in taken and sha256_text(p[2]) not in held]
         chosen = [("train", *p) for p in draw(pool, more, 17 + len(lines))]
     else:
         chosen = ([("train", *p) for p in draw(paragraphs(data_dir, range(2022, 2025)), 880, 16)]
@@ -188,6 +192,8 @@ def main() -> None:
     s.add_argument("--more", type=int, default=0, help="a further training round of this many paragraphs from "
                    "2022-2024 stories the gold (--gold) does not yet use")
     s.add_argument("--gold", type=Path, default=Path("corpus/gold/xwlb.standoff.jsonl"))
+    s.add_argument("--per-story", type=int, default=1, help="with --more: draw from stories the gold has fewer than "
+                   "this many paragraphs from (2 once the dense stories are all used at one a story)")
     b = sub.add_parser("build")
     b.add_argument("works", type=Path, nargs="+")
     b.add_argument("--output", type=Path, default=Path("corpus/gold/xwlb.standoff.jsonl"))
@@ -201,7 +207,7 @@ def main() -> None:
     g.add_argument("b", type=Path)
     args = parser.parse_args()
     if args.command == "sample":
-        sample(args.output, args.data_dir, args.batches, args.overlap, args.more, args.gold)
+        sample(args.output, args.data_dir, args.batches, args.overlap, args.more, args.gold, args.per_story)
     elif args.command == "as-run":
         as_run(args.output, args.gold, args.split, args.data_dir)
     elif args.command == "build":
