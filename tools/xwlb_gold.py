@@ -9,8 +9,9 @@ Run from the project root as ``python -m tools.xwlb_gold``:
     them as batch files for annotators (``OUT_DIR/batchK.txt``: ``# REF [split/kind]`` and the text).
     Keep OUT_DIR outside the repository: batch files quote the corpus. The first ``--overlap``
     paragraphs of each batch are also given to the next annotator, to measure agreement.
-``sample OUT_DIR --more N [--batches 4] [--overlap 8]``
-    A further training round: N paragraphs from 2022-2024 stories the gold does not use yet, drawn the same way.
+``sample OUT_DIR --more N [--batches 4] [--overlap 8] [--per-story K]``
+    A further training round: N paragraphs from 2022-2024 stories the gold does not use yet, drawn the same way;
+    with ``--per-story 2``, also a second paragraph of a story the gold uses (never one it has).
 ``build WORK... --output corpus/gold/xwlb.standoff.jsonl [--add]``
     Turn working files (the final readings; format in ``tools/standoff_annotate.py``, with
     ``@ xwlb-YYYYMMDD-sK:pN topics`` blocks) into stand-off lines. A paragraph read by two annotators
@@ -190,7 +191,7 @@ def main() -> None:
     s.add_argument("--batches", type=int, default=6)
     s.add_argument("--overlap", type=int, default=12)
     s.add_argument("--more", type=int, default=0, help="a further training round of this many paragraphs from "
-                   "2022-2024 stories the gold (--gold) does not yet use")
+                   "2022-2024 stories the gold (--gold) does not yet use (see --per-story)")
     s.add_argument("--gold", type=Path, default=Path("corpus/gold/xwlb.standoff.jsonl"))
     s.add_argument("--per-story", type=int, default=1, help="with --more: draw from stories the gold has fewer than "
                    "this many paragraphs from (2 once the dense stories are all used at one a story)")
