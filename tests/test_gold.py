@@ -209,6 +209,36 @@ def test_quotes_are_refused_only_where_they_delimit_the_span(surface: str, delim
     assert quote_delimits(surface) is delimits
 
 
+def test_a_focused_round_draws_its_dense_share_from_paragraphs_naming_honours_or_programmes(tmp_path: Path) -> None:
+    """``sample --more N --focus``: 70 % of the round are paragraphs with a word of the weakest labels, from any story
+    (a story about farming with a 示范村 counts); without it those come from governance-dense stories."""
+    import gzip
+
+    from tools import xwlb_gold
+
+    folder = tmp_path / "unlabelled" / "xinwenlianbo"
+    folder.mkdir(parents=True)
+    stories = {f"xwlb-2023020{d}-s1": (["公安 法治 平安中国 专项", "各地公安机关依法严厉打击各类违法犯罪活动，切实维护社会治安稳定。"] if d < 6 else
+                                       ["春耕", f"今年全省新评出第{d}批省级乡村振兴示范村三十个，带动周边农户增收致富。"]) for d in range(1, 10)}
+    with gzip.open(folder / "2023.jsonl.gz", "wt", encoding="utf-8") as handle:
+        for story, (title, paragraph) in stories.items():
+            handle.write(json.dumps({"id": story, "title": title, "paragraphs": [paragraph]}, ensure_ascii=False) + "\n")
+    for year in (2022, 2024):
+        gzip.open(folder / f"{year}.jsonl.gz", "wt", encoding="utf-8").close()
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("", encoding="utf-8")
+
+    def kinds(name: str, focus: bool) -> list[tuple[str, str]]:
+        xwlb_gold.sample(tmp_path / name, tmp_path, batches=1, overlap=0, more=3, gold=gold, focus=focus)
+        return re.findall(r"^# xwlb-2023020(\d)-s1:p0 \[train/(\w+)\]", (tmp_path / name / "batch0.txt").read_text(encoding="utf-8"), re.M)
+
+    focused = kinds("focused", True)
+    assert len(focused) == 3 and sorted(k for _, k in focused) == ["dense", "dense", "random"]
+    assert all(int(d) >= 6 for d, k in focused if k == "dense")
+    plain = kinds("plain", False)
+    assert all(int(d) < 6 for d, k in plain if k == "dense") and len(plain) == 3
+
+
 def test_a_further_gold_round_draws_unused_stories_and_adds_to_the_gold(tmp_path: Path) -> None:
     """``tools.xwlb_gold``: ``sample --more`` leaves the stories the gold uses; ``build --add`` keeps the gold as it
     is and adds the new paragraphs."""

@@ -11,7 +11,8 @@ Run from the project root as ``python -m tools.xwlb_gold``:
     paragraphs of each batch are also given to the next annotator, to measure agreement.
 ``sample OUT_DIR --more N [--batches 4] [--overlap 8] [--per-story K]``
     A further training round: N paragraphs from 2022-2024 stories the gold does not use yet, drawn the same way;
-    with ``--per-story 2``, also a second paragraph of a story the gold uses (never one it has).
+    with ``--per-story 2``, also a second paragraph of a story the gold uses (never one it has); with ``--focus``,
+    the dense 70 % are paragraphs with a word of the weakest labels (honours, programmes) instead.
 ``build WORK... --output corpus/gold/xwlb.standoff.jsonl [--add]``
     Turn working files (the final readings; format in ``tools/standoff_annotate.py``, with
     ``@ xwlb-YYYYMMDD-sK:pN topics`` blocks) into stand-off lines. A paragraph read by two annotators
@@ -49,6 +50,11 @@ DENSE = re.compile(
     "平安中国|平安建设|法治|政法|公安|警|检察|法院|司法|扫黑除恶|反诈|诈骗|禁毒|毒品|信访|调解|基层治理|"
     "网格|枫桥|安全生产|应急|消防|未成年人|社会工作|立法|法律|条例|常务会议|全会|纪委|监察|巡视|"
     "犯罪|治安|执法|审判|人大常委会|决定|意见|专项")
+# Words around the labels the model recalls worst (HONOR, PROGRAM; docs/ner.md): ``sample --more N
+# --focus`` draws the dense share from paragraphs that have one, so a round brings more of those names.
+WEAK_LABELS = re.compile(
+    "先进集体|先进个人|先进单位|模范|标兵|楷模|称号|荣誉|表彰|奖章|勋章|示范(?:区|县|市|村|社区|单位|基地|点)|"
+    "最美|工程|计划|行动|工作法|品牌|试点|攻坚|“[^”]{2,14}”")
 REF = re.compile(r"^(xwlb-(\d{4})(\d{2})(\d{2})-s\d+):p(\d+)$")
 
 
@@ -64,10 +70,11 @@ def paragraphs(data_dir: Path, years: range) -> list[tuple[str, int, str, bool, 
     return out
 
 
-def draw(pool: list, n: int, seed: int) -> list[tuple]:
-    """``n`` paragraphs: 70 % with a keyword from dense stories, the rest at random; one per story."""
+def draw(pool: list, n: int, seed: int, focus: bool = False) -> list[tuple]:
+    """``n`` paragraphs: 70 % with a keyword from dense stories (with ``focus``: with a word of
+    ``WEAK_LABELS``, from any story), the rest at random; one per story."""
     rng = random.Random(seed)
-    dense = [p for p in pool if p[3] and p[4] >= 1]
+    dense = [p for p in pool if WEAK_LABELS.search(p[2])] if focus else [p for p in pool if p[3] and p[4] >= 1]
     rng.shuffle(dense)
     seen: set[str] = set()
     out = []
@@ -87,7 +94,7 @@ def draw(pool: list, n: int, seed: int) -> list[tuple]:
 
 
 def sample(output: Path, data_dir: Path, batches: int, overlap: int, more: int = 0, gold: Path | None = None,
-           per_story: int = 1) -> None:
+           per_story: int = 1, focus: bool = False) -> None:
     if more:
         # a further training round: paragraphs of 2022-2024 stories the gold has fewer than ``per_story``
         # paragraphs from (the 1,446 governance-dense stories were all used at one a story after the fourth
@@ -98,7 +105,7 @@ def sample(output: Path, data_dir: Path, batches: int, overlap: int, more: int =
         held = {r["text_sha256"] for r in lines if r["split"] == "heldout"}
         pool = [p for p in paragraphs(data_dir, range(2022, 2025))
                 if used[p[0]] < per_story and (p[0], p[1]) not in taken and sha256_text(p[2]) not in held]
-        chosen = [("train", *p) for p in draw(pool, more, 17 + len(lines))]
+        chosen = [("train", *p) for p in draw(pool, more, 17 + len(lines), focus)]
     else:
         chosen = ([("train", *p) for p in draw(paragraphs(data_dir, range(2022, 2025)), 880, 16)]
                   + [("heldout", *p) for p in draw(paragraphs(data_dir, range(2025, 2026)), 440, 25)])
@@ -195,6 +202,8 @@ def main() -> None:
     s.add_argument("--gold", type=Path, default=Path("corpus/gold/xwlb.standoff.jsonl"))
     s.add_argument("--per-story", type=int, default=1, help="with --more: draw from stories the gold has fewer than "
                    "this many paragraphs from (2 once the dense stories are all used at one a story)")
+    s.add_argument("--focus", action="store_true", help="with --more: draw the dense 70 %% from paragraphs with a "
+                   "word of the weakest labels (honours, programmes: WEAK_LABELS) instead of governance-dense stories")
     b = sub.add_parser("build")
     b.add_argument("works", type=Path, nargs="+")
     b.add_argument("--output", type=Path, default=Path("corpus/gold/xwlb.standoff.jsonl"))
@@ -208,7 +217,7 @@ def main() -> None:
     g.add_argument("b", type=Path)
     args = parser.parse_args()
     if args.command == "sample":
-        sample(args.output, args.data_dir, args.batches, args.overlap, args.more, args.gold, args.per_story)
+        sample(args.output, args.data_dir, args.batches, args.overlap, args.more, args.gold, args.per_story, args.focus)
     elif args.command == "as-run":
         as_run(args.output, args.gold, args.split, args.data_dir)
     elif args.command == "build":
