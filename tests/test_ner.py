@@ -512,6 +512,17 @@ def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_
     with pytest.raises(UserError, match="no such release step"):
         release.release(release_config, model, run_config=char_run_config, force=["vectors"])
 
+    # the folds and the final model one at a time: the same models as side by side (config: jobs 2)
+    apart = tmp_path / "apart"
+    release.release(release_config, tmp_path / "model-apart", run_config=char_run_config,
+                    overrides={"release.fine_tune.gold_repeat": 2, "release.jobs": 1, "release.work_dir": str(apart)})
+    for fold in ("d1", "d2"):
+        assert (apart / "cv" / fold / "ner" / "model").read_bytes() == (work / "cv" / fold / "ner" / "model").read_bytes()
+    assert (tmp_path / "model-apart" / "ner" / "model").read_bytes() == (model / "ner" / "model").read_bytes()
+    scores = [{k: {f: v for f, v in r.items() if f != "command"} for k, r in json.loads((w / "cv" / "cv.json").read_text()).items()}
+              for w in (apart, work)]
+    assert scores[0] == scores[1]
+
     program = tmp_path / "program.jsonl"
     program.write_text(json.dumps({"id": "d3:a1:p1", "doc_id": "d3", "text": "推进平安浙江。", "entities": [[2, 6, "PROGRAM"]]},
                                   ensure_ascii=False) + "\n", encoding="utf-8")

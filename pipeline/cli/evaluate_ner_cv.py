@@ -19,6 +19,7 @@ def evaluate_ner_cv_cli(
     base: Path = typer.Option(..., "--base", "-b", help="Model trained without the seeds, to continue training from"),
     output: Path = typer.Option(..., "--output", "-o", help="Folder for the fold models and cv.json"),
     run_config: Path = config_option("Run config of the lexicon stage"),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Fold models trained at a time (one core each)"),
 ) -> None:
     """Leave one seed document out: train a fold model on the other documents (continuing from
     --base) and score it on the left-out one, with the lexicon as shipped and with a lexicon lacking
@@ -29,6 +30,7 @@ def evaluate_ner_cv_cli(
     from ..ner.evaluate import format_scores
     from ..ner.release import cross_validate
 
-    results = cross_validate(config, base, output, run_config=run_config, overrides=parse_config_overrides(ctx.args))
+    results = cross_validate(config, base, output, run_config=run_config, overrides=parse_config_overrides(ctx.args),
+                             jobs=jobs)
     for name, result in results.items():
         typer.echo(f"\n{name}\n{format_scores(result)}")

@@ -3,7 +3,9 @@ leave-one-document-out folds, final model), each step skipped while its inputs a
 from __future__ import annotations
 
 import json
+import multiprocessing
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -13,31 +15,58 @@ from ..paths import DEFAULT_CONFIG
 from ..util import UserError, sha256_text, sha256_tree, write_json
 from .corpora import document_of, gold_records
 from .evaluate import Group, lodo_groups, score_groups
-from .train import flags, train, write_model_card
+from .train import flags, score_model, train, write_model_card
 
 def cross_validate(config_path: str | Path, base: str | Path, output: str | Path, *, run_config: str | Path = DEFAULT_CONFIG,
-                   overrides: dict | None = None) -> dict:
+                   overrides: dict | None = None, jobs: int = 1) -> dict:
     """Leave one seed document out: for each seed document, continue training the ``base`` model on
-    the config's data plus the other seed documents, then score the combined stage on the left-out
-    document with a lexicon lacking the entries only that document names. The scores are pooled
-    over the documents and written to ``output/cv.json``."""
+    the config's data plus the other seed documents (``jobs`` at a time), then score the combined
+    stage on the left-out document with a lexicon lacking the entries only that document names. The
+    scores are pooled over the documents and written to ``output/cv.json``."""
     config_path, base, output = Path(config_path), Path(base), Path(output)
+    folds = fold_runs(config_path, base, output, overrides or {})
+    train_models(config_path, [(model, settings, True) for model, settings in folds.values()], jobs)
+    return score_cross_validation(config_path, base, output, folds, run_config, overrides or {})
+
+
+def fold_runs(config_path: Path, base: Path, output: Path, overrides: dict) -> dict[str, tuple[Path, dict]]:
+    """Per seed document, the fold model's folder and the overrides that train it: continued from
+    ``base`` on everything but that document, with a corpus folder of its own."""
     if not config_path.is_file():
         raise UserError(f"NER config not found: {config_path}")
-    config = Config().from_disk(config_path, overrides=overrides or {})
+    config = Config().from_disk(config_path, overrides=overrides)
     seeds = gold_records(Path(config["paths"]["gold"]))
-    models = {}
-    for document in sorted({document_of(r) for r in seeds}):
-        models[document] = output / document
-        train(config_path, models[document], {"data.keep_checkpoint": "last", **(overrides or {}),
-                                              "paths.base_model": str(base), "data.use_seeds": True,
-                                              "data.held_out_document": document,
-                                              "paths.corpus_dir": str(output / "corpus"), "paths.cross_validation": None},
-              evaluate_on=[])
-    command = f"python -m pipeline evaluate ner-cv {config_path.as_posix()} --base {base.as_posix()} --output {output.as_posix()}{flags(overrides or {})}"
-    result = score_folds(models, seeds, run_config, command, config["paths"]["gold"])
+    return {document: (output / document, {"data.keep_checkpoint": "last", **overrides, "paths.base_model": str(base),
+                                          "data.use_seeds": True, "data.held_out_document": document,
+                                          "paths.corpus_dir": str(output / "corpus" / document), "paths.cross_validation": None})
+            for document in sorted({document_of(r) for r in seeds})}
+
+
+def score_cross_validation(config_path: Path, base: Path, output: Path, folds: dict[str, tuple[Path, dict]],
+                           run_config: str | Path, overrides: dict) -> dict:
+    """Score the trained fold models on their documents and write ``output/cv.json``."""
+    config = Config().from_disk(config_path, overrides=overrides)
+    seeds = gold_records(Path(config["paths"]["gold"]))
+    command = f"python -m pipeline evaluate ner-cv {config_path.as_posix()} --base {base.as_posix()} --output {output.as_posix()}{flags(overrides)}"
+    result = score_folds({document: model for document, (model, _) in folds.items()}, seeds, run_config, command,
+                         config["paths"]["gold"])
     write_json(output / "cv.json", result)
     return result
+
+
+def train_models(config_path: Path, runs: Sequence[tuple[Path, dict, bool]], jobs: int) -> None:
+    """Train (output, overrides, score) runs of ``train``, ``jobs`` at a time: each run is one process
+    busy on one core (spaCy's loop, one BLAS thread), so on two cores the five folds and the final
+    model of a release take three rounds instead of six. Processes are spawned, not forked: a fork
+    would copy this process's BLAS thread pools."""
+    if jobs <= 1 or len(runs) <= 1:
+        for output, overrides, score in runs:
+            train(config_path, output, overrides, evaluate_on=[], score=score)
+        return
+    print(f"release: training {len(runs)} models, {jobs} at a time", flush=True)
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for future in [pool.submit(train, config_path, output, overrides, [], score) for output, overrides, score in runs]:
+            future.result()
 
 
 RELEASE_STEPS = ("base", "cross-validation", "final")
@@ -47,9 +76,11 @@ def release(config_path: str | Path, output: str | Path, *, run_config: str | Pa
             overrides: dict | None = None, force: Sequence[str] = ()) -> dict:
     """Make the shipped model in one go, as ``[release]`` of the config describes: a base model
     without the seeds, the leave-one-document-out fold models continued from it (their pooled seed
-    scores go to the card), and the final model continued from it on everything, seeds included.
-    Each step is skipped when ``[release] work_dir``/lock.json says its inputs have not changed
-    since it last ran (as weasel does for project steps), unless it is named in ``force``."""
+    scores go to the card), and the final model continued from it on everything, seeds included
+    (the folds and the final model are trained ``[release] jobs`` at a time). Each step is skipped
+    when ``[release] work_dir``/lock.json says its inputs have not changed since it last ran (as
+    weasel does for project steps), unless it is named in ``force``; the folds being remade, the
+    final model is remade with them."""
     config_path, output = Path(config_path), Path(output)
     unknown = sorted(set(force) - set(RELEASE_STEPS))
     if unknown:
@@ -73,32 +104,43 @@ def release(config_path: str | Path, output: str | Path, *, run_config: str | Pa
     lock = json.loads(lock_path.read_text(encoding="utf-8")) if lock_path.is_file() else {}
     base, folds = work / "base", work / "cv"
 
-    def step(name: str, target: Path, inputs: dict, make: Callable[[], object]) -> None:
-        digest = sha256_text(json.dumps(inputs, sort_keys=True))
-        if (name not in force and lock.get(name, {}).get("inputs") == digest and target.exists()
+    def digest(inputs: dict) -> str:
+        return sha256_text(json.dumps(inputs, sort_keys=True))
+
+    def up_to_date(name: str, target: Path, inputs: dict) -> bool:
+        if (name not in force and lock.get(name, {}).get("inputs") == digest(inputs) and target.exists()
                 and lock[name].get("output") == sha256_tree(target)):
             print(f"release: {name} is up to date ({target})", flush=True)
-            return
+            return True
         print(f"release: {name} -> {target}", flush=True)
-        make()
-        lock[name] = {"inputs": digest, "output": sha256_tree(target)}
+        return False
+
+    def record(name: str, target: Path, inputs: dict) -> None:
+        lock[name] = {"inputs": digest(inputs), "output": sha256_tree(target)}
         write_json(lock_path, lock)
 
-    step("base", base, common, lambda: train(config_path, base, {**(overrides or {}), "paths.corpus_dir": str(work / "corpus")},
-                                             evaluate_on=[]))
+    if not up_to_date("base", base, common):
+        train(config_path, base, {**(overrides or {}), "paths.corpus_dir": str(work / "corpus")}, evaluate_on=[])
+        record("base", base, common)
     after_base = {**common, "base": lock["base"]["output"], "fine_tune": dict(tune), "run_config": sha256_tree(run_config)}
-    step("cross-validation", folds / "cv.json", after_base,
-         lambda: cross_validate(config_path, base, folds, run_config=run_config, overrides=continued))
     final = {**continued, "paths.base_model": str(base), "data.use_seeds": True, "data.keep_checkpoint": "last",
              "paths.cross_validation": str(folds / "cv.json"), "paths.corpus_dir": str(work / "corpus")}
-
-    def make_final() -> None:
-        card = train(config_path, output, final)
+    fold_models = {} if up_to_date("cross-validation", folds / "cv.json", after_base) else fold_runs(config_path, base, folds, continued)
+    remake_final = bool(fold_models) or not up_to_date("final", output, {**after_base, "cv": lock["cross-validation"]["output"]})
+    if remake_final and fold_models:
+        print(f"release: final -> {output}", flush=True)
+    train_models(config_path, [(model, settings, True) for model, settings in fold_models.values()]
+                 + ([(output, final, False)] if remake_final else []), int(settings.get("jobs", 1)))
+    if fold_models:
+        score_cross_validation(config_path, base, folds, fold_models, run_config, continued)
+        record("cross-validation", folds / "cv.json", after_base)
+    if remake_final:
+        score_model(output, Config().from_disk(config_path, overrides=final))
+        card = json.loads((output / "training.json").read_text(encoding="utf-8"))
         card["retrain"] = f"python -m pipeline train ner-release {config_path.as_posix()} --output {output.as_posix()}{flags(overrides or {})}"
         write_json(output / "training.json", card)
         write_model_card(output)
-
-    step("final", output, {**after_base, "cv": lock["cross-validation"]["output"]}, make_final)
+        record("final", output, {**after_base, "cv": lock["cross-validation"]["output"]})
     return json.loads((output / "training.json").read_text(encoding="utf-8"))
 
 

@@ -128,9 +128,10 @@ def training_records(config: dict, words: Callable[[str], Iterable[tuple[int, in
 
 
 def train(config_path: str | Path, output: str | Path, overrides: dict | None = None,
-          evaluate_on: Sequence[str] | None = None) -> dict:
+          evaluate_on: Sequence[str] | None = None, score: bool = True) -> dict:
     """Convert the data a NER config names, train its vectors and its ``ner`` with spaCy's own
-    training loop, and write the char pipeline with its model card to ``output``."""
+    training loop, and write the char pipeline with its model card to ``output``; with ``score``,
+    evaluate it and put the scores in the card (``score_model``)."""
     config_path, output = Path(config_path), Path(output)
     if not config_path.is_file():
         raise UserError(f"NER config not found: {config_path}")
@@ -177,6 +178,16 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
         raise UserError(f"{config_path}: [data] keep_checkpoint must be best or last, not {keep!r}")
     card = save_model(run_dir / f"model-{keep}", output, {**card, "checkpoint": keep})
     write_seen_names(output, train_records, inherited=Path(base) if base else None)
+    if score:
+        score_model(output, config, evaluate_on)
+    return card
+
+
+def score_model(output: Path, config: Config, evaluate_on: Sequence[str] | None = None) -> None:
+    """Evaluate a trained model on ``evaluate_on`` (default: the config's seed gold, People's Daily
+    and MSRA files), add the cross-validation results ``[paths] cross_validation`` names, and write
+    them into its card."""
+    paths = config["paths"]
     evaluations = {Path(d).name: evaluate(output, d) for d in (evaluate_on if evaluate_on is not None else [paths["gold"], paths["standoff"], paths["msra"]])
                    if Path(d).is_file()}
     evaluations = {name: result for name, result in evaluations.items() if result["records"]}  # all trained on: no score
@@ -187,7 +198,6 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
         for name, result in json.loads(cv.read_text(encoding="utf-8")).items():
             evaluations[f"seeds, leave one document out ({name})"] = result
     write_model_card(output, evaluations)
-    return card
 
 
 def require_labels(base: Path, records: Iterable[dict]) -> None:
