@@ -555,6 +555,25 @@ def test_model_policies_lose_a_leading_guanyu_unless_they_are_decisions():
     assert [(text[s:e], label) for s, e, label in spans] == [("立法法", "POLICY"), ("关于修改立法法的决定", "POLICY"), ("关于", "ORG")]
 
 
+def test_model_policies_that_stop_inside_a_title_end_at_its_close_and_half_titles_are_dropped():
+    text = "发布《中小企业数字化水平评测指标》《中小企业数字化转型指南》和《舌尖上的中国（第四季）》"
+    opened, half = text.index("《中小"), text.index("第四季")
+    spans = component.whole_titles(text, [(opened, opened + 3, "POLICY"), (half, half + 5, "POLICY"), (opened, opened + 3, "ORG")])
+    assert [(text[s:e], label) for s, e, label in spans] == [("《中小企业数字化水平评测指标》", "POLICY"), ("《中小", "ORG")]
+
+
+def test_events_hold_a_year_written_without_nian_before_them():
+    text = "2022全国中小企业数字化转型大会举行，2023年全国两会，12022大会，2024上海全球投资促进大会"
+
+    def event(name: str) -> tuple[int, int, str, str]:
+        start = text.index(name)
+        return start, start + len(name), "EVENT", ""
+
+    spans = component.years_inside_events(text, [event("全国中小企业数字化转型大会"), event("全国两会"), event("大会，"),
+                                                 event("上海全球投资促进大会")])
+    assert [text[s:e] for s, e, _, _ in spans] == ["2022全国中小企业数字化转型大会", "全国两会", "大会，", "2024上海全球投资促进大会"]
+
+
 def test_model_programmes_that_cut_one_character_off_a_word_are_dropped():
     nlp = spacy.blank("zh")
     # words as pkuseg writes them: 践行 and 推进 are verbs, 平安中国建设 one word with its head

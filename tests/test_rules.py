@@ -145,6 +145,9 @@ def spans(function: str, text: str) -> list[str]:
      ["夏季治安打击整治行动/PROGRAM", "海洋伏季休渔专项执法行动/PROGRAM"]),
     ("campaigns", "印发《关于实施中华优秀传统文化传承发展工程的意见》。", []),  # the title is the POLICY
     ("congresses", "为九三学社十二大胜利召开做好准备，民进十四大开幕。", ["九三学社十二大/EVENT", "民进十四大/EVENT"]),
+    # a mass organisation's congress written after its name is one EVENT with it (seventh 新闻联播 round)
+    ("congresses", "中国妇女第十三次全国代表大会在京开幕，中国残联第八次全国代表大会闭幕。",
+     ["中国妇女第十三次全国代表大会/EVENT", "中国残联第八次全国代表大会/EVENT"]),
     ("named_meetings", "落实中央财经委第四次会议精神，主持召开二十届中央审计委员会第一次会议，联合国人权理事会第52届会议期间，"
      "出席亚太经合组织第三十一次领导人非正式会议。",
      ["中央财经委第四次会议/EVENT", "二十届中央审计委员会第一次会议/EVENT", "联合国人权理事会第52届会议/EVENT",

@@ -135,16 +135,22 @@ def decisions(text: str) -> Iterator[Span]:
         yield m.start(), m.end(), "POLICY"
 
 
+# The national mass organisations and democratic parties whose congress is written after their name, one EVENT
+# with it (中国妇女第十三次全国代表大会, 中国残联第八次全国代表大会; the model read the name as an ORG before it)
+MASS_BODY = ("中国妇女|中华全国妇女联合会|全国妇联|中国残联|中国残疾人联合会|中国科协|中国科学技术协会|中国工会|"
+             "中国文联|中国作协|中国侨联|中华全国归国华侨联合会|中国共产主义青年团|共青团|全国工商联|中华全国工商业联合会|"
+             "中国红十字会|全国台联|中华全国台湾同胞联谊会|中国国民党革命委员会|中国民主同盟|中国民主建国会|"
+             "中国民主促进会|中国农工民主党|中国致公党|台湾民主自治同盟")
 # Numbered party congresses, plenums and sessions of the people's congress and the CPPCC (rules 13, 24).
 CONGRESS = re.compile(
-    rf"(?:党的|中共)?(?:{ORDINAL}届(?:中央)?(?:{ORDINAL}中全会|中央政治局第{ORDINAL}次集体学习)"
+    rf"(?:党的|中共|中国共产党)?(?:{ORDINAL}届(?:中央)?(?:{ORDINAL}中全会|中央政治局第{ORDINAL}次集体学习)"
     # the congresses of the democratic parties and the Youth League are theirs, one EVENT (九三学社十二大)
     rf"|(?:(?:中共)|(?:民革|民盟|民建|民进|农工党|致公党|九三学社|台盟|共青团))?{ORDINAL}大(?=[^\u4e00-\u9fff]|以来|精神|报告|代表|召开|开幕|闭幕|胜利|作出|提出|强调|明确|确定|相关|战略|的|后|上|和|及|与|$)"
     # plenums of the discipline commission: 二十届中央纪委三次全会, 中央纪委第三次全体会议
     rf"|(?:{ORDINAL}届)?中央纪委(?:{ORDINAL}次全会|第{ORDINAL}次全体会议)"
     # the full forms of the official record (C13, C24): 中国共产党第二十次全国代表大会,
     # 中华人民共和国第十三届全国人民代表大会常务委员会第三十四次会议, 政协第十四届全国委员会常务委员会第一次会议
-    rf"|(?:中国共产党)?第{ORDINAL}次全国代表大会"
+    rf"|(?:中国共产党|{MASS_BODY})?第{ORDINAL}次全国代表大会"
     rf"|中国共产党第{ORDINAL}届中央委员会第{ORDINAL}次全体会议"
     rf"|(?:中华人民共和国)?第{ORDINAL}届全国人民代表大会(?:常务委员会)?第{ORDINAL}次会议"
     rf"|(?:中国人民政治协商会议|政协)第{ORDINAL}届全国委员会(?:常务委员会)?第{ORDINAL}次会议"
@@ -216,8 +222,8 @@ def named_meetings(text: str) -> Iterator[Span]:
         if m.group().endswith("全体会议") and not re.search(rf"{ORDINAL}[届次]", m.group()):
             continue  # a body's routine meeting (待召开中央委员会全体会议时): the body is the ORG
         s, e = m.span()
-        if re.match(r"\d{4}年", text[s:]):  # a year written with 年 is not part of the name (rule 34)
-            s = text.index("年", s) + 1
+        if re.match(r"\d{1,4}年", text[s:]):  # a year written with 年 is not part of the name (rule 34), nor its
+            s = text.index("年", s) + 1      # last digits (2025年全国春运电视电话会议: the match starts at 25年)
         joined = JOINED_MEETING.match(text, e)
         yield s, joined.end() if joined else e, "EVENT"
     for m in NUMBERED_SITTING.finditer(text):
@@ -294,6 +300,7 @@ NAMED_EDITION = ("奥运会|冬奥会|残奥会|大运会|亚冬会|青运会|�
                  "高交会|文博会|世园会")
 NUMBERED_EDITION = re.compile(rf"第(?:{ORDINAL}|[0-9]{{1,3}})届(?:[{HAN}A-Za-z0-9·—]{{2,24}}?(?:{EDITION_HEAD})|[{HAN}]{{0,4}}?(?:{NAMED_EDITION}))"
                               rf"(?![{HAN}]*(?:奖|委员|代表))")
+JOINED_EDITION = re.compile(rf"暨[{HAN}A-Za-z0-9·—]{{2,30}}?(?:{EDITION_HEAD}|会议|推介会|洽谈会)")
 NOT_AN_EDITION = re.compile(r"人民代表大会|全国委员会|中央委员会|代表大会$|奖|[的和与、及在]")  # award ceremonies: the model's
 
 
@@ -310,7 +317,8 @@ def numbered_editions(text: str) -> Iterator[Span]:
     congresses'), 本届人大常委会 (a body)."""
     for m in NUMBERED_EDITION.finditer(text):
         if not NOT_AN_EDITION.search(m.group()):
-            yield m.start(), m.end(), "EVENT"
+            joined = JOINED_EDITION.match(text, m.end())  # 第二十一届中国—东盟博览会暨中国—东盟商务与投资峰会: one EVENT
+            yield m.start(), joined.end() if joined else m.end(), "EVENT"
     for m in THIS_EDITION.finditer(text):
         words = m.group(1)
         for end in range(len(words), 1, -1):  # the longest name first
