@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 
 from ..util import UserError
+from .chars import TITLE_SPAN
 from .cpu import one_blas_thread
 from .no_entity import NO_ENTITY
 from .tokenizers import load_char_pipeline
@@ -109,12 +110,10 @@ def whole_titles(text: str, spans: Iterable[Entity]) -> list[Entity]:
     out = []
     for s, e, label in spans:
         name = text[s:e]
-        if label == "POLICY" and name.startswith("《") and "》" not in name:
-            close = text.find("》", e)
-            if close != -1 and "《" not in text[s + 1:close]:
-                out.append((s, close + 1, label))
-            continue
         if label == "POLICY" and name.count("《") != name.count("》"):
+            title = TITLE_SPAN.match(text, s)
+            if title and title.end() > e:
+                out.append((s, title.end(), label))
             continue
         out.append((s, e, label))
     return out
@@ -131,7 +130,7 @@ def years_inside_events(text: str, spans: Iterable[tuple[int, int, str, str]]) -
     out = []
     for s, e, label, canonical in spans:
         year = EDITION_YEAR.search(text, max(0, s - 4), s) if label == "EVENT" else None
-        if year and not any(year.start() < end <= s for end in ends if end != e):
+        if year and not any(year.start() < end <= s for end in ends):  # the year in no other span
             s = year.start()
         out.append((s, e, label, canonical))
     return out
