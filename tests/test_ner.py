@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import spacy
-from spacy.tokens import Doc
+from spacy.tokens import Doc, DocBin
 
 import pipeline
 from pipeline.ner import component, corpora, release, tokenizers, vectors
@@ -75,6 +75,21 @@ def test_char_corpus_reader_gives_the_stored_features_without_tokenizing(word_nl
     assert [t.norm_ for t in example.predicted] == [t.norm_ for t in reference]
     assert not example.predicted.ents and [(e.start_char, e.end_char, e.label_) for e in example.reference.ents] == [
         (0, 7, "ORG"), (9, 13, "PROGRAM")]
+
+
+def test_char_docs_convert_a_record_once_and_a_changed_record_again(word_nlp, tmp_path):
+    record = {"id": "x", "text": "金华市委政法委推进枫桥经验", "entities": [[0, 7, "ORG"], [9, 13, "PROGRAM"]]}
+    docs = corpora.CharDocs(word_nlp)
+    first = docs(record)
+    assert docs(json.loads(json.dumps(record))) is first  # an equal record read again (a repeat, another fold)
+    other = docs({**record, "entities": [[0, 3, "LOC"]]})
+    assert other is not first and [(e.text, e.label_) for e in other.ents] == [("金华市", "LOC")]
+    # a DocBin written through the store holds what one written record by record holds
+    corpora.write_docbin(word_nlp, [record, other_record := {**record, "id": "y"}, record], tmp_path / "a.spacy", docs)
+    corpora.write_docbin(word_nlp, [record, other_record, record], tmp_path / "b.spacy")
+    read = [[(t.text, t.lemma_, t.norm_, t.ent_iob_, t.ent_type_) for t in doc]
+            for path in ("a.spacy", "b.spacy") for doc in DocBin().from_disk(tmp_path / path).get_docs(word_nlp.vocab)]
+    assert read[:3] == read[3:]
 
 
 def test_msra_records_bio_to_char_offsets(tmp_path):

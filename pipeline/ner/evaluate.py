@@ -117,12 +117,14 @@ def name_digest(surface: str) -> str:
     return hashlib.sha1(surface.encode("utf-8")).hexdigest()[:12]
 
 
-def write_seen_names(model: Path, records: Iterable[dict], inherited: Path | None = None) -> int:
+def write_seen_names(model: Path, records: Iterable[dict], inherited: Iterable[Path] = ()) -> int:
     """List in ``model`` the digests of the entity surfaces of the training ``records``, and those
-    of the model it continued from (``inherited``: it has seen what its base saw)."""
+    listed in the ``inherited`` folders (the training corpus; the model it continued from: it has
+    seen what its base saw)."""
     digests = {name_digest(r["text"][s:e]) for r in records for s, e, _ in r["entities"]}
-    if inherited is not None and (inherited / SEEN_NAMES).is_file():
-        digests |= set((inherited / SEEN_NAMES).read_text(encoding="utf-8").split())
+    for folder in inherited:
+        if (Path(folder) / SEEN_NAMES).is_file():
+            digests |= set((Path(folder) / SEEN_NAMES).read_text(encoding="utf-8").split())
     (Path(model) / SEEN_NAMES).write_text("\n".join(sorted(digests)) + "\n", encoding="utf-8")
     return len(digests)
 

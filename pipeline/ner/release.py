@@ -13,9 +13,10 @@ from thinc.api import Config
 
 from ..paths import DEFAULT_CONFIG
 from ..util import UserError, sha256_text, sha256_tree, write_json
-from .corpora import document_of, gold_records
+from .corpora import CharDocs, document_of, gold_records
 from .evaluate import Group, lodo_groups, score_groups
-from .train import flags, score_model, train, write_model_card
+from .tokenizers import char_pipeline
+from .train import fit, flags, prepare_corpus, score_model, write_model_card
 
 def cross_validate(config_path: str | Path, base: str | Path, output: str | Path, *, run_config: str | Path = DEFAULT_CONFIG,
                    overrides: dict | None = None, jobs: int = 1) -> dict:
@@ -25,7 +26,8 @@ def cross_validate(config_path: str | Path, base: str | Path, output: str | Path
     scores are pooled over the documents and written to ``output/cv.json``."""
     config_path, base, output = Path(config_path), Path(base), Path(output)
     folds = fold_runs(config_path, base, output, overrides or {})
-    train_models(config_path, [(model, settings, True) for model, settings in folds.values()], jobs)
+    train_models(config_path, [(model, settings, True) for model, settings in folds.values()], jobs,
+                 char_docs(config_path, overrides or {}))
     return score_cross_validation(config_path, base, output, folds, run_config, overrides or {})
 
 
@@ -54,18 +56,27 @@ def score_cross_validation(config_path: Path, base: Path, output: Path, folds: d
     return result
 
 
-def train_models(config_path: Path, runs: Sequence[tuple[Path, dict, bool]], jobs: int) -> None:
-    """Train (output, overrides, score) runs of ``train``, ``jobs`` at a time: each run is one process
-    busy on one core (spaCy's loop, one BLAS thread), so on two cores the five folds and the final
-    model of a release take three rounds instead of six. Processes are spawned, not forked: a fork
-    would copy this process's BLAS thread pools."""
+def char_docs(config_path: Path, overrides: dict) -> CharDocs:
+    """One store of converted records for every run of a release: their configs differ only in
+    ``[data]`` and ``[paths]``, never in the tokenizer that converts."""
+    return CharDocs(char_pipeline(Config().from_disk(config_path, overrides=overrides)))
+
+
+def train_models(config_path: Path, runs: Sequence[tuple[Path, dict, bool]], jobs: int, docs: CharDocs) -> None:
+    """Train (output, overrides, score) runs, ``jobs`` at a time, on corpora converted here first,
+    one after the other through ``docs`` (so each record is cut by pkuseg once, not once a run).
+    Each run trains in one process busy on one core (spaCy's loop, one BLAS thread), so on two cores
+    the five folds and the final model of a release take three rounds instead of six. Processes are
+    spawned, not forked: a fork would copy this process's BLAS thread pools and converted docs."""
+    for _, overrides, _ in runs:
+        prepare_corpus(config_path, overrides, docs)
     if jobs <= 1 or len(runs) <= 1:
         for output, overrides, score in runs:
-            train(config_path, output, overrides, evaluate_on=[], score=score)
+            fit(config_path, output, overrides, evaluate_on=[], score=score)
         return
     print(f"release: training {len(runs)} models, {jobs} at a time", flush=True)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for future in [pool.submit(train, config_path, output, overrides, [], score) for output, overrides, score in runs]:
+        for future in [pool.submit(fit, config_path, output, overrides, [], score) for output, overrides, score in runs]:
             future.result()
 
 
@@ -119,8 +130,11 @@ def release(config_path: str | Path, output: str | Path, *, run_config: str | Pa
         lock[name] = {"inputs": digest(inputs), "output": sha256_tree(target)}
         write_json(lock_path, lock)
 
+    docs = char_docs(config_path, overrides or {})
     if not up_to_date("base", base, common):
-        train(config_path, base, {**(overrides or {}), "paths.corpus_dir": str(work / "corpus")}, evaluate_on=[])
+        base_run = {**(overrides or {}), "paths.corpus_dir": str(work / "corpus")}
+        prepare_corpus(config_path, base_run, docs)
+        fit(config_path, base, base_run, evaluate_on=[])
         record("base", base, common)
     after_base = {**common, "base": lock["base"]["output"], "fine_tune": dict(tune), "run_config": sha256_tree(run_config)}
     final = {**continued, "paths.base_model": str(base), "data.use_seeds": True, "data.keep_checkpoint": "last",
@@ -130,7 +144,7 @@ def release(config_path: str | Path, output: str | Path, *, run_config: str | Pa
     if remake_final and fold_models:
         print(f"release: final -> {output}", flush=True)
     train_models(config_path, [(model, settings, True) for model, settings in fold_models.values()]
-                 + ([(output, final, False)] if remake_final else []), int(settings.get("jobs", 1)))
+                 + ([(output, final, False)] if remake_final else []), int(settings.get("jobs", 1)), docs)
     if fold_models:
         score_cross_validation(config_path, base, folds, fold_models, run_config, continued)
         record("cross-validation", folds / "cv.json", after_base)

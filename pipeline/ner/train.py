@@ -19,7 +19,7 @@ from ..entities import load_lexicon
 from ..standoff import resolve_line
 from ..util import UserError, sha256_text, write_json
 from .cpu import building, one_blas_thread
-from .corpora import (CLUENER_LABELS, cluener_records, correction_records, document_of, follow_guidelines, gold_records,
+from .corpora import (CLUENER_LABELS, CharDocs, cluener_records, correction_records, document_of, follow_guidelines, gold_records,
                       held_out_texts, msra_records, msra_split, silver_records, story_paragraphs, write_docbin)
 from .evaluate import evaluate, format_scores, write_seen_names
 from .rules import lexicon_names
@@ -129,25 +129,56 @@ def training_records(config: dict, words: Callable[[str], Iterable[tuple[int, in
 
 def train(config_path: str | Path, output: str | Path, overrides: dict | None = None,
           evaluate_on: Sequence[str] | None = None, score: bool = True) -> dict:
-    """Convert the data a NER config names, train its vectors and its ``ner`` with spaCy's own
-    training loop, and write the char pipeline with its model card to ``output``; with ``score``,
-    evaluate it and put the scores in the card (``score_model``)."""
-    config_path, output = Path(config_path), Path(output)
+    """Convert the data a NER config names (``prepare_corpus``) and train on it (``fit``)."""
+    prepare_corpus(config_path, overrides)
+    return fit(config_path, output, overrides, evaluate_on, score)
+
+
+def prepare_corpus(config_path: str | Path, overrides: dict | None = None, docs: CharDocs | None = None) -> Path:
+    """Convert the data a NER config names into its ``[paths] corpus_dir``: ``train.spacy`` and
+    ``dev.spacy`` (char docs, through ``docs`` when given: a ``CharDocs`` of a char pipeline with this
+    config's tokenizer, shared by runs on mostly the same records), ``sources.json`` (what they hold,
+    for the card), the digests of the training entity surfaces and, for a model trained from scratch
+    with ``[data.vectors]``, its floret vectors. Returns the folder."""
+    config_path = Path(config_path)
     if not config_path.is_file():
         raise UserError(f"NER config not found: {config_path}")
     config = Config().from_disk(config_path, overrides=overrides or {})
     paths = config["paths"]
     work = Path(paths["corpus_dir"])
-    nlp = char_pipeline(config)
+    nlp = docs.nlp if docs else char_pipeline(config)
     train_records, dev_records, sources = training_records(config, words=lambda text: (
         (token.idx, token.idx + len(token)) for token in nlp.tokenizer.segmenter(text)))
     if paths.get("base_model"):
         require_labels(Path(paths["base_model"]), train_records)
-    write_json(work / "sources.json", sources)
-    write_docbin(nlp, train_records, work / "train.spacy")
-    write_docbin(nlp, dev_records, work / "dev.spacy")
-    settings = {"paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy"), **(overrides or {})}
+    docs = docs or CharDocs(nlp)
+    write_docbin(nlp, train_records, work / "train.spacy", docs)
+    write_docbin(nlp, dev_records, work / "dev.spacy", docs)
+    write_seen_names(work, train_records)
     vec = config["data"].get("vectors")
+    if vec and not paths.get("base_model"):
+        stamp = json.dumps({**vec, "msra": sources["msra"]}, sort_keys=True)
+        folder = work / "vectors"
+        if not (folder / "stamp.json").is_file() or (folder / "stamp.json").read_text() != stamp:
+            train_vectors(_vector_texts(config, train_records), folder, dim=vec["dim"], bucket=vec["bucket"], epoch=vec["epoch"])
+            (folder / "stamp.json").write_text(stamp)
+    write_json(work / "sources.json", sources)
+    return work
+
+
+def fit(config_path: str | Path, output: str | Path, overrides: dict | None = None,
+        evaluate_on: Sequence[str] | None = None, score: bool = True) -> dict:
+    """Train the config's ``ner`` with spaCy's own training loop on the corpus ``prepare_corpus``
+    wrote, and write the char pipeline with its model card to ``output``; with ``score``, evaluate
+    it and put the scores in the card (``score_model``)."""
+    config_path, output = Path(config_path), Path(output)
+    config = Config().from_disk(config_path, overrides=overrides or {})
+    paths = config["paths"]
+    work = Path(paths["corpus_dir"])
+    if not (work / "sources.json").is_file():
+        raise UserError(f"{work}: no training corpus; convert it first (python -m pipeline train ner does both)")
+    sources = json.loads((work / "sources.json").read_text(encoding="utf-8"))
+    settings = {"paths.train": str(work / "train.spacy"), "paths.dev": str(work / "dev.spacy"), **(overrides or {})}
     base = paths.get("base_model")
     spacy_config = config_path
     if base:
@@ -155,14 +186,8 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
         # the base's vectors, unless --paths.vectors names another table of the same width (such as
         # the floret folder a from-scratch run trained): the weights that read it are trained on
         settings.setdefault("paths.vectors", str(base))
-    elif vec:
-        stamp = json.dumps({**vec, "msra": sources["msra"]}, sort_keys=True)
-        folder = work / "vectors"
-        if not (folder / "stamp.json").is_file() or (folder / "stamp.json").read_text() != stamp:
-            texts = _vector_texts(config, train_records)
-            train_vectors(texts, folder, dim=vec["dim"], bucket=vec["bucket"], epoch=vec["epoch"])
-            (folder / "stamp.json").write_text(stamp)
-        settings["paths.vectors"] = str(folder / "pipeline")
+    elif config["data"].get("vectors"):
+        settings["paths.vectors"] = str(work / "vectors" / "pipeline")
     run_dir = work / "run"
     shutil.rmtree(run_dir, ignore_errors=True)
     stopped = "spaCy's loop finished (max_steps, max_epochs or patience)"
@@ -177,7 +202,7 @@ def train(config_path: str | Path, output: str | Path, overrides: dict | None = 
     if keep not in ("best", "last"):
         raise UserError(f"{config_path}: [data] keep_checkpoint must be best or last, not {keep!r}")
     card = save_model(run_dir / f"model-{keep}", output, {**card, "checkpoint": keep})
-    write_seen_names(output, train_records, inherited=Path(base) if base else None)
+    write_seen_names(output, [], inherited=[work] + ([Path(base)] if base else []))
     if score:
         score_model(output, config, evaluate_on)
     return card
