@@ -570,6 +570,14 @@ def test_model_policies_lose_a_leading_guanyu_unless_they_are_decisions():
     assert [(text[s:e], label) for s, e, label in spans] == [("立法法", "POLICY"), ("关于修改立法法的决定", "POLICY"), ("关于", "ORG")]
 
 
+def test_model_spans_with_half_a_pair_of_quotes_are_dropped():
+    text = "从三次主持召开“一带一路”建设座谈会，到“福特”号航母舰队和“中国这十年”系列主题新闻发布会"
+    half, whole = text.index("一带一路”建设"), text.index("“中国这十年”")
+    spans = [(half, text.index("，"), "EVENT"), (text.index("福特"), text.index("和“中国"), "ORG"),
+             (whole, whole + 7, "PROGRAM"), (whole + 1, whole + 6, "EVENT")]
+    assert [text[s:e] for s, e, _ in component.whole_quotes(text, spans)] == ["“中国这十年”", "中国这十年"]
+
+
 def test_model_policies_that_stop_inside_a_title_end_at_its_close_and_half_titles_are_dropped():
     text = "发布《中小企业数字化水平评测指标》《中小企业数字化转型指南》和《舌尖上的中国（第四季）》"
     opened, half = text.index("《中小"), text.index("第四季")

@@ -128,6 +128,9 @@ def spans(function: str, text: str) -> list[str]:
     ("numbered_editions", "肯定本届特别行政区政府的工作，本届人大常委会任期内。", []),
     ("titled_meetings", "国新办举行“推动高质量发展”系列主题新闻发布会，当天闭幕的吉达“安全与发展”峰会，开展“公开课”活动。",
      ["推动高质量发展/EVENT", "安全与发展/EVENT"]),
+    # themes of forums, exhibitions and contests (eighth round); a programme inside an edition's name is not one
+    ("titled_meetings", "“中国新疆的历史与未来”国际论坛在喀什举行，“奋进新时代”主题成就展开幕，“看见美丽中国”全国短视频大赛落幕，"
+     "举办三届“一带一路”国际合作高峰论坛。", ["中国新疆的历史与未来/EVENT", "奋进新时代/EVENT", "看见美丽中国/EVENT"]),
     ("named_meetings", "出席全国巡视工作会议暨十九届中央第九轮巡视动员部署会。十四届全国政协第十六次双周协商座谈会29日召开。",
      ["全国巡视工作会议暨十九届中央第九轮巡视动员部署会/EVENT", "十四届全国政协第十六次双周协商座谈会/EVENT"]),
     ("named_meetings", "主持召开新一届国务院第一次常务会议。", ["国务院第一次常务会议/EVENT"]),

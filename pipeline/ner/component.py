@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 
 from ..util import UserError
-from .chars import TITLE_SPAN
+from .chars import CLOSE_QUOTES, OPEN_QUOTES, TITLE_SPAN
 from .cpu import one_blas_thread
 from .no_entity import NO_ENTITY
 from .tokenizers import load_char_pipeline
@@ -119,6 +119,16 @@ def whole_titles(text: str, spans: Iterable[Entity]) -> list[Entity]:
     return out
 
 
+def whole_quotes(text: str, spans: Iterable[Entity]) -> list[Entity]:
+    """Drop the model's spans that hold half a pair of quotation marks (一带一路”建设座谈会, 福特”号航母舰队):
+    quotes are never at a span's edge, and inside one only as a whole pair (C3, C35). The model of the fourth
+    session made four such spans on the 4,520 新闻联播 gold paragraphs (three on the 480 of the eighth round, read
+    before it trained on them), all wrong; where the lexicon or a rule has the quoted name (一带一路 PROGRAM),
+    that name then stands."""
+    return [(s, e, label) for s, e, label in spans
+            if sum(map(text[s:e].count, OPEN_QUOTES)) == sum(map(text[s:e].count, CLOSE_QUOTES))]
+
+
 EDITION_YEAR = re.compile(r"(?<![0-9０-９])(?:19|20)[0-9]{2}$")
 
 
@@ -207,8 +217,8 @@ class GovernanceNER:
         chars = [self.model.tokenizer.from_doc(doc) for doc in docs]
         with one_blas_thread():
             predicted = list(self.model.pipe(chars, batch_size=batch_size))
-        return [whole_titles(c.text, trim_policies(c.text, join_name_parts(c.text, cut_at_spaces(
-                    c.text, [(e.start_char, e.end_char, e.label_) for e in c.ents]))))
+        return [whole_quotes(c.text, whole_titles(c.text, trim_policies(c.text, join_name_parts(c.text, cut_at_spaces(
+                    c.text, [(e.start_char, e.end_char, e.label_) for e in c.ents])))))
                 for c in predicted]
 
     def set_annotations(self, doc: Doc, predicted: Sequence[Entity]) -> Doc:

@@ -240,15 +240,21 @@ TITLED_MEETING = re.compile(
     rf"(?:(?:主持)?召开|举行|举办|出席|参加|开幕的|闭幕的)(?:了)?({MEETING_NAME})(?=[，。、；）]|在|上|期间|并|时|$)"
     rf"|(?:^|(?<=[。：]))({MEETING_NAME})(?=[0-9]{{1,2}}日|今天|昨天|日前|近日|在[{HAN}]{{1,4}}(?:召开|举行|开幕))")
 # what opens a description, a count or a back-reference, not a title (部分省市县纪委书记座谈会, 四次长江经济带
-# 发展座谈会, 20场分论坛), and a quoted theme, whose core alone is the EVENT (QUOTED_THEME below)
+# 发展座谈会, 20场分论坛, 举办三届“一带一路”国际合作高峰论坛), and a quoted theme, whose core alone is the EVENT (QUOTED_THEME below)
 UNTITLED = re.compile(rf"^(?:部分|有关|相关|一系列|系列|多场|一场|这次|此次|本次|本届|各类|各种|多个|专题|视频|新闻|记者|工作|"
-                      rf"年度|全体|主题|重要|会议|大型|国际|高级别|“|[{CN_NUM}两几多数0-9]+[次场个])|[的了着过在与同和向对等场]")
+                      rf"年度|全体|主题|重要|会议|大型|国际|高级别|“|[{CN_NUM}两几多数0-9]+[次场个]|[{CN_NUM}两几多数0-9]+届“)|[的了着过在与同和向对等场]")
 
 
-# A meeting, press-conference series or month titled by a quoted theme is EVENT on the quoted core (guidelines,
-# "titled meetings"): “推动高质量发展”系列主题新闻发布会, 吉达“安全与发展”峰会, “扎实推进……”调研协商座谈会
+# A meeting, press-conference series, exhibition or contest titled by a quoted theme is EVENT on the quoted core
+# (guidelines, "titled meetings"; eighth round): “推动高质量发展”系列主题新闻发布会, 吉达“安全与发展”峰会, “扎实推进……”
+# 调研协商座谈会, “中国新疆的历史与未来”国际论坛, “奋进新时代”主题成就展, “看见美丽中国”全国短视频大赛. The
+# qualifiers between the quote and the head are listed, not any characters: “一带一路”国际合作高峰论坛 is the
+# programme's name inside an edition (numbered_editions), and after a count (举办三届) no EVENT at all.
+THEME_QUALIFIER = "(?:系列|国际|全球|高层|圆桌|全国|大型|海外)?(?:主题|短视频|摄影|专题)?"
+THEME_HEAD = ("新闻发布会|调研协商座谈会|协商座谈会|座谈会|峰会|论坛|研讨会|国际会议|对话会|集中宣传月|宣传月|宣传周|"
+              "成就展|巡展|特展|展览|展映活动|征集活动|大赛|篮球赛")
 QUOTED_THEME = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；：！？]{{2,30}})[{CLOSE_QUOTES}]"
-                          rf"(?=(?:系列)?(?:主题)?(?:新闻发布会|调研协商座谈会|协商座谈会|座谈会|峰会|论坛|集中宣传月|宣传月|宣传周))")
+                          rf"(?={THEME_QUALIFIER}(?:{THEME_HEAD}))")
 
 
 def titled_meetings(text: str) -> Iterator[Span]:
