@@ -64,6 +64,9 @@ def spans(function: str, text: str) -> list[str]:
     ("honours", "他被追授全国优秀共产党员称号。", ["全国优秀共产党员/HONOR"]),
     ("honours", "授予刘欣全国“公安楷模”称号，他获第25届曹禺戏剧文学奖。", ["公安楷模/HONOR", "曹禺戏剧文学奖/HONOR"]),
     ("honours", "看望国家对道德模范的关怀", []),
+    # honours counted in a commendation; the honoured in general are not
+    ("honours", "全国公安系统982个先进单位、1485名先进个人受到表彰。向受表彰的先进集体和先进个人表示祝贺。",
+     ["先进单位/HONOR", "先进个人/HONOR"]),
     ("honours", "44处湿地公园成为新的国家湿地公园，社区成为基层治理示范社区，努力成为中国式现代化建设的先行区。",
      ["国家湿地公园/HONOR", "基层治理示范社区/HONOR"]),
     ("honours", "武警总部为他记一等功，全队荣立集体二等功，是一等功臣。", ["一等功/HONOR", "集体二等功/HONOR"]),

@@ -464,6 +464,11 @@ TITLE = re.compile(rf"(?:{AWARD_VERB}[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTE
                    rf"(?!{PROGRAM_HEADS}|{PLATFORM_HEADS})"  # 入选“一带一路”合作项目: a programme, not a title
                    rf"|[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}](?:荣誉)?称号)")
 
+# Honours counted in a commendation (eighth round): 全国公安系统982个先进单位、1485名先进个人受到表彰, 10个先进集体、
+# 5名先进工作者和5名劳动模范; the honoured referred to in general are not (受表彰的先进集体和先进个人).
+COUNTED_HONOR = re.compile(rf"[0-9{CN_NUM}百千万](?:个|名|家|位|支)"
+                           r"(先进集体|先进个人|先进工作者|先进单位|劳动模范|模范集体|模范个人|标兵单位|标兵个人)")
+
 # An unquoted designation right after the verb that confers it: 成为新的国家湿地公园, 成为基层治理示范社区,
 # 被评为全国先进集体 (rule 12; the heads of HONOR_PATTERN without its level word, which the verb replaces).
 CONFERRED = re.compile(rf"(?:{AWARD_VERB}|成为)(?:新的|首批|第[{CN_NUM}0-9]+批)?"
@@ -483,7 +488,7 @@ def honours(text: str) -> Iterator[Span]:
         # a quoted title runs to its closing quote: “全国模范法官”, not 全国模范
         rest = QUOTED_REST.match(text, m.end()) if m.start() and text[m.start() - 1] in OPEN_QUOTES else None
         found.append((m.start(), rest.end() - 1 if rest else m.end()))
-    for pattern in (QUOTED_HONOR, NUMBERED_AWARD, MERIT, TITLE, CONFERRED):
+    for pattern in (QUOTED_HONOR, NUMBERED_AWARD, MERIT, TITLE, CONFERRED, COUNTED_HONOR):
         for m in pattern.finditer(text):
             group = next(g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None)
             # a description, not a conferred name: 中国式现代化建设的先行区, 成为我国南方数据中心示范基地
