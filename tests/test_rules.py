@@ -74,6 +74,11 @@ def spans(function: str, text: str) -> list[str]:
      ["二星平安金鼎/HONOR", "模范检察院/HONOR"]),
     # a quoted title runs to its closing quote
     ("honours", "被追授为“全国模范法官”。", ["全国模范法官/HONOR"]),
+    # a model unit and a youth medal group run to their head; 工人先锋号 stands alone; generic titles, 最美 places and
+    # names given to craft are not honours (tenth round)
+    ("honours", "全国模范公安单位代表，第27届中国青年五四奖章集体，荣获工人先锋号。",
+     ["全国模范公安单位/HONOR", "中国青年五四奖章集体/HONOR", "工人先锋号/HONOR"]),
+    ("honours", "获得国家荣誉称号的代表，打造“最美赏秋园”，新飞船命名为“梦舟”。", []),
     ("honours", "被评为全国优秀人民警察，获评全国市域社会治理现代化试点合格城市。",
      ["全国优秀人民警察/HONOR", "全国市域社会治理现代化试点合格城市/HONOR"]),
     ("campaigns", "认真开展党纪学习教育，部署开展2022年全国农资打假专项治理行动。", ["党纪学习教育/PROGRAM", "全国农资打假专项治理行动/PROGRAM"]),
@@ -129,6 +134,9 @@ def spans(function: str, text: str) -> list[str]:
     ("numbered_editions", "本届美洲峰会面对挑战，本届进博会贸易投资对接会全部结束，本届冬运会将于2月举行。",
      ["美洲峰会/EVENT", "进博会贸易投资对接会/EVENT", "冬运会/EVENT"]),
     ("numbered_editions", "肯定本届特别行政区政府的工作，本届人大常委会任期内。", []),
+    # a bare head after 本届 refers back; the show floor after a fair's name stays out; weeks and camps have editions
+    ("numbered_editions", "本届博览会聚焦数字经济，本届高交会展会面积扩大，第五届澜湄视听周开幕，第三届青年短视频创作营启动。",
+     ["第五届澜湄视听周/EVENT", "第三届青年短视频创作营/EVENT", "高交会/EVENT"]),
     ("titled_meetings", "国新办举行“推动高质量发展”系列主题新闻发布会，当天闭幕的吉达“安全与发展”峰会，开展“公开课”活动。",
      ["推动高质量发展/EVENT", "安全与发展/EVENT"]),
     # themes of forums, exhibitions and contests (eighth round); a programme inside an edition's name is not one
@@ -150,6 +158,8 @@ def spans(function: str, text: str) -> list[str]:
     ("campaigns", "部署开展夏季治安打击整治行动，启动2023年海洋伏季休渔专项执法行动。",
      ["夏季治安打击整治行动/PROGRAM", "海洋伏季休渔专项执法行动/PROGRAM"]),
     ("campaigns", "印发《关于实施中华优秀传统文化传承发展工程的意见》。", []),  # the title is the POLICY
+    # quantities make no name (tenth round)
+    ("campaigns", "支持许多全球倡议，实施更多惠民工程，实施四大监测能力建设工程，深化数字合作等三点倡议。", []),
     ("congresses", "为九三学社十二大胜利召开做好准备，民进十四大开幕。", ["九三学社十二大/EVENT", "民进十四大/EVENT"]),
     # a mass organisation's congress written after its name is one EVENT with it (seventh 新闻联播 round)
     ("congresses", "中国妇女第十三次全国代表大会在京开幕，中国残联第八次全国代表大会闭幕。",

@@ -300,7 +300,8 @@ def awareness_days(text: str) -> Iterator[Span]:
 # Titled editions of games, fairs, expos, forums and summits (guidelines: "games, fairs, expos, festivals, forums
 # and exhibitions with a title"; rule 34 keeps the edition): 第75届世界卫生大会, 第十四届全国冬季运动会,
 # 第五届中国国际进口博览会, 第17届东亚峰会. Sessions of congresses are congresses' (第十四届全国人民代表大会).
-EDITION_HEAD = "运动会|亚运会|全运会|冬运会|博览会|交易会|洽谈会|论坛|峰会|锦标赛|电影节|艺术节|文化节|旅游节|展览会|大会|年会|大赛"
+EDITION_HEAD = ("运动会|亚运会|全运会|冬运会|博览会|交易会|洽谈会|论坛|峰会|锦标赛|电影节|艺术节|文化节|旅游节|展览会|大会|年会|大赛|"
+                "视听周|电影周|文化周|艺术周|创作营|音乐节|戏剧节|博览周|竞赛|邀请赛|联赛|挑战赛")
 # the short names of recurring games and fairs, which are names by themselves (第134届广交会, 第33届夏季奥运会)
 NAMED_EDITION = ("奥运会|冬奥会|残奥会|大运会|亚冬会|青运会|学青会|民运会|广交会|进博会|服贸会|消博会|链博会|数贸会|投洽会|西洽会|东博会|"
                  "高交会|文博会|世园会")
@@ -314,7 +315,9 @@ NOT_AN_EDITION = re.compile(r"人民代表大会|全国委员会|中央委员会
 # 美洲峰会, 本届进博会贸易投资对接会 -> 进博会贸易投资对接会; the longest name ending in 会 within 15 characters, not
 # a body (本届人大常委会) nor a description
 THIS_EDITION = re.compile(rf"(?:本届|上届|下届)([{HAN}A-Za-z0-9·]{{1,15}})")
-NOT_THIS_EDITION = re.compile(r"人大|政协|委员会|常委会|政府|理事会|[的和与、及在是了为]")
+# a bare head refers back (本届博览会), and 展会 after a name is the show's floor (本届高交会展会 -> 高交会)
+NOT_THIS_EDITION = re.compile(r"人大|政协|委员会|常委会|政府|理事会|[的和与、及在是了为]|展会$|"
+                              r"^(?:博览会|运动会|大会|年会|峰会|交易会|洽谈会|展览会|论坛会)$")
 
 
 def numbered_editions(text: str) -> Iterator[Span]:
@@ -398,7 +401,9 @@ CAMPAIGN_HEAD = "(?:" + "|".join(CAMPAIGN_HEADS) + ")"
 # a head may follow a head: 安全生产专项整治三年行动
 CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·（）]{{2,30}}?{CAMPAIGN_HEAD}(?:{CAMPAIGN_HEAD})?)")
 # 打击整治 opens names (打击整治网络谣言专项行动) but makes none before a bare head (开展打击整治专项行动)
-GENERIC_CAMPAIGN = re.compile(rf"(?:打击整治{CAMPAIGN_HEAD}$|专项|联合|三大|这|该|此|本|各|重大|系列|一系列|开展|拓展|第|安排)")
+# and quantities make none (许多全球倡议, 更多惠民工程, 四大监测能力建设工程, 国际法治交流等五点倡议: tenth round)
+GENERIC_CAMPAIGN = re.compile(rf"(?:打击整治{CAMPAIGN_HEAD}$|专项|联合|[{CN_NUM}]大|这|该|此|本|各|重大|系列|一系列|开展|拓展|第|安排|"
+                              rf"许多|更多|[^等]*等[{CN_NUM}0-9])")
 # launching verbs, manner words and time qualifiers stay outside the name (集中打击……专项斗争, 岁末年初……专项整治:
 # guidelines, fourth 新闻联播 round)
 CAMPAIGN_LEAD_WORD = re.compile(CAMPAIGN_VERB + "|展开|深入|扎实|联合|带头|拓展|全面|持续|认真|切实|安排|新一轮|岁末年初|集中")
@@ -443,11 +448,11 @@ def campaigns(text: str) -> Iterator[Span]:
 
 HONOR_PATTERN = re.compile(
     rf"(?:(?:平安|美丽)?中国|全国|国家级?|省级)[{HAN}]{{0,14}}?"
-    r"(?:先进集体|先进个人|先进工作者|先进单位|模范|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
+    r"(?:先进集体|先进个人|先进工作者|先进单位|模范[\u4e00-\u9fff]{1,6}?(?:单位|干部|集体|个人)|模范|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
     r"优秀共产党员|优秀党务工作者|先进基层党组织|三八红旗手|三八红旗集体|劳动模范|五一劳动奖章|五一劳动奖状|"
-    r"文明城市|文明村镇?|文明单位|最美[\u4e00-\u9fff]{1,6}|青年五四奖章|道德模范|英雄|勋章|奖章|荣誉称号|楷模|时代楷模|"
+    r"文明城市|文明村镇?|文明单位|最美[\u4e00-\u9fff]{1,6}|青年五四奖章(?:集体)?|道德模范|英雄|勋章|奖章|荣誉称号|楷模|时代楷模|"
     r"优秀人民警察|优秀公安局|先进岗|红旗集体|试点城市|合格城市)"
-    r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新)")
+    r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新|工人先锋号)")
 
 
 QUOTED_REST = re.compile(rf"[{HAN}]{{0,8}}[{CLOSE_QUOTES}]")
@@ -455,7 +460,7 @@ QUOTED_REST = re.compile(rf"[{HAN}]{{0,8}}[{CLOSE_QUOTES}]")
 QUOTED_HONOR = re.compile(
     rf"[{OPEN_QUOTES}]((?:[{HAN}A-Za-z0-9·]{{2,14}}(?:奖|楷模|模范|标兵|能手|之星|卫士|先锋|好人|英雄|示范[{HAN}]{{1,3}}))"
     rf"|最美[{HAN}]{{1,8}})[{CLOSE_QUOTES}]")
-NUMBERED_AWARD = re.compile(rf"第[{CN_NUM}0-9]+届([{HAN}]{{2,12}}?奖(?:·[{HAN}]{{2,8}}奖)?)")
+NUMBERED_AWARD = re.compile(rf"第[{CN_NUM}0-9]+届([{HAN}]{{2,12}}?奖(?!章)(?:·[{HAN}]{{2,8}}奖)?)")  # not 第28届中国青年五四奖章
 # Merit citations after the verb that awards them (记集体一等功, 荣立个人三等功, 立三等功), and a quoted title
 # named a 称号 or given by an award verb (“模范检察院”称号, 荣获“二星平安金鼎”, 被命名为“平安市”).
 MERIT = re.compile(r"(?:记|立|获|授予)((?:集体|个人)?[特一二三]等功)(?!臣)")
@@ -474,6 +479,12 @@ COUNTED_HONOR = re.compile(rf"[0-9{CN_NUM}百千万](?:个|名|家|位|支)"
 CONFERRED = re.compile(rf"(?:{AWARD_VERB}|成为)(?:新的|首批|第[{CN_NUM}0-9]+批)?"
                        rf"([{HAN}]{{2,14}}?(?:示范区|示范社区|示范村|示范县|示范市|示范单位|示范基地|先行区|样板区|"
                        rf"湿地公园|先进集体|先进个人|先进单位|标兵))(?=称号|[^{HAN}]|$)")
+
+
+# Not honours (tenth round's review of the rule on the training gold): the generic 国家荣誉称号 and 全国或全省荣誉称号,
+# 最美 places (“最美金秋路”, “最美西郊线”) and names given to craft (命名为“梦舟”, “…福建舰”); the gold has no HONOR
+# of two characters.
+NOT_AN_HONOUR = re.compile(rf"^(?:国家|全国)?荣誉称号$|或|^最美[{HAN}]*(?:路|线|园|林)$|^[{HAN}]{{2}}$|舰$")
 
 
 def honours(text: str) -> Iterator[Span]:
@@ -495,7 +506,8 @@ def honours(text: str) -> Iterator[Span]:
             if pattern is not CONFERRED or not re.search("[的和与、及在]|^(?:我国|我省|新一批|一批)", m.group(group)):
                 found.append(m.span(group))
     for start, end in dict.fromkeys(found):
-        yield start, end, "HONOR"
+        if not NOT_AN_HONOUR.search(text[start:end]):
+            yield start, end, "HONOR"
 
 
 LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
