@@ -142,6 +142,9 @@ def spans(function: str, text: str) -> list[str]:
     # themes of forums, exhibitions and contests (eighth round); a programme inside an edition's name is not one
     ("titled_meetings", "“中国新疆的历史与未来”国际论坛在喀什举行，“奋进新时代”主题成就展开幕，“看见美丽中国”全国短视频大赛落幕，"
      "举办三届“一带一路”国际合作高峰论坛。", ["中国新疆的历史与未来/EVENT", "奋进新时代/EVENT", "看见美丽中国/EVENT"]),
+    # a meeting or congress titled by its subject; a body's routine sitting is not one (sixth session)
+    ("titled_meetings", "出席长江经济带生态保护协商会议，主持召开国务院党组会议，举行第一次全体会议，召开中央政治局会议。",
+     ["长江经济带生态保护协商会议/EVENT"]),
     ("named_meetings", "出席全国巡视工作会议暨十九届中央第九轮巡视动员部署会。十四届全国政协第十六次双周协商座谈会29日召开。",
      ["全国巡视工作会议暨十九届中央第九轮巡视动员部署会/EVENT", "十四届全国政协第十六次双周协商座谈会/EVENT"]),
     ("named_meetings", "主持召开新一届国务院第一次常务会议。", ["国务院第一次常务会议/EVENT"]),

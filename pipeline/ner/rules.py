@@ -234,7 +234,7 @@ def named_meetings(text: str) -> Iterator[Span]:
 # meetings"; rules 13, 34): after the verb that holds or attends them (主持召开平台企业座谈会, 出席全球服务贸易
 # 企业家峰会) or opening a sentence before its date or place (青藏高原生态保护法立法座谈会22日下午在北京).
 MEETING_HEAD = ("座谈会|峰会|论坛|研讨会|研讨班|动员会|动员部署会|部署会|反馈会议|推介大会|推介会|洽谈会|博览会|交易会|"
-                "首发式|报告会|交流会|推进会|现场会|外长会|三方会晤|宣讲团动员会")
+                "首发式|报告会|交流会|推进会|现场会|外长会|三方会晤|宣讲团动员会|大会|会议")
 MEETING_NAME = rf"[{HAN}A-Za-z0-9·—“”《》]{{4,44}}?(?:{MEETING_HEAD})"
 TITLED_MEETING = re.compile(
     rf"(?:(?:主持)?召开|举行|举办|出席|参加|开幕的|闭幕的)(?:了)?({MEETING_NAME})(?=[，。、；）]|在|上|期间|并|时|$)"
@@ -243,6 +243,13 @@ TITLED_MEETING = re.compile(
 # 发展座谈会, 20场分论坛, 举办三届“一带一路”国际合作高峰论坛), and a quoted theme, whose core alone is the EVENT (QUOTED_THEME below)
 UNTITLED = re.compile(rf"^(?:部分|有关|相关|一系列|系列|多场|一场|这次|此次|本次|本届|各类|各种|多个|专题|视频|新闻|记者|工作|"
                       rf"年度|全体|主题|重要|会议|大型|国际|高级别|“|[{CN_NUM}两几多数0-9]+[次场个]|[{CN_NUM}两几多数0-9]+届“)|[的了着过在与同和向对等场]")
+
+
+# a body's routine sitting is not a titled meeting (guidelines: the body is the ORG, 主持召开国务院党组会议, 中央政治局
+# 会议; 举行第一次全体会议, 第二十二次委员长会议, 省委常委扩大会议), nor a kind of meeting many hold (召开巡视进驻动员会,
+# 党代表大会或党代表会议, 机关干部大会, 紧急电视电话会议)
+ROUTINE_MEETING = re.compile(r"^(?:第|新一届)|(?:党组|政治局|常委会|委员会|领导小组|内阁|委员长|部长级|分组|全体|扩大)会议$|或|紧急|"
+                             r"进驻动员会$|成立大会$|干部大会$")
 
 
 # A meeting, press-conference series, exhibition or contest titled by a quoted theme is EVENT on the quoted core
@@ -264,7 +271,8 @@ def titled_meetings(text: str) -> Iterator[Span]:
     for m in TITLED_MEETING.finditer(text):
         group = 1 if m.group(1) is not None else 2
         name = m.group(group)
-        if UNTITLED.search(name) or name.count("“") != name.count("”") or name.count("《") != name.count("》"):
+        if (UNTITLED.search(name) or ROUTINE_MEETING.search(name) or name.count("“") != name.count("”")
+                or name.count("《") != name.count("》")):
             continue
         start = m.start(group)
         year = re.match(r"[0-9]{4}年", name)  # a year written with 年 is not part of the name (rule 34)
