@@ -118,6 +118,9 @@ def spans(function: str, text: str) -> list[str]:
      ["北京市委组织部/ORG", "离石市委/ORG", "中共北京市委/ORG"]),
     ("quoted_names", "部署开展“清朗网络暴力专项治理行动”，开展“净海2024”打击海上走私专项行动，“六尺巷调解法”被写入报告。",
      ["清朗网络暴力专项治理行动/PROGRAM", "净海2024/PROGRAM", "六尺巷调解法/PROGRAM"]),
+    # experiences, working methods and exercises named in quotes are programmes (sixth session)
+    ("quoted_names", "推广“浦江”经验，总结“三事分流”工作法，举行“联合利剑2025”军事演习。",
+     ["浦江/PROGRAM", "三事分流/PROGRAM", "联合利剑2025/PROGRAM"]),
     # a quoted phrase of a document, a slogan, a title conferred
     ("quoted_names", "“实施城市更新行动”首次写入，启动“全民反诈在行动”集中宣传月，获评全国“枫桥式工作法”。", []),
     ("campaigns", "听取中央第八轮巡视情况汇报，召开十九届中央第九轮巡视集中反馈会议。", ["中央第八轮巡视/PROGRAM"]),
