@@ -164,6 +164,9 @@ def spans(function: str, text: str) -> list[str]:
     ("campaigns", "部署开展夏季治安打击整治行动，启动2023年海洋伏季休渔专项执法行动。",
      ["夏季治安打击整治行动/PROGRAM", "海洋伏季休渔专项执法行动/PROGRAM"]),
     ("campaigns", "印发《关于实施中华优秀传统文化传承发展工程的意见》。", []),  # the title is the POLICY
+    # 联合 inside a name is the name's; leading it, a manner word
+    ("campaigns", "水利部启动珠江流域水库群联合调度专项行动，公安部联合开展打击跨境赌博专项行动。",
+     ["珠江流域水库群联合调度专项行动/PROGRAM", "打击跨境赌博专项行动/PROGRAM"]),
     # quantities make no name (tenth round)
     ("campaigns", "支持许多全球倡议，实施更多惠民工程，实施四大监测能力建设工程，深化数字合作等三点倡议。", []),
     ("congresses", "为九三学社十二大胜利召开做好准备，民进十四大开幕。", ["九三学社十二大/EVENT", "民进十四大/EVENT"]),

@@ -441,7 +441,9 @@ def campaigns(text: str) -> Iterator[Span]:
         lead = CAMPAIGN_LEAD.match(name)
         if lead and len(name) - lead.end() - head < 2:
             continue
-        cuts = [k.end() for k in CAMPAIGN_LEAD_WORD.finditer(name) if len(name) - k.end() - head >= 2]
+        # 联合 inside a name is the name's (长江流域水库群抗旱保供水联合调度专项行动), only leading it a manner word
+        cuts = [k.end() for k in CAMPAIGN_LEAD_WORD.finditer(name) if len(name) - k.end() - head >= 2 and
+                (k.group() != "联合" or (lead and k.end() <= lead.end()))]
         if cuts:
             start, name = start + cuts[-1], name[cuts[-1]:]
         year = re.match(r"[0-9０-９]{4}年", name)
