@@ -75,7 +75,7 @@ def spans(function: str, text: str) -> list[str]:
     # a quoted title runs to its closing quote
     ("honours", "被追授为“全国模范法官”。", ["全国模范法官/HONOR"]),
     # a model unit and a youth medal group run to their head; 工人先锋号 stands alone; generic titles, 最美 places and
-    # names given to craft are not honours (tenth round)
+    # names given to craft are not honours (sixth session)
     ("honours", "全国模范公安单位代表，第27届中国青年五四奖章集体，荣获工人先锋号。",
      ["全国模范公安单位/HONOR", "中国青年五四奖章集体/HONOR", "工人先锋号/HONOR"]),
     ("honours", "获得国家荣誉称号的代表，打造“最美赏秋园”，新飞船命名为“梦舟”。", []),
@@ -167,7 +167,9 @@ def spans(function: str, text: str) -> list[str]:
     # 联合 inside a name is the name's; leading it, a manner word
     ("campaigns", "水利部启动珠江流域水库群联合调度专项行动，公安部联合开展打击跨境赌博专项行动。",
      ["珠江流域水库群联合调度专项行动/PROGRAM", "打击跨境赌博专项行动/PROGRAM"]),
-    # quantities make no name (tenth round)
+    # a campaign's plan is the document's name (the POLICY), not the campaign
+    ("campaigns", "江苏启动了基础研究三年行动方案，实施乡村建设行动工作方案。", []),
+    # quantities make no name (sixth session)
     ("campaigns", "支持许多全球倡议，实施更多惠民工程，实施四大监测能力建设工程，深化数字合作等三点倡议。", []),
     ("congresses", "为九三学社十二大胜利召开做好准备，民进十四大开幕。", ["九三学社十二大/EVENT", "民进十四大/EVENT"]),
     # a mass organisation's congress written after its name is one EVENT with it (seventh 新闻联播 round)

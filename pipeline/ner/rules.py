@@ -407,9 +407,11 @@ CAMPAIGN_HEADS = ("专项行动", "专项斗争", "专项治理行动", "专项�
                   "大督查", "大检查")
 CAMPAIGN_HEAD = "(?:" + "|".join(CAMPAIGN_HEADS) + ")"
 # a head may follow a head: 安全生产专项整治三年行动
-CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·（）]{{2,30}}?{CAMPAIGN_HEAD}(?:{CAMPAIGN_HEAD})?)")
+# and a campaign's plan is the document's name, not the campaign (基础研究三年行动方案 is the POLICY: ninth round)
+CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·（）]{{2,30}}?{CAMPAIGN_HEAD}(?:{CAMPAIGN_HEAD})?)"
+                      rf"(?!方案|计划|实施方案|规划|纲要|意见|工作方案)")
 # 打击整治 opens names (打击整治网络谣言专项行动) but makes none before a bare head (开展打击整治专项行动)
-# and quantities make none (许多全球倡议, 更多惠民工程, 四大监测能力建设工程, 国际法治交流等五点倡议: tenth round)
+# and quantities make none (许多全球倡议, 更多惠民工程, 四大监测能力建设工程, 国际法治交流等五点倡议: sixth session)
 GENERIC_CAMPAIGN = re.compile(rf"(?:打击整治{CAMPAIGN_HEAD}$|专项|联合|[{CN_NUM}]大|这|该|此|本|各|重大|系列|一系列|开展|拓展|第|安排|"
                               rf"许多|更多|[^等]*等[{CN_NUM}0-9])")
 # launching verbs, manner words and time qualifiers stay outside the name (集中打击……专项斗争, 岁末年初……专项整治:
@@ -491,7 +493,7 @@ CONFERRED = re.compile(rf"(?:{AWARD_VERB}|成为)(?:新的|首批|第[{CN_NUM}0-
                        rf"湿地公园|先进集体|先进个人|先进单位|标兵))(?=称号|[^{HAN}]|$)")
 
 
-# Not honours (tenth round's review of the rule on the training gold): the generic 国家荣誉称号 and 全国或全省荣誉称号,
+# Not honours (the sixth session's review of the rule on the training gold): the generic 国家荣誉称号 and 全国或全省荣誉称号,
 # 最美 places (“最美金秋路”, “最美西郊线”) and names given to craft (命名为“梦舟”, “…福建舰”); the gold has no HONOR
 # of two characters.
 NOT_AN_HONOUR = re.compile(rf"^(?:国家|全国)?荣誉称号$|或|^最美[{HAN}]*(?:路|线|园|林)$|^[{HAN}]{{2}}$|舰$")
