@@ -250,6 +250,9 @@ def test_the_blocks_split_keeps_articles_together_and_near_duplicates_on_one_sid
     ("体现中华民族团结奋斗，构筑中国精神、中国价值、中国力量", ["中华", "中国", "中国", "中国"]),
     ("奥方珍视奥中关系，今年适逢中英建立大使级外交关系，中俄互为最大邻国，以中、英、法、俄等八个语种发布",
      ["奥方", "奥中", "中英", "中俄", "中、英、法、俄等八个语种"]),
+    # the titles of speeches and media works hold nothing (rule 36); a periodical's and a document's do
+    ("出版《在西部大开发座谈会上的讲话》单行本，总台播出纪录片《长江之歌》，在《求是》杂志发表，印发《成渝地区规划纲要》",
+     ["《在西部大开发座谈会上的讲话》", "《长江之歌》"]),
 ])
 def test_no_entity_spans_cover_doctrines_and_set_phrases(text: str, expected: list[str]) -> None:
     assert sorted(text[s:e] for s, e in no_entity.no_entity_spans(text)) == sorted(expected)

@@ -17,22 +17,15 @@ import re
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .chars import CLOSE_QUOTES, CN_NUM, HAN, NAME_CHAR, OPEN_QUOTES, ORDINAL, TITLE_SPAN, LabellingFunction, Span
-from .no_entity import no_entity_spans
+from .no_entity import TITLE_WITH_INNER, is_media_title, no_entity_spans
 from .places import bodies, places
-
-# 《》 titles that are not documents: works of the media, art and books (rule 36 leaves these out).
-MEDIA_AFTER = re.compile(r"^(?:杂志|栏目|节目|专栏|报|纪录片|电视剧|电影|歌曲|系列|专题片|文献片|晚会|读本|丛书|一书|书|期刊|刊)")
-MEDIA_BEFORE = re.compile(r"(?:播出|播发|刊发|发表|出版|推出|播放|拍摄|创作|收看|观看|撰写|杂志|栏目|节目|纪录片|署名文章|文章|评论员文章|社论|专题片|电视剧|报道)$")
-
 
 def book_titles(text: str) -> Iterator[Span]:
     """《…》 titles of laws, plans, opinions and other documents -> POLICY, marks included (rule 3);
     titles of articles, programmes, books and periodicals are left out (rule 36)."""
-    for m in re.finditer(r"《[^《》]{2,80}(?:《[^《》]*》[^《》]*)*》", text):
-        before, after = text[max(0, m.start() - 6):m.start()], text[m.end():m.end() + 3]
+    for m in TITLE_WITH_INNER.finditer(text):
         inner = m.group()[1:-1]
-        # a declaration is issued (发表《……宣言》), not published as an article
-        if (MEDIA_BEFORE.search(before) and not re.search(r"(?:宣言|声明|公报)$", inner)) or MEDIA_AFTER.match(after):
+        if is_media_title(text, m.start(), m.end()):
             continue
         if re.search(r"(?:法|条例|规定|办法|决定|意见|规划|纲要|方案|计划|细则|准则|决议|公约|宪章|协定|条约|法典|通知|白皮书|报告|指引|指南|清单|目录|标准|措施|举措|行动计划|（草案）|\(草案\)|修正案|纪要|宣言|声明|读本|百问|手册|问答|"
                      r"解释|章程|规则|要点|战略[0-9]{0,4})(?:（[^）]*）)?$", inner):
