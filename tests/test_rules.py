@@ -259,7 +259,8 @@ def test_no_entity_spans_cover_doctrines_and_set_phrases(text: str, expected: li
 
 
 @pytest.mark.parametrize("text", ["中国人民银行发布数据", "中国人大代表团访问", "习近平总书记指出", "双方同意", "地方政府", "中亚地区",
-                                  "中国同埃塞建交", "同古巴合作", "深化同印尼合作", "中华人民共和国", "奥运会开幕", "奥地利总统"])
+                                  "中国同埃塞建交", "同古巴合作", "深化同印尼合作", "中华人民共和国", "奥运会开幕", "奥地利总统",
+                                  "双方发表《关于推进两国合作的联合工作计划（2025－2029）》"])
 def test_no_entity_spans_leave_names_alone(text: str) -> None:
     assert list(no_entity.no_entity_spans(text)) == []
 

@@ -17,7 +17,7 @@ import re
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .chars import CLOSE_QUOTES, CN_NUM, HAN, NAME_CHAR, OPEN_QUOTES, ORDINAL, TITLE_SPAN, LabellingFunction, Span
-from .no_entity import TITLE_WITH_INNER, is_media_title, no_entity_spans
+from .no_entity import DOCUMENT_END, TITLE_WITH_INNER, is_media_title, no_entity_spans
 from .places import bodies, places
 
 def book_titles(text: str) -> Iterator[Span]:
@@ -27,8 +27,7 @@ def book_titles(text: str) -> Iterator[Span]:
         inner = m.group()[1:-1]
         if is_media_title(text, m.start(), m.end()):
             continue
-        if re.search(r"(?:法|条例|规定|办法|决定|意见|规划|纲要|方案|计划|细则|准则|决议|公约|宪章|协定|条约|法典|通知|白皮书|报告|指引|指南|清单|目录|标准|措施|举措|行动计划|（草案）|\(草案\)|修正案|纪要|宣言|声明|读本|百问|手册|问答|"
-                     r"解释|章程|规则|要点|战略[0-9]{0,4})(?:（[^）]*）)?$", inner):
+        if DOCUMENT_END.search(inner):
             yield m.start(), m.end(), "POLICY"
 
 
