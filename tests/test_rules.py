@@ -76,8 +76,8 @@ def spans(function: str, text: str) -> list[str]:
     ("honours", "被追授为“全国模范法官”。", ["全国模范法官/HONOR"]),
     # a model unit and a youth medal group run to their head; 工人先锋号 stands alone; generic titles, 最美 places and
     # names given to craft are not honours (sixth session)
-    ("honours", "全国模范公安单位代表，第27届中国青年五四奖章集体，荣获工人先锋号。",
-     ["全国模范公安单位/HONOR", "中国青年五四奖章集体/HONOR", "工人先锋号/HONOR"]),
+    ("honours", "全国模范公安单位代表，第27届中国青年五四奖章集体，荣获工人先锋号，荣获“全国工人先锋号”。",
+     ["全国模范公安单位/HONOR", "中国青年五四奖章集体/HONOR", "工人先锋号/HONOR", "全国工人先锋号/HONOR"]),
     ("honours", "获得国家荣誉称号的代表，打造“最美赏秋园”，新飞船命名为“梦舟”。", []),
     ("honours", "被评为全国优秀人民警察，获评全国市域社会治理现代化试点合格城市。",
      ["全国优秀人民警察/HONOR", "全国市域社会治理现代化试点合格城市/HONOR"]),

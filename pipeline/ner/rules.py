@@ -455,7 +455,7 @@ HONOR_PATTERN = re.compile(
     r"(?:先进集体|先进个人|先进工作者|先进单位|模范[\u4e00-\u9fff]{1,6}?(?:单位|干部|集体|个人)|模范|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
     r"优秀共产党员|优秀党务工作者|先进基层党组织|三八红旗手|三八红旗集体|劳动模范|五一劳动奖章|五一劳动奖状|"
     r"文明城市|文明村镇?|文明单位|最美[\u4e00-\u9fff]{1,6}|青年五四奖章(?:集体)?|道德模范|英雄|勋章|奖章|荣誉称号|楷模|时代楷模|"
-    r"优秀人民警察|优秀公安局|先进岗|红旗集体|试点城市|合格城市)"
+    r"优秀人民警察|优秀公安局|先进岗|红旗集体|试点城市|合格城市|工人先锋号)"
     r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新|工人先锋号)")
 
 
@@ -486,9 +486,10 @@ CONFERRED = re.compile(rf"(?:{AWARD_VERB}|成为)(?:新的|首批|第[{CN_NUM}0-
 
 
 # Not honours (the sixth session's review of the rule on the training gold): the generic 国家荣誉称号 and 全国或全省荣誉称号,
-# 最美 places (“最美金秋路”, “最美西郊线”) and names given to craft (命名为“梦舟”, “…福建舰”); the gold has no HONOR
-# of two characters.
-NOT_AN_HONOUR = re.compile(rf"^(?:国家|全国)?荣誉称号$|或|^最美[{HAN}]*(?:路|线|园|林)$|^[{HAN}]{{2}}$|舰$")
+# 最美 places (“最美金秋路”, “最美西郊线”) and names given to craft (命名为“梦舟”, “…福建舰”); a medal of two
+# characters is one (授予“金鹰”勋章).
+NOT_AN_HONOUR = re.compile(rf"^(?:国家|全国)?荣誉称号$|或|^最美[{HAN}]*(?:路|线|园|林)$|舰$")
+CRAFT_NAME = re.compile(rf"(?<!被)命名为[{OPEN_QUOTES}]$")  # 飞船命名为“梦舟”: two characters given to a craft, not a title
 
 
 def honours(text: str) -> Iterator[Span]:
@@ -510,7 +511,7 @@ def honours(text: str) -> Iterator[Span]:
             if pattern is not CONFERRED or not re.search("[的和与、及在]|^(?:我国|我省|新一批|一批)", m.group(group)):
                 found.append(m.span(group))
     for start, end in dict.fromkeys(found):
-        if not NOT_AN_HONOUR.search(text[start:end]):
+        if not NOT_AN_HONOUR.search(text[start:end]) and not (end - start == 2 and CRAFT_NAME.search(text, 0, start)):
             yield start, end, "HONOR"
 
 
