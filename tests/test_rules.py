@@ -79,6 +79,8 @@ def spans(function: str, text: str) -> list[str]:
     ("honours", "全国模范公安单位代表，第27届中国青年五四奖章集体，荣获工人先锋号，荣获“全国工人先锋号”。",
      ["全国模范公安单位/HONOR", "中国青年五四奖章集体/HONOR", "工人先锋号/HONOR", "全国工人先锋号/HONOR"]),
     ("honours", "获得国家荣誉称号的代表，打造“最美赏秋园”，新飞船命名为“梦舟”。", []),
+    # a title conferred at a level (获评全国“……”, 入选省级“……”) is the quoted title
+    ("honours", "解纷工作法获评全国“枫桥式工作法”，10项机制入选省级“枫桥式工作法”。", ["枫桥式工作法/HONOR", "枫桥式工作法/HONOR"]),
     ("honours", "被评为全国优秀人民警察，获评全国市域社会治理现代化试点合格城市。",
      ["全国优秀人民警察/HONOR", "全国市域社会治理现代化试点合格城市/HONOR"]),
     ("campaigns", "认真开展党纪学习教育，部署开展2022年全国农资打假专项治理行动。", ["党纪学习教育/PROGRAM", "全国农资打假专项治理行动/PROGRAM"]),
@@ -121,6 +123,9 @@ def spans(function: str, text: str) -> list[str]:
     # experiences, working methods and exercises named in quotes are programmes (sixth session)
     ("quoted_names", "推广“浦江”经验，总结“三事分流”工作法，举行“联合利剑2025”军事演习。",
      ["浦江/PROGRAM", "三事分流/PROGRAM", "联合利剑2025/PROGRAM"]),
+    # a quoted experience, a system after its quote, and quoted digital applications and handsets are platforms
+    ("quoted_names", "推广“东山经验”，建立“三级书记抓调解”责任体系，打造“智治通”“安心联”等一系列数字应用，推广“平安行”手机终端。",
+     ["东山经验/PROGRAM", "三级书记抓调解/PROGRAM", "智治通/PLATFORM", "安心联/PLATFORM", "平安行/PLATFORM"]),
     # a quoted phrase of a document, a slogan, a title conferred
     ("quoted_names", "“实施城市更新行动”首次写入，启动“全民反诈在行动”集中宣传月，获评全国“枫桥式工作法”。", []),
     ("campaigns", "听取中央第八轮巡视情况汇报，召开十九届中央第九轮巡视集中反馈会议。", ["中央第八轮巡视/PROGRAM"]),

@@ -339,8 +339,8 @@ def numbered_editions(text: str) -> Iterator[Span]:
 
 # After a quoted name, the heads that make it a programme (“放管服”改革, “猎狐2023”专项, “一带一路”倡议)
 # or a platform (“一网通办”平台).
-PROGRAM_HEADS = "专项|倡议|改革|机制|活动|合作|建设|行动|工程|制度|模式|品牌|战略|经验|工作法|军事演习|演习"
-PLATFORM_HEADS = "平台|APP|App|app|小程序|热线|系统|公众号|客户端|网站"
+PROGRAM_HEADS = "专项|倡议|改革|机制|活动|合作|建设|行动|工程|制度|模式|品牌|战略|经验|工作法|军事演习|演习|体系|工作体系|责任体系"
+PLATFORM_HEADS = "平台|APP|App|app|小程序|热线|系统|公众号|客户端|网站|应用|数字应用|手机终端"
 QUOTED = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,20}})[{CLOSE_QUOTES}](?=({PLATFORM_HEADS}|{PROGRAM_HEADS}))")
 
 
@@ -356,7 +356,7 @@ BODY_END = re.compile(r"(?:团|队|组|站|室|中心|所)$")  # named teams and
 # A quoted name that carries its own head (“清朗网络暴力专项治理行动”, “全球消费品牌集聚计划”, “六尺巷调解法”), and
 # one a campaign head follows after a few words (“净海2024”打击海上走私专项行动, “监管护苗”2023年暑期专项行动)
 QUOTED_WITH_HEAD = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}}?"
-                              rf"(?:专项行动|专项治理行动|专项整治行动|专项治理|专项整治|行动|计划|工作法|调解法))[{CLOSE_QUOTES}]")
+                              rf"(?:专项行动|专项治理行动|专项整治行动|专项治理|专项整治|行动|计划|工作法|调解法|经验))[{CLOSE_QUOTES}]")
 # (not ……工程 in quotes: as often an epithet, “民心工程”, “群众性治安防控工程”, as a name)
 QUOTED_BEFORE_CAMPAIGN = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,20}})[{CLOSE_QUOTES}]"
                                     rf"[{HAN}0-9]{{1,10}}?(?=专项行动|专项治理行动|专项整治行动|专项治理|专项整治)")
@@ -469,7 +469,7 @@ NUMBERED_AWARD = re.compile(rf"第[{CN_NUM}0-9]+届([{HAN}]{{2,12}}?奖(?!章)(?
 # named a 称号 or given by an award verb (“模范检察院”称号, 荣获“二星平安金鼎”, 被命名为“平安市”).
 MERIT = re.compile(r"(?:记|立|获|授予)((?:集体|个人)?[特一二三]等功)(?!臣)")
 AWARD_VERB = r"(?:被授予|授予|被评为|评为|获评|荣获|获得|被命名为|命名为|捧回|跻身|入选|创成)"
-TITLE = re.compile(rf"(?:{AWARD_VERB}[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}]"
+TITLE = re.compile(rf"(?:{AWARD_VERB}(?:全国|省级|市级|县级)?[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}]"
                    rf"(?!{PROGRAM_HEADS}|{PLATFORM_HEADS})"  # 入选“一带一路”合作项目: a programme, not a title
                    rf"|[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}](?:荣誉)?称号)")
 
