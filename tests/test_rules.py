@@ -177,6 +177,8 @@ def spans(function: str, text: str) -> list[str]:
     # quantities make no name (sixth session)
     ("campaigns", "支持许多全球倡议，实施更多惠民工程，实施四大监测能力建设工程，深化数字合作等三点倡议。", []),
     ("congresses", "为九三学社十二大胜利召开做好准备，民进十四大开幕。", ["九三学社十二大/EVENT", "民进十四大/EVENT"]),
+    # after 党的 the count is the congress whatever word follows; alone, a count of ten is not (十大合作计划)
+    ("congresses", "党的十九大吹响了号角，做好党的二十大维稳安保，实施十大合作计划。", ["党的十九大/EVENT", "党的二十大/EVENT"]),
     # a mass organisation's congress written after its name is one EVENT with it (seventh 新闻联播 round)
     ("congresses", "中国妇女第十三次全国代表大会在京开幕，中国残联第八次全国代表大会闭幕。",
      ["中国妇女第十三次全国代表大会/EVENT", "中国残联第八次全国代表大会/EVENT"]),

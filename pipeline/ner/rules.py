@@ -138,6 +138,8 @@ CONGRESS = re.compile(
     rf"(?:党的|中共|中国共产党)?(?:{ORDINAL}届(?:中央)?(?:{ORDINAL}中全会|中央政治局第{ORDINAL}次集体学习)"
     # the congresses of the democratic parties and the Youth League are theirs, one EVENT (九三学社十二大)
     rf"|(?:(?:中共)|(?:民革|民盟|民建|民进|农工党|致公党|九三学社|台盟|共青团))?{ORDINAL}大(?=[^\u4e00-\u9fff]|以来|精神|报告|代表|召开|开幕|闭幕|胜利|作出|提出|强调|明确|确定|相关|战略|的|后|上|和|及|与|$)"
+    # after 党的 the count is the congress whatever follows (党的十九大吹响了……, 党的十九大维稳安保: the seeds)
+    rf"|(?<=党的){ORDINAL}大"
     # plenums of the discipline commission: 二十届中央纪委三次全会, 中央纪委第三次全体会议
     rf"|(?:{ORDINAL}届)?中央纪委(?:{ORDINAL}次全会|第{ORDINAL}次全体会议)"
     # the full forms of the official record (C13, C24): 中国共产党第二十次全国代表大会,
@@ -384,7 +386,8 @@ def quoted_names(text: str) -> Iterator[Span]:
         labels.setdefault((start, end), found_label)  # once, as first found
     for (start, end), found_label in sorted(labels.items()):
         core = text[start:end]
-        if (re.search(r"[月周日节]$|[+＋].|[+＋]$", core) and core != "互联网+") or re.match(ORDINAL + r"个", core) or BODY_END.search(core):
+        if ((re.search(r"[月周日节]$|[+＋].|[+＋]$", core) and core != "互联网+") or re.match(ORDINAL + r"个", core)
+                or re.match(rf"[{CN_NUM}]+大", core) or BODY_END.search(core)):  # counted: “三大经验”, rule 11
             continue
         yield start, end, found_label
 
