@@ -124,8 +124,8 @@ def spans(function: str, text: str) -> list[str]:
     ("quoted_names", "推广“浦江”经验，总结“三事分流”工作法，举行“联合利剑2025”军事演习。",
      ["浦江/PROGRAM", "三事分流/PROGRAM", "联合利剑2025/PROGRAM"]),
     # a quoted experience, a system after its quote, and quoted digital applications and handsets are platforms
-    ("quoted_names", "推广“东山经验”，建立“三级书记抓调解”责任体系，打造“智治通”“安心联”等一系列数字应用，推广“平安行”手机终端。",
-     ["东山经验/PROGRAM", "三级书记抓调解/PROGRAM", "智治通/PLATFORM", "安心联/PLATFORM", "平安行/PLATFORM"]),
+    ("quoted_names", "推广“东山经验”，建立“三级书记抓调解”责任体系，打造“智治通”“安心联”等一系列数字应用，推广“平安行”手机终端，依托“8890”便民服务平台。",
+     ["东山经验/PROGRAM", "三级书记抓调解/PROGRAM", "智治通/PLATFORM", "安心联/PLATFORM", "平安行/PLATFORM", "8890/PLATFORM"]),
     # a quoted phrase of a document, a slogan, a title conferred
     ("quoted_names", "“实施城市更新行动”首次写入，启动“全民反诈在行动”集中宣传月，获评全国“枫桥式工作法”。", []),
     ("campaigns", "听取中央第八轮巡视情况汇报，召开十九届中央第九轮巡视集中反馈会议。", ["中央第八轮巡视/PROGRAM"]),

@@ -342,7 +342,7 @@ def numbered_editions(text: str) -> Iterator[Span]:
 # After a quoted name, the heads that make it a programme (“放管服”改革, “猎狐2023”专项, “一带一路”倡议)
 # or a platform (“一网通办”平台).
 PROGRAM_HEADS = "专项|倡议|改革|机制|活动|合作|建设|行动|工程|制度|模式|品牌|战略|经验|工作法|军事演习|演习|体系|工作体系|责任体系"
-PLATFORM_HEADS = "平台|APP|App|app|小程序|热线|系统|公众号|客户端|网站|应用|数字应用|手机终端"
+PLATFORM_HEADS = "平台|APP|App|app|小程序|热线|系统|公众号|客户端|网站|应用|数字应用|手机终端|服务平台|便民服务平台"
 QUOTED = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,20}})[{CLOSE_QUOTES}](?=({PLATFORM_HEADS}|{PROGRAM_HEADS}))")
 
 
