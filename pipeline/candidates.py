@@ -84,10 +84,32 @@ def name_key(surface: str) -> str:
     return key[: -len(head)] if head and len(key) - len(head) >= MIN_KEY else key
 
 
+PAIRS = {"“": "”", "「": "」", "『": "』", "‘": "’", "《": "》", "〈": "〉", '"': '"', "'": "'"}
+
+
 def clean_surface(surface: str, label: str) -> str:
-    """A surface form as the lexicon writes it: no quotation marks (《》 kept for POLICY titles)."""
-    drop = QUOTES.replace("《》", "") if label == "POLICY" else QUOTES
-    return "".join(c for c in surface if c not in drop).strip()
+    """A surface form as the lexicon writes it: without quotation marks around it or left unpaired by a
+    cut (《》 kept for POLICY titles), but with the paired quotes inside a name, which the lexicon must match
+    as the text writes them: 黄河“几字弯”攻坚战, not 黄河几字弯攻坚战 (three gold mentions, none matched)."""
+    keep = "《》" if label == "POLICY" else ""
+    text = surface.strip()
+    while len(text) > 1 and PAIRS.get(text[0]) == text[-1] and text[0] not in keep:
+        text = text[1:-1].strip()
+    kept, open_at = list(text), {}
+    for i, c in enumerate(text):
+        if c in keep:
+            continue
+        if c in PAIRS and (c != PAIRS[c] or c not in open_at):
+            open_at[c] = i
+        elif c in QUOTES:
+            opener = next((o for o, closer in PAIRS.items() if closer == c and o in open_at), None)
+            if opener is None:
+                kept[i] = ""
+            else:
+                del open_at[opener]
+    for i in open_at.values():
+        kept[i] = ""
+    return "".join(kept).strip()
 
 
 class LexiconIndex:

@@ -248,6 +248,21 @@ def test_merge_adds_accepted_names_with_provenance_and_keeps_other_lines(tmp_pat
     assert again.known == ["民情日记工作法", "枫桥式做法"] and again.files == []  # the rejection is not written twice
 
 
+def test_a_name_written_with_inner_quotes_enters_the_lexicon_as_written(tmp_path: Path, lexicon_copy: Path) -> None:
+    # the lexicon matches names as the text writes them: 河湖“清四乱”攻坚战 without its quotes would never match
+    # (as 黄河“几字弯”攻坚战, three gold mentions, none found before); quotes around a name still go
+    text = "打好河湖“清四乱”攻坚战，推广“溪流守护工作法”。"
+    index = LexiconIndex(load_lexicon(lexicon_copy))
+    made = [record("q1:a1:p1", "q1", "2024-03-01", text, [("河湖“清四乱”攻坚战", "PROGRAM"), ("“溪流守护工作法”", "PROGRAM")])]
+    found = {c["candidate"]["name"]: c for c in candidate_records(build(made, index).entries, index, "runs/test", rejected_keys(lexicon_copy))}
+    assert set(found) == {"河湖“清四乱”攻坚战", "溪流守护工作法"}
+    review_file = tmp_path / "pulled.jsonl"
+    review_file.write_text("".join(json.dumps(pulled(c, "accept"), ensure_ascii=False) + "\n" for c in found.values()), encoding="utf-8")
+    assert sorted(merge_reviewed(review_file, lexicon_copy, on="2026-12-03").accepted) == ["河湖“清四乱”攻坚战", "溪流守护工作法"]
+    added = {e.canonical for e in load_lexicon(lexicon_copy)} - {e.canonical for e in index.entries}
+    assert added == {"河湖“清四乱”攻坚战", "溪流守护工作法"} and all(name in text for name in added)
+
+
 def test_merge_refuses_unclear_decisions_naming_the_line(tmp_path: Path, lexicon_copy: Path) -> None:
     found = review(tmp_path, lexicon_copy)
     bad = tmp_path / "bad.jsonl"
