@@ -176,6 +176,11 @@ def spans(function: str, text: str) -> list[str]:
     ("campaigns", "江苏启动了基础研究三年行动方案，实施乡村建设行动工作方案。", []),
     # quantities make no name (sixth session)
     ("campaigns", "支持许多全球倡议，实施更多惠民工程，实施四大监测能力建设工程，深化数字合作等三点倡议。", []),
+    # counts in figures, kinds named by examples, ranks of works and 工程 going on as a word make none (seventh session)
+    ("campaigns", "中央部署建设172项节水供水重大水利工程，实施小流域综合治理等重点工程，推进拉萨山南一体化重要工程，"
+     "听取中国国际工程咨询有限公司的介绍，实施千亿斤粮食产能提升行动。", ["千亿斤粮食产能提升行动/PROGRAM"]),
+    # an inspection round inside a report's title is the title's (the POLICY)
+    ("campaigns", "审议《关于二十届中央第三轮巡视情况的综合报告》。", []),
     ("congresses", "为九三学社十二大胜利召开做好准备，民进十四大开幕。", ["九三学社十二大/EVENT", "民进十四大/EVENT"]),
     # after 党的 the count is the congress whatever word follows; alone, a count of ten is not (十大合作计划)
     ("congresses", "党的十九大吹响了号角，做好党的二十大维稳安保，实施十大合作计划。", ["党的十九大/EVENT", "党的二十大/EVENT"]),

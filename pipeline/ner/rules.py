@@ -403,8 +403,9 @@ CAMPAIGN_HEADS = ("专项行动", "专项斗争", "专项治理行动", "专项�
 CAMPAIGN_HEAD = "(?:" + "|".join(CAMPAIGN_HEADS) + ")"
 # a head may follow a head: 安全生产专项整治三年行动
 # and a campaign's plan is the document's name, not the campaign (基础研究三年行动方案 is the POLICY: ninth round)
+# and 工程 going on as a word is no head (中国国际工程咨询有限公司, 工程机械, 工程项目: seventh session)
 CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·（）]{{2,30}}?{CAMPAIGN_HEAD}(?:{CAMPAIGN_HEAD})?)"
-                      rf"(?!方案|计划|实施方案|规划|纲要|意见|工作方案)")
+                      rf"(?!方案|计划|实施方案|规划|纲要|意见|工作方案|机械|咨询|项目|技术|师|院|局|公司)")
 # 打击整治 opens names (打击整治网络谣言专项行动) but makes none before a bare head (开展打击整治专项行动)
 # and quantities make none (许多全球倡议, 更多惠民工程, 四大监测能力建设工程, 国际法治交流等五点倡议: sixth session)
 GENERIC_CAMPAIGN = re.compile(rf"(?:打击整治{CAMPAIGN_HEAD}$|专项|联合|[{CN_NUM}]大|这|该|此|本|各|重大|系列|一系列|开展|拓展|第|安排|"
@@ -415,7 +416,12 @@ CAMPAIGN_LEAD_WORD = re.compile(CAMPAIGN_VERB + "|展开|深入|扎实|联合|�
 CAMPAIGN_LEAD = re.compile(f"(?:{CAMPAIGN_LEAD_WORD.pattern})+")
 # counted packages are not names: the count quantifies the head (自然灾害防治九项重点工程; guidelines, second 新闻联播
 # round), not a name inside (中央八项规定精神学习教育)
-COUNTED = re.compile(rf"[{CN_NUM}0-9]+(?:项|个|大|批)[{HAN}]{{0,2}}{CAMPAIGN_HEAD}$")
+COUNTED = re.compile(rf"[{CN_NUM}0-9]+(?:项|个|大|批)[{HAN}]{{0,2}}{CAMPAIGN_HEAD}$"
+                     # a count in figures anywhere (172项节水供水重大水利工程), and a kind named by its examples
+                     # (小流域综合治理等重点工程, 深空探测等航天重大工程): seventh session
+                     rf"|[0-9]+(?:项|个|批)|等[{HAN}]{{0,4}}{CAMPAIGN_HEAD}$"
+                     # and a rank of works (拉萨山南一体化重要工程, 航天重大工程)
+                     rf"|(?:重要|重大|重点)[{HAN}]{{0,2}}工程$")
 
 
 # Rounds of the central inspections are programmes (中央第八轮巡视, 十九届中央第九轮巡视); their meetings and teams
@@ -450,7 +456,8 @@ def campaigns(text: str) -> Iterator[Span]:
             continue
         yield start, start + len(name), "PROGRAM"
     for m in INSPECTION_ROUND.finditer(text):
-        yield m.start(), m.end(), "PROGRAM"
+        if not any(a < m.start() < b for a, b in titles):
+            yield m.start(), m.end(), "PROGRAM"
 
 
 HONOR_PATTERN = re.compile(
