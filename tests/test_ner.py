@@ -597,6 +597,34 @@ def test_events_hold_a_year_written_without_nian_before_them():
     assert [text[s:e] for s, e, _, _ in spans] == ["2022全国中小企业数字化转型大会", "全国两会", "大会，", "2024上海全球投资促进大会"]
 
 
+def test_a_phase_after_a_lexicon_programme_is_left_outside_it():
+    """南水北调中线工程 and 南水北调东线一期工程 (the model stopping inside it) are 南水北调 under its canonical name; a
+    span the lexicon holds whole, one not starting on a lexicon programme and a head beyond eight characters stay."""
+    text = "南水北调中线工程，南水北调东线一期工程，三北工程，引江补汉工程，南水北调对口协作和水源区保护工程"
+    at = lambda name, nth=0: [i for i in range(len(text)) if text.startswith(name, i)][nth]  # noqa: E731
+    lexicon = [(at("南水北调", n), at("南水北调", n) + 4, "PROGRAM", "南水北调") for n in range(3)] + [
+        (at("三北工程"), at("三北工程") + 4, "PROGRAM", "三北")]
+    spans = [(at("南水北调中线工程"), at("南水北调中线工程") + 8, "PROGRAM", ""),
+             (at("南水北调东线一期"), at("南水北调东线一期") + 7, "PROGRAM", ""),
+             lexicon[3], (at("引江补汉工程"), at("引江补汉工程") + 6, "PROGRAM", ""),
+             (at("南水北调", 2), len(text), "PROGRAM", "")]
+    kept = component.programmes_without_phases(text, spans, lexicon)
+    assert [(text[s:e], canonical) for s, e, _, canonical in kept] == [
+        ("南水北调", "南水北调"), ("南水北调", "南水北调"), ("三北工程", "三北"), ("引江补汉工程", ""),
+        ("南水北调对口协作和水源区保护工程", "")]
+
+
+def test_the_rule_stage_leaves_a_programmes_phase_to_the_lexicon():
+    """The campaign rule finds 国家水网骨干工程 after 实施; the lexicon's 国家水网 inside it is kept instead."""
+    nlp = spacy.blank("zh")
+    ruler = nlp.add_pipe("entity_ruler")
+    ruler.add_patterns([{"label": "PROGRAM", "pattern": [{"ORTH": "国家水网"}], "id": "国家水网"}])
+    rules_stage = nlp.add_pipe("governance_rules")
+    doc = rules_stage(ruler(Doc(nlp.vocab, words=["加快", "实施", "国家水网", "骨干", "工程", "，", "开展", "禁毒", "专项", "斗争", "。"],
+                                 spaces=[False] * 11)))
+    assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == [("国家水网", "PROGRAM", "国家水网"), ("禁毒专项斗争", "PROGRAM", "")]
+
+
 def test_model_programmes_that_cut_one_character_off_a_word_are_dropped():
     nlp = spacy.blank("zh")
     # words as pkuseg writes them: 践行 and 推进 are verbs, 平安中国建设 one word with its head

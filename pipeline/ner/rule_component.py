@@ -18,7 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..util import UserError
-from .component import split_at
+from .component import PROGRAMME_PHASE, split_at
 from .chars import CLOSE_QUOTES, OPEN_QUOTES
 from .no_entity import NO_ENTITY, no_entity_spans
 from .rules import LABELLING_FUNCTIONS, RUNTIME, apply
@@ -42,7 +42,10 @@ class GovernanceRules:
             overlapped = [x for x in lexicon if x[0] < e and s < x[1]]
             # A rule span holding lexicon names replaces them (《习近平关于……的重要论述》 holds 习近平,
             # 国务院常务会议 holds 国务院); one the lexicon crosses or holds gives way.
-            if all(s <= x[0] and x[1] <= e and x[1] - x[0] < e - s for x in overlapped):
+            # A programme's phase after it is not the rule's name: 国家水网骨干工程 -> the lexicon's 国家水网.
+            phase = label == "PROGRAM" and any(x[0] == s and x[2] == label and x[3] and PROGRAMME_PHASE.fullmatch(text, x[1], e)
+                                               for x in overlapped)
+            if not phase and all(s <= x[0] and x[1] <= e and x[1] - x[0] < e - s for x in overlapped):
                 spans.append((s, e, label))
         kept = [x for x in lexicon if not any(s <= x[0] and x[1] <= e for s, e, _ in spans)
                 and not any(s <= x[0] and x[1] <= e for s, e in no_entity) and not bare_number(text, x[0], x[1])]
