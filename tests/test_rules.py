@@ -134,6 +134,9 @@ def spans(function: str, text: str) -> list[str]:
     ("awareness_days", "在全国交通安全日前夕，设立国家宪法日，举办5·15全国投资者保护宣传日活动。",
      ["全国交通安全日/EVENT", "国家宪法日/EVENT", "5·15全国投资者保护宣传日/EVENT"]),
     ("awareness_days", "第四个警察节来临之际，第九个比赛日，台湾光复纪念日。", []),  # festival, match day, anniversary
+    # the heads of the 2022-2024 gold (seventh session); a 日 going on as a word, and 日 as "a day", are none
+    ("awareness_days", "今天是中国品牌日，也是国际家庭日，全国消费促进月启动。", ["中国品牌日/EVENT", "国际家庭日/EVENT", "全国消费促进月/EVENT"]),
+    ("awareness_days", "中国品牌日益提升影响力，国际人文交流活动日前举行，全国铁路日发送旅客1200万人次。", []),
     ("numbered_editions", "第75届世界卫生大会在日内瓦召开，第十四届全国冬季运动会火炬传递，第十届金砖国家议会论坛举行。",
      ["第75届世界卫生大会/EVENT", "第十四届全国冬季运动会/EVENT", "第十届金砖国家议会论坛/EVENT"]),
     ("numbered_editions", "第十四届全国人民代表大会第一次会议，第三届大会闭幕，第九届中国戏剧奖颁奖大会。", []),

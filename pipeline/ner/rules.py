@@ -279,10 +279,14 @@ def titled_meetings(text: str) -> Iterator[Span]:
 # 34): after the counter 第N个, which stays out (第23个世界知识产权日 -> 世界知识产权日; 第22个全国“安全生产月” ->
 # 安全生产月), or with a head that names one (全国交通安全日, 全国消防宣传月). Festivals (警察节) and anniversaries
 # (……纪念日) are not EVENT; match days (第九个比赛日) are not names.
-DAY_HEAD = "宣传日|宣传周|宣传月|活动日|活动周|活动月|安全日|教育日|减灾日|宪法日|保护日|产权日|卫生月|生产月|服务月|警示日"
+# (品牌日 .. 促进月 from the 2022-2024 gold, seventh session: 中国品牌日, 全国生态日, 国际家庭日, 全国消费促进月; not a bare
+# 日, which is "a day" as often: 全国铁路日发送旅客)
+DAY_HEAD = ("宣传日|宣传周|宣传月|活动日|活动周|活动月|安全日|教育日|减灾日|宪法日|保护日|产权日|卫生月|生产月|服务月|警示日|"
+            "品牌日|生态日|科普日|家庭日|茶日|特奥日|航天日|消费周|促进月")
 COUNTED_DAY = re.compile(rf"第(?:{ORDINAL}|[0-9]{{1,3}})个(?:(?:全国)?[{OPEN_QUOTES}]([{HAN}]{{2,10}}[日周月])[{CLOSE_QUOTES}]"
                          rf"|([{HAN}]{{2,10}}?[日周月])(?![{HAN}]*[日周月]))")
-HEADED_DAY = re.compile(rf"(?:5·15|[0-9]{{1,2}}·[0-9]{{1,2}})?(?:世界|国际|全国|国家|中国)[{HAN}]{{0,8}}?(?:{DAY_HEAD})")
+# (a 日 going on as a word is none: 中国品牌日益提升, 国际人文交流活动日前在福州举行)
+HEADED_DAY = re.compile(rf"(?:5·15|[0-9]{{1,2}}·[0-9]{{1,2}})?(?:世界|国际|全国|国家|中国)[{HAN}]{{0,8}}?(?:{DAY_HEAD})(?!益|趋|渐|前(?!夕)|臻|新月异)")
 NOT_A_DAY = re.compile(r"纪念日$|比赛日$|节日$|工作日$|交易日$|^[这该本]")
 
 
