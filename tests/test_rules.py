@@ -83,6 +83,9 @@ def spans(function: str, text: str) -> list[str]:
     ("honours", "解纷工作法获评全国“枫桥式工作法”，10项机制入选省级“枫桥式工作法”。", ["枫桥式工作法/HONOR", "枫桥式工作法/HONOR"]),
     ("honours", "被评为全国优秀人民警察，获评全国市域社会治理现代化试点合格城市。",
      ["全国优秀人民警察/HONOR", "全国市域社会治理现代化试点合格城市/HONOR"]),
+    # national designations of bases, hubs and centres (seventh session); a description of a base is none
+    ("honours", "成为全国爱国主义教育示范基地，30个国家物流枢纽入选，建成全国最大的蔓越莓种植基地。",
+     ["全国爱国主义教育示范基地/HONOR", "国家物流枢纽/HONOR"]),
     ("campaigns", "认真开展党纪学习教育，部署开展2022年全国农资打假专项治理行动。", ["党纪学习教育/PROGRAM", "全国农资打假专项治理行动/PROGRAM"]),
     ("campaigns", "持续开展专项整治，拓展主题教育成果。", []),
     # verbs before a bare head leave no name; 展开 launches like 开展; a verb inside a name stays
