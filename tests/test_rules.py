@@ -49,6 +49,9 @@ def spans(function: str, text: str) -> list[str]:
     ("titled_meetings", "召开部分省市县纪委书记座谈会，举办20场分论坛，举行新闻发布会，召开“扎实推进”调研协商座谈会。",
      ["扎实推进/EVENT"]),  # the quoted theme alone
     ("titled_meetings", "出席2022年中国国际服务贸易交易会。", ["中国国际服务贸易交易会/EVENT"]),
+    # a count before a titled meeting is its own (seventh session); a body's numbered sitting is routine
+    ("titled_meetings", "出席第四次“一带一路”建设工作座谈会并发表讲话，主持召开第三次中央新疆工作座谈会，举行第一次全体会议，"
+     "召开第二十二次委员长会议。", ["第四次“一带一路”建设工作座谈会/EVENT", "第三次中央新疆工作座谈会/EVENT"]),
     ("congresses", "已由中华人民共和国第十三届全国人民代表大会常务委员会第三十四次会议于", ["中华人民共和国第十三届全国人民代表大会常务委员会第三十四次会议/EVENT"]),
     ("congresses", "贯彻中共二十大和二十届二中全会精神", ["中共二十大/EVENT", "二十届二中全会/EVENT"]),
     ("congresses", "在二十届中央纪委三次全会上强调，贯彻好三中全会精神，实现党的二十大确定的目标，是十大工程之一",

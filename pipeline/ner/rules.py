@@ -242,7 +242,7 @@ UNTITLED = re.compile(rf"^(?:部分|有关|相关|一系列|系列|多场|一场
 # a body's routine sitting is not a titled meeting (guidelines: the body is the ORG, 主持召开国务院党组会议, 中央政治局
 # 会议; 举行第一次全体会议, 第二十二次委员长会议, 省委常委扩大会议), nor a kind of meeting many hold (召开巡视进驻动员会,
 # 党代表大会或党代表会议, 机关干部大会, 紧急电视电话会议)
-ROUTINE_MEETING = re.compile(r"^(?:第|新一届)|(?:党组|政治局|常委会|委员会|领导小组|内阁|委员长|部长级|分组|全体|扩大)会议$|或|紧急|"
+ROUTINE_MEETING = re.compile(r"^新一届|^第[^“]*会议$|(?:党组|政治局|常委会|委员会|领导小组|内阁|委员长|部长级|分组|全体|扩大)会议$|或|紧急|"
                              r"进驻动员会$|成立大会$|干部大会$")
 
 
