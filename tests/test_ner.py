@@ -625,6 +625,24 @@ def test_the_rule_stage_leaves_a_programmes_phase_to_the_lexicon():
     assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == [("国家水网", "PROGRAM", "国家水网"), ("禁毒专项斗争", "PROGRAM", "")]
 
 
+def test_a_place_right_before_a_body_joins_it():
+    """江西省 + 兴国县平川中学 and 浙江 + 余姚 + 横坎头村党委 are one ORG each; a body opening with its own people
+    (冲绳 | 美军), a one-character place (京 | 全国政协), a place with a character between and a place before a place stay."""
+    text = "江西省兴国县平川中学，浙江余姚横坎头村党委，冲绳美军，在京全国政协，中国第21批维和部队，北京天安门"
+
+    def span(name: str, label: str, nth: int = 0) -> tuple[int, int, str, str]:
+        start = [i for i in range(len(text)) if text.startswith(name, i)][nth]
+        return start, start + len(name), label, ""
+
+    spans = [span("江西省", "LOC"), span("兴国县平川中学", "ORG"), span("浙江", "LOC"), span("余姚", "LOC"),
+             span("横坎头村党委", "ORG"), span("冲绳", "LOC"), span("美军", "ORG"), span("京", "LOC"), span("全国政协", "ORG"),
+             span("中国", "LOC"), span("批维和部队", "ORG"), span("北京", "LOC"), span("天安门", "LOC")]
+    joined = component.places_with_their_bodies(text, spans)
+    assert [(text[s:e], label) for s, e, label, _ in joined] == [
+        ("江西省兴国县平川中学", "ORG"), ("浙江余姚横坎头村党委", "ORG"), ("冲绳", "LOC"), ("美军", "ORG"), ("京", "LOC"),
+        ("全国政协", "ORG"), ("中国", "LOC"), ("批维和部队", "ORG"), ("北京", "LOC"), ("天安门", "LOC")]
+
+
 def test_model_programmes_that_cut_one_character_off_a_word_are_dropped():
     nlp = spacy.blank("zh")
     # words as pkuseg writes them: 践行 and 推进 are verbs, 平安中国建设 one word with its head

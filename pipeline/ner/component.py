@@ -168,6 +168,28 @@ def programmes_without_phases(text: str, spans: Iterable[tuple[int, int, str, st
     return out
 
 
+# A body named with its country or region before it is one ORG (guidelines: 美国白宫, 巴勒斯坦伊斯兰圣战组织,
+# 江西省兴国县平川中学; the 2022-2024 gold writes 1,169 ORG names that open with a place of 20 mentions or more, and
+# keeps a place and the body after it apart 36 times, nearly all a one-character place (京, 日, 港) or a body that
+# opens with its own place or people (美军, 乌克兰海军, 全国人大, 中共中央政治局)). The model, taught by MSRA to tag
+# the country, stops there and starts the body after it.
+OWN_PLACE = re.compile(r"[中美俄日韩英法德欧印巴朝越老柬泰乌哈吉塔土蒙墨斐非阿新澳意葡希匈以叙伊沙缅菲马孟捷波奥]|全国|中共|第")
+
+
+def places_with_their_bodies(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """A LOC of two characters or more right before an ORG (no character between) joins it, the ORG not opening
+    with a place or people of its own (``OWN_PLACE``); a run of places before a body joins it whole."""
+    out: list[tuple[int, int, str, str]] = []
+    for span in sorted(spans, reverse=True):  # from the end, so that 浙江 余姚 横坎头村党委 joins in two steps
+        s, e, label, canonical = span
+        if out and label == "LOC" and e - s >= 2 and out[-1][2] == "ORG" and out[-1][0] == e and not OWN_PLACE.match(text, e):
+            body = out.pop()
+            out.append((s, body[1], "ORG", ""))
+            continue
+        out.append(span)
+    return sorted(out)
+
+
 # The labels whose names do not start or end inside a word: a programme, law or meeting is written as whole
 # words, where a person's or place's name is often glued to its neighbour by pkuseg (刘奇作, 驻华, 同萨).
 WHOLE_WORD_LABELS = frozenset({"PROGRAM", "PLATFORM", "HONOR", "POLICY", "EVENT"})
@@ -245,8 +267,8 @@ class GovernanceNER:
 
     def set_annotations(self, doc: Doc, predicted: Sequence[Entity]) -> Doc:
         lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
-        merged = programmes_without_phases(doc.text, years_inside_events(
-            doc.text, merge_spans(whole_words(doc, predicted), lexicon, self.merge)), lexicon)
+        merged = places_with_their_bodies(doc.text, programmes_without_phases(doc.text, years_inside_events(
+            doc.text, merge_spans(whole_words(doc, predicted), lexicon, self.merge)), lexicon))
         if doc.spans.get(NO_ENTITY):  # doctrines and set phrases (C9, C10, C19), from governance_rules
             inside = [(span.start_char, span.end_char) for span in doc.spans[NO_ENTITY]]
             merged = [m for m in merged if not any(s <= m[0] and m[1] <= e for s, e in inside)]
