@@ -546,6 +546,23 @@ def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_
                                                        "paths.gold": str(program)})
 
 
+def test_the_vectors_table_is_kept_only_while_the_texts_it_learns_from_are_the_same(release_config, tmp_path):
+    overrides = {"paths.corpus_dir": str(tmp_path / "corpus")}
+    table = tmp_path / "corpus" / "vectors" / "pipeline" / "vocab"
+
+    def written() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in table.iterdir()}
+
+    training.prepare_corpus(release_config, overrides)
+    first = written()
+    training.prepare_corpus(release_config, overrides)
+    assert written() == first  # same config, same texts: the table stays
+    msra = tmp_path / "msra.bio.tsv"  # the same number of sentences and names, one name written otherwise
+    msra.write_text(msra.read_text(encoding="utf-8").replace("林", "赵"), encoding="utf-8")
+    training.prepare_corpus(release_config, overrides)
+    assert all(written()[name] != when for name, when in first.items())  # other texts: trained again
+
+
 @pytest.mark.slow  # trains two small models
 def test_continuing_with_another_vectors_table_keeps_that_table(release_config, tmp_path):
     import numpy
