@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.ner import no_entity, rules
+from pipeline.ner import no_entity, rule_scorer, rules
 from pipeline.ner.corpora import follow_guidelines, msra_split, normalised
 
 
@@ -217,7 +217,7 @@ def test_apply_keeps_the_longest_of_overlapping_spans() -> None:
 def test_score_counts_exact_matches_and_coverage_of_the_labels_a_function_emits() -> None:
     text = "会议审议了《反电信网络诈骗法》和《意见》，贯彻党的二十大精神。"
     gold = [[5, 15, "POLICY"], [23, 28, "EVENT"], [16, 20, "POLICY"]]
-    scores = rules.score([{"text": text, "entities": gold}])
+    scores = rule_scorer.score([{"text": text, "entities": gold}])
     assert scores["book_titles"] == {"predicted": 2, "correct": 2, "precision": 1.0, "coverage": 1.0, "labels": ["POLICY"]}
     assert scores["congresses"]["coverage"] == 1.0
     assert scores["honours"]["predicted"] == 0 and scores["honours"]["precision"] is None

@@ -22,7 +22,8 @@ def rules_evaluate_cli(
     """Each labelling function's precision and coverage (share of the gold spans of its labels it
     finds) on a gold file; the ones run as the governance_rules stage are marked."""
     from ..ner.corpora import gold_records
-    from ..ner.rules import RUNTIME, format_rule_scores, score
+    from ..ner.rule_scorer import format_rule_scores, score
+    from ..ner.rules import RUNTIME
 
     records = [r for r in gold_records(data) if split in (None, "all") or r.get("split", "train") == split]
     result = {"data": data.as_posix(), "split": split, "records": len(records), "functions": score(records)}

@@ -161,7 +161,7 @@ def prepare_corpus(config_path: str | Path, overrides: dict | None = None, docs:
         # The table is kept while its settings and every text it is trained on are unchanged (39 minutes of floret
         # here). The digest covers the texts themselves: a stamp of the settings and the MSRA split alone kept the
         # table of an earlier gold when a release ran on a grown one, so the remade model was not the one a clean
-        # checkout makes (seventh session's fourth release, docs/ner.md).
+        # checkout makes (the fifth release kept the fourth's table, docs/ner.md).
         texts = list(_vector_texts(config, train_records))
         digest = hashlib.sha256()
         for text in texts:
