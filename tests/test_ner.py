@@ -660,6 +660,26 @@ def test_a_place_right_before_a_body_joins_it():
         ("全国政协", "ORG"), ("中国", "LOC"), ("批维和部队", "ORG"), ("北京", "LOC"), ("天安门", "LOC")]
 
 
+def test_a_body_place_or_treaty_right_before_its_numbered_event_joins_it():
+    """国务院 + 第六次全体会议, 河北省 + 第四届冰雪运动会 and 《生物多样性公约》 + 第十五次缔约方大会 are one EVENT each; a
+    place with a character between, an event without its ordinal first, a one-character place (沪) and a PERSON stay."""
+    text = "国务院第六次全体会议，河北省第四届冰雪运动会，《生物多样性公约》第十五次缔约方大会，北京的第十届论坛，上海进博会，沪第二届会，李强第三次会"
+
+    def span(name: str, label: str) -> tuple[int, int, str, str]:
+        start = text.index(name)
+        return start, start + len(name), label, ""
+
+    spans = [span("国务院", "ORG"), span("第六次全体会议", "EVENT"), span("河北省", "LOC"), span("第四届冰雪运动会", "EVENT"),
+             span("《生物多样性公约》", "POLICY"), span("第十五次缔约方大会", "EVENT"), span("北京", "LOC"),
+             span("第十届论坛", "EVENT"), span("上海", "LOC"), span("进博会", "EVENT"), span("沪", "LOC"),
+             span("第二届会", "EVENT"), span("李强", "PERSON"), span("第三次会", "EVENT")]
+    joined = component.hosts_with_their_numbered_events(text, spans)
+    assert [(text[s:e], label) for s, e, label, _ in joined] == [
+        ("国务院第六次全体会议", "EVENT"), ("河北省第四届冰雪运动会", "EVENT"), ("《生物多样性公约》第十五次缔约方大会", "EVENT"),
+        ("北京", "LOC"), ("第十届论坛", "EVENT"), ("上海", "LOC"), ("进博会", "EVENT"), ("沪", "LOC"), ("第二届会", "EVENT"),
+        ("李强", "PERSON"), ("第三次会", "EVENT")]
+
+
 def test_model_programmes_that_cut_one_character_off_a_word_are_dropped():
     nlp = spacy.blank("zh")
     # words as pkuseg writes them: 践行 and 推进 are verbs, 平安中国建设 one word with its head
