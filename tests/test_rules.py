@@ -190,6 +190,12 @@ def spans(function: str, text: str) -> list[str]:
      "听取中国国际工程咨询有限公司的介绍，实施千亿斤粮食产能提升行动。", ["千亿斤粮食产能提升行动/PROGRAM"]),
     # an inspection round inside a report's title is the title's (the POLICY)
     ("campaigns", "审议《关于二十届中央第三轮巡视情况的综合报告》。", []),
+    # 行动 and 计划 alone after a core of four characters or more, at a word's end; 好 completes the verb (ninth session)
+    ("campaigns", "实施城市更新行动，组织实施好乡村建设行动，实施现代职业教育质量提升计划，启动2022年度智能制造试点示范行动。",
+     ["城市更新行动/PROGRAM", "乡村建设行动/PROGRAM", "现代职业教育质量提升计划/PROGRAM", "智能制造试点示范行动/PROGRAM"]),
+    # operations, foreign plans, action plans (the POLICY), a word going on and short cores make none
+    ("campaigns", "俄军开展特别军事行动，开展救援行动，推进核污染水排海计划，实施新质生产力培育三年行动计划，"
+     "实施母婴安全行动提升计划，落实两国全面合作计划，开展集中收网行动。", []),
     ("congresses", "为九三学社十二大胜利召开做好准备，民进十四大开幕。", ["九三学社十二大/EVENT", "民进十四大/EVENT"]),
     # after 党的 the count is the congress whatever word follows; alone, a count of ten is not (十大合作计划)
     ("congresses", "党的十九大吹响了号角，做好党的二十大维稳安保，实施十大合作计划。", ["党的十九大/EVENT", "党的二十大/EVENT"]),
