@@ -7,6 +7,7 @@ import fcntl
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
@@ -91,16 +92,26 @@ def open_nofollow(path: str | Path, flags: int, mode: int = 0o666) -> int:
 def atomic_writer(path: str | Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
     """Write to a temporary file beside ``path`` and rename it into place only on success.
 
-    An exception or interruption leaves ``path`` as it was (absent or the previous version).
+    An exception or interruption leaves ``path`` as it was (absent or the previous version). A device or a
+    named pipe (``--output /dev/null``, ``/dev/stdout``) is written in place: a rename would replace the device
+    node with a regular file (it did, once, to a machine's /dev/null: apt and every shell redirect broke).
     """
     path = Path(path)
+    kwargs = {"encoding": encoding, "newline": "\n"} if "b" not in mode else {}
+    try:
+        kind = path.stat().st_mode
+    except FileNotFoundError:
+        kind = 0
+    if stat.S_ISCHR(kind) or stat.S_ISFIFO(kind):
+        with open(path, mode, **kwargs) as stream:
+            yield stream
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the final file the usual mode
     try:
-        kwargs = {"encoding": encoding, "newline": "\n"} if "b" not in mode else {}
         with os.fdopen(fd, mode, **kwargs) as f:
             yield f
             f.flush()

@@ -61,3 +61,24 @@ def test_every_reader_words_a_bad_line_alike(tmp_path: Path, reader) -> None:
 def test_gold_commands_fail_with_one_line(tmp_path: Path) -> None:
     result = cli("gold", "resync", str(tmp_path / "nope.jsonl"), check=False)
     assert (result.returncode, result.stderr) == (2, f"error: {tmp_path / 'nope.jsonl'}: gold file not found\n")
+
+
+def test_a_named_pipe_or_device_given_as_output_is_written_in_place_not_replaced(tmp_path: Path) -> None:
+    """`--output /dev/null` once turned a machine's /dev/null into a regular file: the atomic rename replaced
+    the device node. A pipe (or device) is written through, and stays what it was."""
+    import os
+    import stat
+    import threading
+
+    from pipeline.util import write_jsonl
+
+    pipe = tmp_path / "out.fifo"
+    os.mkfifo(pipe)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_text(encoding="utf-8")), daemon=True)
+    reader.start()
+    assert write_jsonl(pipe, [{"id": 1, "text": "甲"}, {"id": 2}]) == 2
+    reader.join(timeout=10)
+    assert received == ['{"id":1,"text":"甲"}\n{"id":2}\n']
+    assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["out.fifo"]  # no temporary file left beside it
