@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 
 from ..util import UserError
-from .chars import CLOSE_QUOTES, OPEN_QUOTES, TITLE_SPAN
+from .chars import CLOSE_QUOTES, OPEN_QUOTES, ORDINAL, TITLE_SPAN
 from .cpu import one_blas_thread
 from .no_entity import NO_ENTITY
 from .tokenizers import load_char_pipeline
@@ -179,14 +179,19 @@ OWN_PLACE = re.compile(r"[中美俄日韩英法德欧印巴朝越老柬泰乌哈
 def places_with_their_bodies(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """A LOC of two characters or more right before an ORG (no character between) joins it, the ORG not opening
     with a place or people of its own (``OWN_PLACE``); a run of places before a body joins it whole."""
+    return join_with_next(spans, lambda s, e, label, following: "ORG" if (
+        label == "LOC" and e - s >= 2 and following == "ORG" and not OWN_PLACE.match(text, e)) else None)
+
+
+def join_with_next(spans: Iterable[tuple[int, int, str, str]],
+                   joined: Callable[[int, int, str, str], str | None]) -> list[tuple[int, int, str, str]]:
+    """Join each span to the span that starts where it ends when ``joined(start, end, label, label of the next)``
+    gives the label of the whole; from the end, so that a run (浙江 余姚 横坎头村党委) joins in steps."""
     out: list[tuple[int, int, str, str]] = []
-    for span in sorted(spans, reverse=True):  # from the end, so that 浙江 余姚 横坎头村党委 joins in two steps
-        s, e, label, canonical = span
-        if out and label == "LOC" and e - s >= 2 and out[-1][2] == "ORG" and out[-1][0] == e and not OWN_PLACE.match(text, e):
-            body = out.pop()
-            out.append((s, body[1], "ORG", ""))
-            continue
-        out.append(span)
+    for span in sorted(spans, reverse=True):
+        s, e, label, _ = span
+        whole = joined(s, e, label, out[-1][2]) if out and out[-1][0] == e else None
+        out.append((s, out.pop()[1], whole, "") if whole else span)
     return sorted(out)
 
 
@@ -194,22 +199,16 @@ def places_with_their_bodies(text: str, spans: Iterable[tuple[int, int, str, str
 # 国务院第六次全体会议, 河北省第四届冰雪运动会, 《生物多样性公约》第十五次缔约方大会; the 2022-2024 gold writes 75 such
 # names whole and keeps a place and the numbered event after it apart once). The model and the meeting rule
 # often start the event at its ordinal and leave the body, place or title before it a span of its own.
-ORDINAL = re.compile(r"第[一二三四五六七八九十百零〇0-9０-９]+[届次]")
+EVENT_ORDINAL = re.compile(rf"第(?:{ORDINAL}|[0-9０-９]{{1,3}})[届次]")
 
 
 def hosts_with_their_numbered_events(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """A LOC or ORG of two characters or more, or a 《》 title, right before an EVENT that opens with its ordinal
-    (``ORDINAL``; no character between) joins it as one EVENT."""
-    out: list[tuple[int, int, str, str]] = []
-    for span in sorted(spans, reverse=True):
-        s, e, label, canonical = span
-        host = (label in ("LOC", "ORG") and e - s >= 2) or (label == "POLICY" and text[s] == "《" and text[e - 1] == "》")
-        if out and host and out[-1][2] == "EVENT" and out[-1][0] == e and ORDINAL.match(text, e):
-            event = out.pop()
-            out.append((s, event[1], "EVENT", ""))
-            continue
-        out.append(span)
-    return sorted(out)
+    (``EVENT_ORDINAL``; no character between) joins it as one EVENT."""
+    def host(s: int, e: int, label: str) -> bool:
+        return (label in ("LOC", "ORG") and e - s >= 2) or (label == "POLICY" and text[s] == "《" and text[e - 1] == "》")
+    return join_with_next(spans, lambda s, e, label, following: "EVENT" if (
+        following == "EVENT" and host(s, e, label) and EVENT_ORDINAL.match(text, e)) else None)
 
 
 # The labels whose names do not start or end inside a word: a programme, law or meeting is written as whole
