@@ -91,6 +91,7 @@ def test_a_good_file_passes(tmp_path: Path) -> None:
         ({"entities": [[8, 13, "PROGRAM"]]}, "entities[0]", "quotation mark"),
         ({"entities": [[0, 7]]}, "entities[0]", "must be [start, end, label]"),
         ({"cats": []}, "cats", "at least one topic"),
+        ({"text": "支持发展中国家。", "entities": [[4, 6, "LOC"]]}, "entities[0]", "inside the common word"),
         ({"cats": ["security"]}, "cats", "unknown topic"),
         ({"cats": ["other", "rule_of_law"]}, "cats", "cannot be combined"),
     ],
