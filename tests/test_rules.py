@@ -89,6 +89,13 @@ def spans(function: str, text: str) -> list[str]:
     # national designations of bases, hubs and centres (seventh session); a description of a base is none
     ("honours", "成为全国爱国主义教育示范基地，30个国家物流枢纽入选，建成全国最大的蔓越莓种植基地。",
      ["全国爱国主义教育示范基地/HONOR", "国家物流枢纽/HONOR"]),
+    # tenth session: titles coordinated after a named one; bare titles of national honours; levels before labs and
+    # green factories; the laboratory's own name is an ORG; “小巨人”
+    ("honours", "表彰全国台联系统先进集体和先进工作者，走访慰问道德模范、劳动模范，建立以全国模范教师为代表的体系。",
+     ["全国台联系统先进集体/HONOR", "先进工作者/HONOR", "道德模范/HONOR", "劳动模范/HONOR", "全国模范教师/HONOR"]),
+    ("honours", "建成70家全国重点实验室，来到新能源电力系统全国重点实验室，创建省级绿色工厂，专精特新“小巨人”企业。",
+     ["全国重点实验室/HONOR", "省级绿色工厂/HONOR", "专精特新/HONOR", "小巨人/HONOR"]),
+    ("honours", "新版全国和自贸试验区外资准入负面清单。", []),
     ("campaigns", "认真开展党纪学习教育，部署开展2022年全国农资打假专项治理行动。", ["党纪学习教育/PROGRAM", "全国农资打假专项治理行动/PROGRAM"]),
     ("campaigns", "持续开展专项整治，拓展主题教育成果。", []),
     # verbs before a bare head leave no name; 展开 launches like 开展; a verb inside a name stays
@@ -97,6 +104,9 @@ def spans(function: str, text: str) -> list[str]:
     ("quoted_names", "开展“安全生产月”活动，推广“合作社+农户”模式，深化“放管服”改革。", ["放管服/PROGRAM"]),
     ("quoted_names", "持续开展“护苗”“净网”“秋风”等专项行动，推出“五点半课堂”“能工巧匠”等特色服务项目，做强“浙丽守未”“浙丽护苗”品牌。",
      ["护苗/PROGRAM", "净网/PROGRAM", "秋风/PROGRAM", "五点半课堂/PROGRAM", "能工巧匠/PROGRAM", "浙丽守未/PROGRAM", "浙丽护苗/PROGRAM"]),
+    # a quoted name with its own 模式 or 工程; counted and ranked 工程 are none (tenth session)
+    ("quoted_names", "“诺曼底模式”四方会谈，持之以恒推进实施“千万工程”，中非务实合作“九项工程”，开年“一号工程”。",
+     ["诺曼底模式/PROGRAM", "千万工程/PROGRAM"]),
     ("quoted_names", "开展“公开课”“进门入户送安全”等活动，“多合一”“一带多”运行管理模式，培育“老李帮忙团”“正道讲和团”等调解品牌。", []),
     ("places", "江苏盱眙90多万亩小麦迎来丰收，四川泸定6.8级地震，和田地区是产区，在武汉市东湖新城社区。",
      ["江苏/LOC", "盱眙/LOC", "四川/LOC", "泸定/LOC", "和田地区/LOC", "武汉市/LOC", "东湖新城社区/LOC"]),

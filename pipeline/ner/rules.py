@@ -362,7 +362,7 @@ BODY_END = re.compile(r"(?:团|队|组|站|室|中心|所)$")  # named teams and
 # A quoted name that carries its own head (“清朗网络暴力专项治理行动”, “全球消费品牌集聚计划”, “六尺巷调解法”), and
 # one a campaign head follows after a few words (“净海2024”打击海上走私专项行动, “监管护苗”2023年暑期专项行动)
 QUOTED_WITH_HEAD = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}}?"
-                              rf"(?:专项行动|专项治理行动|专项整治行动|专项治理|专项整治|行动|计划|工作法|调解法|经验))[{CLOSE_QUOTES}]")
+                              rf"(?:专项行动|专项治理行动|专项整治行动|专项治理|专项整治|行动|计划|工作法|调解法|经验|模式|工程))[{CLOSE_QUOTES}]")
 # (not ……工程 in quotes: as often an epithet, “民心工程”, “群众性治安防控工程”, as a name)
 QUOTED_BEFORE_CAMPAIGN = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,20}})[{CLOSE_QUOTES}]"
                                     rf"[{HAN}0-9]{{1,10}}?(?=专项行动|专项治理行动|专项整治行动|专项治理|专项整治)")
@@ -391,7 +391,7 @@ def quoted_names(text: str) -> Iterator[Span]:
     for (start, end), found_label in sorted(labels.items()):
         core = text[start:end]
         if ((re.search(r"[月周日节]$|[+＋].|[+＋]$", core) and core != "互联网+") or re.match(ORDINAL + r"个", core)
-                or re.match(rf"[{CN_NUM}]+大", core) or BODY_END.search(core)):  # counted: “三大经验”, rule 11
+                or re.match(rf"(?:[{CN_NUM}0-9]+[大项号]|头号)", core) or BODY_END.search(core)):  # counted: “三大经验”, rule 11
             continue
         yield start, end, found_label
 
@@ -479,21 +479,22 @@ def campaigns(text: str) -> Iterator[Span]:
 
 HONOR_PATTERN = re.compile(
     rf"(?:(?:平安|美丽)?中国|全国|国家级?|省级)[{HAN}]{{0,14}}?"
-    r"(?:先进集体|先进个人|先进工作者|先进单位|模范[\u4e00-\u9fff]{1,6}?(?:单位|干部|集体|个人)|模范|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
+    r"(?:模范教师|优秀教师|先进集体|先进个人|先进工作者|先进单位|模范[\u4e00-\u9fff]{1,6}?(?:单位|干部|集体|个人)|模范|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
     r"优秀共产党员|优秀党务工作者|先进基层党组织|三八红旗手|三八红旗集体|劳动模范|五一劳动奖章|五一劳动奖状|"
     r"文明城市|文明村镇?|文明单位|最美[\u4e00-\u9fff]{1,6}|青年五四奖章(?:集体)?|道德模范|英雄|勋章|奖章|荣誉称号|楷模|时代楷模|"
     r"优秀人民警察|优秀公安局|先进岗|红旗集体|试点城市|合格城市|工人先锋号|"
     # national designations of bases, hubs and centres (the 2022-2024 gold, seventh session: 全国爱国主义教育示范基地,
     # 国家骨干冷链物流基地, 国家物流枢纽, 国家智慧农业创新中心, 国家级智能制造示范工厂, 国家先进制造业集群)
-    r"示范基地|物流基地|出口基地|物流枢纽|农业创新中心|示范工厂|先进制造业集群|现代农业产业园)"
-    r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新|工人先锋号)")
+    r"示范基地|物流基地|出口基地|物流枢纽|农业创新中心|示范工厂|先进制造业集群|现代农业产业园|"
+    r"生态文明试验区|综合试验区|重点实验室|绿色工厂|先导区|技术能手|文明家庭)"
+    r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新|工人先锋号|劳动模范|道德模范|三八红旗手|人民教育家|人民科学家)")
 
 
 QUOTED_REST = re.compile(rf"[{HAN}]{{0,8}}[{CLOSE_QUOTES}]")
-# Quoted titles (“公安楷模”, “最美基层民警”, “天坛奖”) and numbered awards (第25届曹禺戏剧文学奖).
+# Quoted titles (“公安楷模”, “最美基层民警”, “天坛奖”, “小巨人”, “灯塔工厂”) and numbered awards (第25届曹禺戏剧文学奖).
 QUOTED_HONOR = re.compile(
     rf"[{OPEN_QUOTES}]((?:[{HAN}A-Za-z0-9·]{{2,14}}(?:奖|楷模|模范|标兵|能手|之星|卫士|先锋|好人|英雄|示范[{HAN}]{{1,3}}))"
-    rf"|最美[{HAN}]{{1,8}})[{CLOSE_QUOTES}]")
+    rf"|最美[{HAN}]{{1,8}}|小巨人|灯塔工厂)[{CLOSE_QUOTES}]")  # 专精特新“小巨人”企业: 27 of 27 in the 2022-2024 gold
 NUMBERED_AWARD = re.compile(rf"第[{CN_NUM}0-9]+届([{HAN}]{{2,12}}?奖(?!章)(?:·[{HAN}]{{2,8}}奖)?)")  # not 第28届中国青年五四奖章
 # Merit citations after the verb that awards them (记集体一等功, 荣立个人三等功, 立三等功), and a quoted title
 # named a 称号 or given by an award verb (“模范检察院”称号, 荣获“二星平安金鼎”, 被命名为“平安市”).
@@ -507,6 +508,12 @@ TITLE = re.compile(rf"(?:{AWARD_VERB}(?:全国|省级|市级|县级)?[{OPEN_QUOT
 # 5名先进工作者和5名劳动模范; the honoured referred to in general are not (受表彰的先进集体和先进个人).
 COUNTED_HONOR = re.compile(rf"[0-9{CN_NUM}百千万](?:个|名|家|位|支)"
                            r"(先进集体|先进个人|先进工作者|先进单位|劳动模范|模范集体|模范个人|标兵单位|标兵个人)")
+
+# Bare titles coordinated after a named one share its qualifier (the tenth session's review of rounds 20-22):
+# 全国台联系统先进集体和先进工作者, 全国供销合作社系统先进集体、劳动模范和先进工作者 -> each HONOR; alone
+# (受表彰的先进集体和先进个人) they stay out.
+COORDINATED_HONOR = re.compile(r"[、和及](先进个人|先进工作者|先进单位|先进集体|劳动模范|优秀共产党员|优秀党务工作者|先进基层党组织)"
+                               r"(?!表彰|代表)")
 
 # An unquoted designation right after the verb that confers it: 成为新的国家湿地公园, 成为基层治理示范社区,
 # 被评为全国先进集体 (rule 12; the heads of HONOR_PATTERN without its level word, which the verb replaces).
@@ -529,11 +536,17 @@ def honours(text: str) -> Iterator[Span]:
     for m in HONOR_PATTERN.finditer(text):
         if text[m.end():m.end() + 2] in ("表彰", "大会", "评选") and text[m.end():m.end() + 4].endswith("大会"):
             continue  # inside the name of a commendation meeting (rule 38)
-        if re.search("[的对向]", m.group()) or text[m.end():m.end() + 1] in ("纪", "碑"):
+        if re.search("[的对向]|(?<!共)和", m.group()) or text[m.end():m.end() + 1] in ("纪", "碑"):
             continue  # a description (中国式现代化的示范区, 国家对道德模范) or a monument (人民英雄纪念碑)
+        if m.group().endswith("重点实验室") and re.search(f"(?![个家批多])[{HAN}]$", text[:m.start()]):
+            continue  # a laboratory's own name ends so: 新能源电力系统全国重点实验室 is an ORG
         # a quoted title runs to its closing quote: “全国模范法官”, not 全国模范
         rest = QUOTED_REST.match(text, m.end()) if m.start() and text[m.start() - 1] in OPEN_QUOTES else None
         found.append((m.start(), rest.end() - 1 if rest else m.end()))
+        end = found[-1][1]
+        while (joined := COORDINATED_HONOR.match(text, end)):
+            found.append(joined.span(1))
+            end = joined.end()
     for pattern in (QUOTED_HONOR, NUMBERED_AWARD, MERIT, TITLE, CONFERRED, COUNTED_HONOR):
         for m in pattern.finditer(text):
             group = next(g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None)
