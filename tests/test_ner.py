@@ -154,6 +154,11 @@ def test_merge_outer_lets_a_longer_model_name_hold_lexicon_names_but_not_rule_sp
         (0, 6, "ORG", ""), (8, 12, "POLICY", "")]
     assert component.merge_spans([(0, 12, "EVENT")], [(2, 5, "ORG", "国务院"), (6, 9, "POLICY", "")], "outer") == [
         (2, 5, "ORG", "国务院"), (6, 9, "POLICY", "")]
+    # a model EVENT holds a rule's EVENT it only extends by the host before it (成都 | 第31届世界大学生夏季运动会),
+    # not one it extends after, nor a rule span of another label
+    assert component.merge_spans([(0, 17, "EVENT")], [(2, 17, "EVENT", "")], "outer") == [(0, 17, "EVENT", "")]
+    assert component.merge_spans([(0, 17, "EVENT")], [(0, 15, "EVENT", "")], "outer") == [(0, 15, "EVENT", "")]
+    assert component.merge_spans([(0, 17, "EVENT")], [(2, 17, "POLICY", "")], "outer") == [(2, 17, "POLICY", "")]
     with pytest.raises(UserError):
         component.merge_spans([], [], "biggest")
 

@@ -41,9 +41,13 @@ def merge_spans(model: Sequence[Entity], lexicon: Sequence[tuple[int, int, str, 
     if rule == "outer":
         # The lexicon's names sit inside longer names it does not hold (国务院 in 国务院办公厅 and
         # 国务院组织法, 中共中央 in 中共中央政治局): there the model's longer span is the name.
-        # Only a model span whose overlaps all lie inside it, none a rule span (no canonical name), holds.
-        outer = [(s, e) for s, e, _ in model
-                 if all(cid and s <= a and b <= e and b - a < e - s for a, b, _, cid in lexicon if a < e and s < b)]
+        # Only a model span whose overlaps all lie inside it, none a rule span (no canonical name), holds; or
+        # an EVENT that holds a rule's EVENT with its host before it (成都 | 第31届世界大学生夏季运动会: the model
+        # reads the host, the rule starts at 第).
+        def gives_way(a: int, b: int, inner: str, cid: str, s: int, e: int, label: str) -> bool:
+            return s <= a and b <= e and b - a < e - s and bool(cid or (inner == label == "EVENT" and b == e))
+        outer = [(s, e) for s, e, label in model
+                 if all(gives_way(a, b, inner, cid, s, e, label) for a, b, inner, cid in lexicon if a < e and s < b)]
         candidates = [c for c in candidates if c[4] == 1 or not any(s <= c[0] and c[1] <= e for s, e in outer)]
         rule = "lexicon"
     if rule == "longest":
