@@ -665,6 +665,23 @@ def test_a_place_right_before_a_body_joins_it():
         ("全国政协", "ORG"), ("中国", "LOC"), ("批维和部队", "ORG"), ("北京", "LOC"), ("天安门", "LOC")]
 
 
+def test_a_place_takes_the_generic_head_of_its_site():
+    """济南 + 高新区, 三门 + 水库 are one LOC each; a head that opens a body (首都机场集团), a head a span covers, a
+    one-character place and an ORG stay."""
+    text = "济南高新区，三门水库，首都机场集团，辽宁大桥公司，沪机场，央行高新区"
+
+    def span(name: str, label: str) -> tuple[int, int, str, str]:
+        start = text.index(name)
+        return start, start + len(name), label, ""
+
+    spans = [span("济南", "LOC"), span("三门", "LOC"), span("首都", "LOC"), span("辽宁", "LOC"), span("大桥公司", "ORG"),
+             span("沪", "LOC"), span("央行", "ORG")]
+    joined = component.places_with_their_sites(text, spans)
+    assert [(text[s:e], label) for s, e, label, _ in joined] == [
+        ("济南高新区", "LOC"), ("三门水库", "LOC"), ("首都", "LOC"), ("辽宁", "LOC"), ("大桥公司", "ORG"), ("沪", "LOC"),
+        ("央行", "ORG")]
+
+
 def test_a_body_place_or_treaty_right_before_its_numbered_event_joins_it():
     """国务院 + 第六次全体会议, 河北省 + 第四届冰雪运动会 and 《生物多样性公约》 + 第十五次缔约方大会 are one EVENT each; a
     place with a character between, an event without its ordinal first, a one-character place (沪) and a PERSON stay."""
