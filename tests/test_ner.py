@@ -682,6 +682,22 @@ def test_a_place_takes_the_generic_head_of_its_site():
         ("央行", "ORG")]
 
 
+def test_people_before_a_direction_or_region_and_ending_in_province_are_places():
+    text = "切尔尼戈夫方向，图巴斯等地，伊德利卜省，李强等人，王段长"
+    spans = [(0, 5, "PERSON", ""), (8, 11, "PERSON", ""), (14, 19, "PERSON", ""), (20, 22, "PERSON", ""), (25, 26, "PERSON", "")]
+    assert [(text[s:e], label) for s, e, label, _ in component.places_not_people(text, spans)] == [
+        ("切尔尼戈夫", "LOC"), ("图巴斯", "LOC"), ("伊德利卜省", "LOC"), ("李强", "PERSON"), ("王", "PERSON")]
+
+
+def test_nothing_is_named_inside_a_title_that_is_no_name():
+    """习近平 in 《习近平谈治国理政》 goes (C36); 人民日报 of 《人民日报》 and a POLICY holding its title stay, as does
+    a name outside titles."""
+    text = "《习近平谈治国理政》，《人民日报》，《中华人民共和国民法典》，习近平"
+    spans = [(1, 4, "PERSON", ""), (12, 16, "ORG", ""), (18, 30, "POLICY", ""), (19, 23, "LOC", ""), (31, 34, "PERSON", "")]
+    assert [(text[s:e], label) for s, e, label, _ in component.nothing_inside_titles(text, spans)] == [
+        ("人民日报", "ORG"), ("《中华人民共和国民法典》", "POLICY"), ("中华人民", "LOC"), ("习近平", "PERSON")]
+
+
 def test_a_body_place_or_treaty_right_before_its_numbered_event_joins_it():
     """国务院 + 第六次全体会议, 河北省 + 第四届冰雪运动会 and 《生物多样性公约》 + 第十五次缔约方大会 are one EVENT each; a
     place with a character between, an event without its ordinal first, a one-character place (沪) and a PERSON stay."""
