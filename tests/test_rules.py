@@ -99,6 +99,7 @@ def spans(function: str, text: str) -> list[str]:
     # a year without 年 before a titled event stays inside; not in a 《》 title, not before 第N届 (tenth session)
     ("numbered_editions", "2024北京国际车展开幕，第十四届中国航展在珠海开幕，播出《2024中国诗词大会》，2022年冬奥会。",
      ["2024北京国际车展/EVENT", "第十四届中国航展/EVENT"]),
+    ("campaigns", "许多村、社区都开展了摘牌减负行动。", ["摘牌减负行动/PROGRAM"]),  # 了 completes the verb (tenth session)
     ("campaigns", "认真开展党纪学习教育，部署开展2022年全国农资打假专项治理行动。", ["党纪学习教育/PROGRAM", "全国农资打假专项治理行动/PROGRAM"]),
     ("campaigns", "持续开展专项整治，拓展主题教育成果。", []),
     # verbs before a bare head leave no name; 展开 launches like 开展; a verb inside a name stays

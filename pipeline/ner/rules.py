@@ -465,7 +465,7 @@ def campaigns(text: str) -> Iterator[Span]:
                 (k.group() != "联合" or (lead and k.end() <= lead.end()))]
         if cuts:
             start, name = start + cuts[-1], name[cuts[-1]:]
-        year = re.match(r"[0-9０-９]{4}年度?|好", name)  # 实施好乡村建设行动: 好 completes the verb
+        year = re.match(r"[0-9０-９]{4}年度?|好|了", name)  # 实施好乡村建设行动, 开展了……: 好 and 了 complete the verb
         if year:
             start, name = start + year.end(), name[year.end():]
         if name.endswith(PLAIN_HEADS) and head == 2 and (len(name) - head < 4 or NOT_A_PROGRAMME.search(name)
