@@ -197,8 +197,8 @@ def lexicon_copy(tmp_path: Path) -> Path:
 
 def review(tmp_path: Path, lexicon: Path) -> list[dict[str, Any]]:
     index = LexiconIndex(load_lexicon(lexicon))
-    made = [record("n1:a1:p1", "n1", "2024-03-01", "推广“民情日记工作法”和“山海协作升级版”，实施“红色议事厅机制”。",
-                   [("“民情日记工作法”", "PROGRAM"), ("“山海协作升级版”", "PROGRAM"), ("“红色议事厅机制”", "PROGRAM")]),
+    made = [record("n1:a1:p1", "n1", "2024-03-01", "推广“民情日记工作法”和“海岛协作升级版”，实施“红色议事厅机制”。",
+                   [("“民情日记工作法”", "PROGRAM"), ("“海岛协作升级版”", "PROGRAM"), ("“红色议事厅机制”", "PROGRAM")]),
             record("n2:a1:p1", "n2", "2024-05-01", "推广民情日记，枫桥式做法，红色议事厅。",
                    [("民情日记", "PROGRAM"), ("枫桥式做法", "PROGRAM"), ("红色议事厅", "PROGRAM")])]
     return list(candidate_records(build(made, index).entries, index, "runs/test", rejected_keys(lexicon)))
@@ -216,17 +216,17 @@ def test_merge_adds_accepted_names_with_provenance_and_keeps_other_lines(tmp_pat
     decisions = [
         pulled(found["民情日记工作法"], "accept"),
         pulled(fengqiao, "merge", [*fengqiao["entities"], [target, target + 4, "PROGRAM"]]),
-        pulled(found["山海协作升级版"], "reject"),
+        pulled(found["海岛协作升级版"], "reject"),
         pulled(found["红色议事厅机制"], "reject", confirmed_by=()),  # decided, nobody confirmed: left out
     ]
     review_file = tmp_path / "pulled.jsonl"
     review_file.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in decisions), encoding="utf-8")
     report = merge_reviewed(review_file, lexicon_copy, on="2026-12-02")
     assert report.accepted == ["民情日记工作法"] and report.merged == ["枫桥式做法 -> 枫桥经验"]
-    assert (report.rejected, report.unconfirmed, report.undecided) == (["山海协作升级版"], 1, 0)
+    assert (report.rejected, report.unconfirmed, report.undecided) == (["海岛协作升级版"], 1, 0)
     remembered = [json.loads(line) for line in (lexicon_copy / "rejected" / "candidates.jsonl").read_text(encoding="utf-8").splitlines()]
     assert remembered[:len(rejected_before)] == rejected_before  # earlier reviews' rejections kept
-    assert remembered[len(rejected_before):] == [{"label": "PROGRAM", "name": "山海协作升级版", "key": "山海协作升级版", "source": "runs/test",
+    assert remembered[len(rejected_before):] == [{"label": "PROGRAM", "name": "海岛协作升级版", "key": "海岛协作升级版", "source": "runs/test",
                            "first_seen": "2024-03-01", "rejected_by": "annie", "rejected_on": "2026-12-02"}]
     # the next review offers neither the accepted nor the rejected name, but still the undecided one
     assert {c["candidate"]["name"] for c in review(tmp_path, lexicon_copy)} == {"红色议事厅机制"}
@@ -290,19 +290,19 @@ def test_a_review_sheet_merges_like_a_doccano_review(tmp_path: Path, lexicon_cop
     header = "rank\tlabel\tname\tdecision\tfinal_label\tfinal_name\tmerge_into\treason\n"
     sheet = tmp_path / "sheet.tsv"
     sheet.write_text("# judged by hand\n" + header
-                     + "1\tPROGRAM\t山海协作升级版\taccept\tPROGRAM\t山海协作\t\tthe programme, its version word left out\n"
+                     + "1\tPROGRAM\t海岛协作升级版\taccept\tPROGRAM\t海岛协作\t\tthe programme, its version word left out\n"
                      + "2\tPROGRAM\t枫桥式做法\tmerge\t\t\t枫桥经验\tvariant\n"
                      + "3\tPROGRAM\t民情日记工作法\treject\t\t\t\tnot a name here\n", encoding="utf-8")
     pulled_file = tmp_path / "reviewed.jsonl"
     assert review_sheet.main([str(candidates), str(sheet), "--reviewer", "sheet-team", "--output", str(pulled_file)]) == 0
     report = merge_reviewed(pulled_file, lexicon_copy, on="2026-12-02")
-    assert (report.accepted, report.merged, report.rejected) == (["山海协作"], ["枫桥式做法 -> 枫桥经验"], ["民情日记工作法"])
+    assert (report.accepted, report.merged, report.rejected) == (["海岛协作"], ["枫桥式做法 -> 枫桥经验"], ["民情日记工作法"])
     loaded = {e.canonical: e for e in load_lexicon(lexicon_copy)}
-    assert "山海协作" in loaded and "枫桥式做法" in loaded["枫桥经验"].aliases
+    assert "海岛协作" in loaded and "枫桥式做法" in loaded["枫桥经验"].aliases
     new = json.loads((lexicon_copy / "program.jsonl").read_text(encoding="utf-8").splitlines()[-1])
-    assert (new["canonical"], new["aliases"], new["accepted_by"]) == ("山海协作", [], "sheet-team")  # cut: no variant of the long name
+    assert (new["canonical"], new["aliases"], new["accepted_by"]) == ("海岛协作", [], "sheet-team")  # cut: no variant of the long name
     # a span outside the name, an unknown candidate: one line naming the sheet's line, nothing written
-    for row, message in (("1\tPROGRAM\t山海协作升级版\taccept\tPROGRAM\t协作升级版本\t\tx\n", "sheet.tsv:2: final_name"),
+    for row, message in (("1\tPROGRAM\t海岛协作升级版\taccept\tPROGRAM\t协作升级版本\t\tx\n", "sheet.tsv:2: final_name"),
                          ("9\tPROGRAM\t不存在\treject\t\t\t\tx\n", "sheet.tsv:2: no candidate PROGRAM 不存在")):
         sheet.write_text(header + row, encoding="utf-8")
         assert review_sheet.main([str(candidates), str(sheet), "--reviewer", "x", "--output", str(tmp_path / "bad.jsonl")]) == 2
