@@ -169,8 +169,13 @@ def prepare_corpus(config_path: str | Path, overrides: dict | None = None, docs:
         stamp = json.dumps({**vec, "texts_sha256": digest.hexdigest()}, sort_keys=True)
         folder = work / "vectors"
         if not (folder / "stamp.json").is_file() or (folder / "stamp.json").read_text() != stamp:
+            # floret prints nothing we can pass on (its progress is carriage returns on a terminal): say when the
+            # half hour starts and ends, so a log shows where a release is
+            started = time.monotonic()
+            print(f"vectors: training floret on {len(texts):,} texts, {vec['epoch']} epochs, one thread -> {folder}", flush=True)
             train_vectors(texts, folder, dim=vec["dim"], bucket=vec["bucket"], epoch=vec["epoch"])
             (folder / "stamp.json").write_text(stamp)
+            print(f"vectors: done in {(time.monotonic() - started) / 60:.0f} min", flush=True)
     write_json(work / "sources.json", sources)
     return work
 
