@@ -96,6 +96,9 @@ def spans(function: str, text: str) -> list[str]:
     ("honours", "建成70家全国重点实验室，来到新能源电力系统全国重点实验室，创建省级绿色工厂，专精特新“小巨人”企业。",
      ["全国重点实验室/HONOR", "省级绿色工厂/HONOR", "专精特新/HONOR", "小巨人/HONOR"]),
     ("honours", "新版全国和自贸试验区外资准入负面清单。", []),
+    # festival prizes after the verb and in its list; a count before a designation; 模范个人; 国防科技 merit (tenth session)
+    ("honours", "《长津湖》夺得最佳故事片、最佳导演奖，处于最佳状态，作为全国首个大数据综合试验区，获评全国民族团结进步模范个人，记国防科技三等功。",
+     ["最佳故事片/HONOR", "最佳导演奖/HONOR", "大数据综合试验区/HONOR", "全国民族团结进步模范个人/HONOR", "国防科技三等功/HONOR"]),
     # a year without 年 before a titled event stays inside; not in a 《》 title, not before 第N届 (tenth session)
     ("numbered_editions", "2024北京国际车展开幕，第十四届中国航展在珠海开幕，播出《2024中国诗词大会》，2022年冬奥会。",
      ["2024北京国际车展/EVENT", "第十四届中国航展/EVENT"]),

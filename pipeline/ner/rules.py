@@ -481,7 +481,7 @@ def campaigns(text: str) -> Iterator[Span]:
 
 HONOR_PATTERN = re.compile(
     rf"(?:(?:平安|美丽)?中国|全国|国家级?|省级)[{HAN}]{{0,14}}?"
-    r"(?:模范教师|优秀教师|先进集体|先进个人|先进工作者|先进单位|模范[\u4e00-\u9fff]{1,6}?(?:单位|干部|集体|个人)|模范|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
+    r"(?:模范教师|优秀教师|先进集体|先进个人|先进工作者|先进单位|模范[\u4e00-\u9fff]{0,6}?(?:单位|干部|集体|个人)|模范|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
     r"优秀共产党员|优秀党务工作者|先进基层党组织|三八红旗手|三八红旗集体|劳动模范|五一劳动奖章|五一劳动奖状|"
     r"文明城市|文明村镇?|文明单位|最美[\u4e00-\u9fff]{1,6}|青年五四奖章(?:集体)?|道德模范|英雄|勋章|奖章|荣誉称号|楷模|时代楷模|"
     r"优秀人民警察|优秀公安局|先进岗|红旗集体|试点城市|合格城市|工人先锋号|"
@@ -500,7 +500,7 @@ QUOTED_HONOR = re.compile(
 NUMBERED_AWARD = re.compile(rf"第[{CN_NUM}0-9]+届([{HAN}]{{2,12}}?奖(?!章)(?:·[{HAN}]{{2,8}}奖)?)")  # not 第28届中国青年五四奖章
 # Merit citations after the verb that awards them (记集体一等功, 荣立个人三等功, 立三等功), and a quoted title
 # named a 称号 or given by an award verb (“模范检察院”称号, 荣获“二星平安金鼎”, 被命名为“平安市”).
-MERIT = re.compile(r"(?:记|立|获|授予)((?:集体|个人)?[特一二三]等功)(?!臣)")
+MERIT = re.compile(r"(?:记|立|获|授予)((?:集体|个人|国防科技)?[特一二三]等功)(?!臣)")
 AWARD_VERB = r"(?:被授予|授予|被评为|评为|获评|荣获|获得|被命名为|命名为|捧回|跻身|入选|创成)"
 TITLE = re.compile(rf"(?:{AWARD_VERB}(?:全国|省级|市级|县级)?[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}]"
                    rf"(?!{PROGRAM_HEADS}|{PLATFORM_HEADS})"  # 入选“一带一路”合作项目: a programme, not a title
@@ -516,6 +516,11 @@ COUNTED_HONOR = re.compile(rf"[0-9{CN_NUM}百千万](?:个|名|家|位|支)"
 # (受表彰的先进集体和先进个人) they stay out.
 COORDINATED_HONOR = re.compile(r"[、和及](先进个人|先进工作者|先进单位|先进集体|劳动模范|优秀共产党员|优秀党务工作者|先进基层党组织)"
                                r"(?!表彰|代表)")
+
+# Film and art prizes of a festival, after the verb that gives them, and each of the list that follows
+# (夺得最佳故事片、最佳导演奖, 被授予最佳美术片和最佳儿童片; tenth session)
+BEST = r"最佳[\u4e00-\u9fff]{0,4}?(?:片|奖|导演奖?|编剧奖?|男主角奖?|女主角奖?|男演员奖?|女演员奖?)"
+BEST_AWARDS = re.compile(rf"(?:夺得|获得|荣获|摘得|授予|获)了?({BEST}(?:[、和及]{BEST})*)")
 
 # An unquoted designation right after the verb that confers it: 成为新的国家湿地公园, 成为基层治理示范社区,
 # 被评为全国先进集体 (rule 12; the heads of HONOR_PATTERN without its level word, which the verb replaces).
@@ -544,7 +549,9 @@ def honours(text: str) -> Iterator[Span]:
             continue  # a laboratory's own name ends so: 新能源电力系统全国重点实验室 is an ORG
         # a quoted title runs to its closing quote: “全国模范法官”, not 全国模范
         rest = QUOTED_REST.match(text, m.end()) if m.start() and text[m.start() - 1] in OPEN_QUOTES else None
-        found.append((m.start(), rest.end() - 1 if rest else m.end()))
+        # a count before the designation is no part of it (全国首个大数据综合试验区 -> 大数据综合试验区)
+        first = re.match(r"全国(?:首个|首批|第一个|唯一的?)", m.group())
+        found.append((m.start() + (first.end() if first else 0), rest.end() - 1 if rest else m.end()))
         end = found[-1][1]
         while (joined := COORDINATED_HONOR.match(text, end)):
             found.append(joined.span(1))
@@ -555,6 +562,8 @@ def honours(text: str) -> Iterator[Span]:
             # a description, not a conferred name: 中国式现代化建设的先行区, 成为我国南方数据中心示范基地
             if pattern is not CONFERRED or not re.search("[的和与、及在]|^(?:我国|我省|新一批|一批)", m.group(group)):
                 found.append(m.span(group))
+    for m in BEST_AWARDS.finditer(text):
+        found.extend((m.start(1) + award.start(), m.start(1) + award.end()) for award in re.finditer(BEST, m.group(1)))
     for start, end in dict.fromkeys(found):
         if not NOT_AN_HONOUR.search(text[start:end]) and not (end - start == 2 and CRAFT_NAME.search(text, 0, start)):
             yield start, end, "HONOR"
