@@ -298,7 +298,7 @@ def awareness_days(text: str) -> Iterator[Span]:
         group = 1 if m.group(1) is not None else 2
         found.append(m.span(group))
     found.extend(m.span() for m in HEADED_DAY.finditer(text))
-    for start, end in dict.fromkeys(found):
+    for start, end in sorted(dict.fromkeys(found)):
         if not NOT_A_DAY.search(text[start:end]) and not re.search("[的和与、及在]", text[start:end]):
             yield start, end, "EVENT"
 
@@ -564,7 +564,7 @@ def honours(text: str) -> Iterator[Span]:
                 found.append(m.span(group))
     for m in BEST_AWARDS.finditer(text):
         found.extend((m.start(1) + award.start(), m.start(1) + award.end()) for award in re.finditer(BEST, m.group(1)))
-    for start, end in dict.fromkeys(found):
+    for start, end in sorted(dict.fromkeys(found)):
         if not NOT_AN_HONOUR.search(text[start:end]) and not (end - start == 2 and CRAFT_NAME.search(text, 0, start)):
             yield start, end, "HONOR"
 
