@@ -297,3 +297,24 @@ def test_a_further_gold_round_draws_unused_stories_and_adds_to_the_gold(tmp_path
     assert report.entries == 1 and report.candidates == 1
     candidate = json.loads((tmp_path / "candidates.jsonl").read_text(encoding="utf-8"))["candidate"]
     assert (candidate["label"], candidate["name"], candidate["first_seen"]) == ("PROGRAM", "净网1", "2023-01-01")
+
+
+def test_building_a_round_refuses_what_validation_would_refuse(tmp_path: Path) -> None:
+    """``tools.xwlb_gold build`` stops at a span `gold validate` refuses (中国 inside 发展中国家), naming the working file
+    and the paragraph, and builds the reading that marks the occurrence by number."""
+    import gzip
+
+    from tools import xwlb_gold
+
+    folder = tmp_path / "unlabelled" / "xinwenlianbo"
+    folder.mkdir(parents=True)
+    with gzip.open(folder / "2023.jsonl.gz", "wt", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "xwlb-20230101-s1", "title": "t",
+                                 "paragraphs": ["中国支持发展中国家。"]}, ensure_ascii=False) + "\n")
+    work = tmp_path / "work.txt"
+    work.write_text("@ xwlb-20230101-s1:p0 foreign_affairs\nLOC 中国\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"work.txt: xwlb-20230101-s1:p0: entities\[1\]: .*发展中国家"):
+        xwlb_gold.build([work], tmp_path / "gold.jsonl", tmp_path)
+    work.write_text("@ xwlb-20230101-s1:p0 foreign_affairs\nLOC 中国#1\n", encoding="utf-8")
+    xwlb_gold.build([work], tmp_path / "gold.jsonl", tmp_path)
+    assert json.loads((tmp_path / "gold.jsonl").read_text(encoding="utf-8"))["entities"] == [[0, 2, "LOC"]]

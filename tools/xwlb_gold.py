@@ -37,6 +37,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from pipeline.gold import entity_problems
 from pipeline.paths import SHARED_DATA
 from pipeline.standoff import resolve_standoff, story_paragraph
 from pipeline.util import dumps_line, sha256_text
@@ -132,9 +133,15 @@ def readings(work: Path, data_dir: Path) -> dict[str, dict]:
             raise SystemExit(f"{work}: {ref}: bad topics {cats}")
         file = f"{STORIES}/{year}.jsonl.gz"
         text = story_paragraph(data_dir, file, story, index)
+        entities = locate(text, items, ref)
+        # what `gold validate` would refuse (a span inside 发展中国家, a quotation mark at an edge), said while the
+        # annotator still has the paragraph open
+        problem = next(entity_problems(entities, text), None)
+        if problem:
+            raise SystemExit(f"{work}: {ref}: {problem[0]}: {problem[1]}")
         out[ref] = {"id": f"xwlb:{ref}", "file": file, "story": story, "paragraph": index,
                     "date": f"{year}-{month}-{day}", "text_sha256": sha256_text(text),
-                    "entities": locate(text, items, ref), "cats": sorted(cats),
+                    "entities": entities, "cats": sorted(cats),
                     "split": "heldout" if year == "2025" else "train"}
     return out
 
