@@ -519,7 +519,7 @@ COORDINATED_HONOR = re.compile(r"[、和及](先进个人|先进工作者|先进
 
 # Film and art prizes of a festival, after the verb that gives them, and each of the list that follows
 # (夺得最佳故事片、最佳导演奖, 被授予最佳美术片和最佳儿童片; tenth session)
-BEST = r"最佳[\u4e00-\u9fff]{0,4}?(?:片|奖|导演奖?|编剧奖?|男主角奖?|女主角奖?|男演员奖?|女演员奖?)"
+BEST = rf"最佳[{HAN}]{{0,4}}?(?:片|奖|导演奖?|编剧奖?|男主角奖?|女主角奖?|男演员奖?|女演员奖?)"
 BEST_AWARDS = re.compile(rf"(?:夺得|获得|荣获|摘得|授予|获)了?({BEST}(?:[、和及]{BEST})*)")
 
 # An unquoted designation right after the verb that confers it: 成为新的国家湿地公园, 成为基层治理示范社区,
