@@ -99,10 +99,17 @@ def spans(function: str, text: str) -> list[str]:
     # festival prizes after the verb and in its list; a count before a designation; 模范个人; 国防科技 merit (tenth session)
     ("honours", "《长津湖》夺得最佳故事片、最佳导演奖，处于最佳状态，作为全国首个大数据综合试验区，获评全国民族团结进步模范个人，记国防科技三等功。",
      ["最佳故事片/HONOR", "最佳导演奖/HONOR", "大数据综合试验区/HONOR", "全国民族团结进步模范个人/HONOR", "国防科技三等功/HONOR"]),
+    ("honours", "影片斩获最佳男配角、最佳摄影、最佳编剧等奖项，正值最佳观赏期。", ["最佳男配角/HONOR", "最佳摄影/HONOR", "最佳编剧/HONOR"]),
     # a year without 年 before a titled event stays inside; not in a 《》 title, not before 第N届 (tenth session)
     ("numbered_editions", "2024北京国际车展开幕，第十四届中国航展在珠海开幕，播出《2024中国诗词大会》，2022年冬奥会。",
      ["2024北京国际车展/EVENT", "第十四届中国航展/EVENT"]),
     ("campaigns", "许多村、社区都开展了摘牌减负行动。", ["摘牌减负行动/PROGRAM"]),  # 了 completes the verb (tenth session)
+    # a launching verb governs a list, an item's own verb stays out; 和 inside one long name (eleventh session)
+    ("campaigns", "大力实施技能中国行动、高技能领军人才培育计划，推进乡村建设行动、实施技术改造升级工程等。",
+     ["技能中国行动/PROGRAM", "高技能领军人才培育计划/PROGRAM", "乡村建设行动/PROGRAM", "技术改造升级工程/PROGRAM"]),
+    ("campaigns", "深入实施山水林田湖草沙一体化保护和修复工程，开展扫黑除恶和禁毒专项行动，"
+                  "支持构建人类命运共同体理念和全球发展倡议，部署实施了50多个生态保护修复工程，适时推出提高粮食单产攻坚计划。",
+     ["山水林田湖草沙一体化保护和修复工程/PROGRAM", "提高粮食单产攻坚计划/PROGRAM"]),
     ("campaigns", "认真开展党纪学习教育，部署开展2022年全国农资打假专项治理行动。", ["党纪学习教育/PROGRAM", "全国农资打假专项治理行动/PROGRAM"]),
     ("campaigns", "持续开展专项整治，拓展主题教育成果。", []),
     # verbs before a bare head leave no name; 展开 launches like 开展; a verb inside a name stays

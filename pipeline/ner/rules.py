@@ -401,7 +401,7 @@ def quoted_names(text: str) -> Iterator[Span]:
 # Named campaigns written without quotes, after the verb that launches or pursues them (开展, 推进, 实施,
 # 部署, 提出的): 党纪学习教育, 消防安全专项整治, 全球安全倡议, 国有企业改革深化提升行动 (rules 22, 25).
 CAMPAIGN_VERB = (r"(?:开展|推进|实施|抓好|部署|聚焦|推动|启动|巩固|深化|组织|参与|支持|提出的|落实|听取|加快建设|"
-                 r"全面推进|建设|持续|推广|共建|开启|打好|打赢)")
+                 r"全面推进|建设|持续|推广|共建|开启|打好|打赢|推出|依托)")
 CAMPAIGN_HEADS = ("专项行动", "专项斗争", "专项治理行动", "专项治理", "专项整治行动", "专项整治", "排查整治行动", "排查整治",
                   "专项执法行动", "专项联合执法行动", "联合执法行动", "整治行动", "升级行动",
                   "集中整治", "主题教育", "学习教育", "教育整顿", "攻坚行动", "提升行动", "三年行动", "百日行动", "倡议", "工程",
@@ -435,9 +435,14 @@ CAMPAIGN_LEAD = re.compile(f"(?:{CAMPAIGN_LEAD_WORD.pattern})+")
 COUNTED = re.compile(rf"[{CN_NUM}0-9]+(?:项|个|大|批)[{HAN}]{{0,2}}{CAMPAIGN_HEAD}$"
                      # a count in figures anywhere (172项节水供水重大水利工程), and a kind named by its examples
                      # (小流域综合治理等重点工程, 深空探测等航天重大工程): seventh session
-                     rf"|[0-9]+(?:项|个|批)|等[{HAN}]{{0,4}}{CAMPAIGN_HEAD}$"
+                     rf"|[0-9]+多?(?:项|个|批)|等[{HAN}]{{0,4}}{CAMPAIGN_HEAD}$"
                      # and a rank of works (拉萨山南一体化重要工程, 航天重大工程)
                      rf"|(?:重要|重大|重点)[{HAN}]{{0,2}}工程$")
+
+
+# 和 joins two campaigns (开展扫黑除恶和……专项行动: none named whole) or words inside one long name (山水林田湖草沙一体化保护和修复工程,
+# 帮扶未就业高校毕业生和失业青年就业攻坚行动: eleventh session); only the latter, after six characters or more and before the head
+COORDINATED = re.compile(rf"^.{{0,5}}和|(?:{CAMPAIGN_HEAD}|理念|思想)和|和.{{0,1}}{CAMPAIGN_HEAD}$")
 
 
 # Rounds of the central inspections are programmes (中央第八轮巡视, 十九届中央第九轮巡视); their meetings and teams
@@ -445,11 +450,25 @@ COUNTED = re.compile(rf"[{CN_NUM}0-9]+(?:项|个|大|批)[{HAN}]{{0,2}}{CAMPAIGN
 INSPECTION_ROUND = re.compile(rf"(?:{ORDINAL}届)?中央第{ORDINAL}轮巡视(?!集中反馈|动员|进驻|组|工作)")
 
 
+LISTED_CAMPAIGN = re.compile(rf"、([{HAN}A-Za-z0-9·（）]{{2,30}}?{CAMPAIGN_HEAD})(?=[，。；、]|等)")
+
+
+def names_a_campaign(text: str, start: int, name: str) -> bool:
+    """Whether ``name`` (ending in a campaign head, at ``start`` in ``text``) is a campaign's own name."""
+    head = len(re.search(CAMPAIGN_HEAD + "$", name).group())
+    if name.endswith(PLAIN_HEADS) and head == 2 and (len(name) - head < 4 or NOT_A_PROGRAMME.search(name)
+                                                     or WORD_GOES_ON.match(text, start + len(name))):
+        return False
+    return not (len(name) - head < 2 or re.search(r"[的与、及了以在为]", name) or COORDINATED.search(name)
+                or GENERIC_CAMPAIGN.match(name) or COUNTED.search(name))
+
+
 def campaigns(text: str) -> Iterator[Span]:
-    """Named campaigns: the words between the last launching verb and the head; a year before the name
-    stays out (rule 34), and generic ones (开展专项整治, 一系列全球倡议) are left out; rounds of the central
+    """Named campaigns: the words between the last launching verb and the head, and the items of a list it
+    governs; a year before the name stays out (rule 34), and generic ones (开展专项整治, 一系列全球倡议) are left out; rounds of the central
     inspections (中央第八轮巡视); not inside a 《》 title (《关于实施……工程的意见》 is the POLICY)."""
     titles = [m.span() for m in TITLE_SPAN.finditer(text)]
+    found: set[Span] = set()
     for m in CAMPAIGN.finditer(text):
         start, name = m.start(1), m.group(1)
         if any(a < start < b for a, b in titles):
@@ -468,15 +487,22 @@ def campaigns(text: str) -> Iterator[Span]:
         year = re.match(r"[0-9０-９]{4}年度?|好|了", name)  # 实施好乡村建设行动, 开展了……: 好 and 了 complete the verb
         if year:
             start, name = start + year.end(), name[year.end():]
-        if name.endswith(PLAIN_HEADS) and head == 2 and (len(name) - head < 4 or NOT_A_PROGRAMME.search(name)
-                                                         or WORD_GOES_ON.match(text, start + len(name))):
+        if not names_a_campaign(text, start, name):
             continue
-        if len(name) - head < 2 or re.search(r"[的和与、及了以在为]", name) or GENERIC_CAMPAIGN.match(name) or COUNTED.search(name):
-            continue
-        yield start, start + len(name), "PROGRAM"
-    for m in INSPECTION_ROUND.finditer(text):
-        if not any(a < m.start() < b for a, b in titles):
-            yield m.start(), m.end(), "PROGRAM"
+        found.add((start, start + len(name), "PROGRAM"))
+        # the launching verb governs a list (大力实施技能中国行动、高技能领军人才培育计划: eleventh session)
+        # (and an item's own verb stays out: 、实施技术改造升级工程)
+        end = start + len(name)
+        while item := LISTED_CAMPAIGN.match(text, end):
+            lead = CAMPAIGN_LEAD.match(item.group(1))
+            start = item.start(1) + (lead.end() if lead else 0)
+            end = item.end(1)
+            if not names_a_campaign(text, start, text[start:end]):
+                break
+            found.add((start, end, "PROGRAM"))  # once, when its own verb found it too
+    found.update((m.start(), m.end(), "PROGRAM") for m in INSPECTION_ROUND.finditer(text)
+                 if not any(a < m.start() < b for a, b in titles))
+    yield from sorted(found)
 
 
 HONOR_PATTERN = re.compile(
@@ -519,8 +545,8 @@ COORDINATED_HONOR = re.compile(r"[、和及](先进个人|先进工作者|先进
 
 # Film and art prizes of a festival, after the verb that gives them, and each of the list that follows
 # (夺得最佳故事片、最佳导演奖, 被授予最佳美术片和最佳儿童片; tenth session)
-BEST = rf"最佳[{HAN}]{{0,4}}?(?:片|奖|导演奖?|编剧奖?|男主角奖?|女主角奖?|男演员奖?|女演员奖?)"
-BEST_AWARDS = re.compile(rf"(?:夺得|获得|荣获|摘得|授予|获)了?({BEST}(?:[、和及]{BEST})*)")
+BEST = rf"最佳[{HAN}]{{0,4}}?(?:片|奖|导演奖?|编剧奖?|男主角奖?|女主角奖?|男演员奖?|女演员奖?|男配角奖?|女配角奖?|摄影奖?)"
+BEST_AWARDS = re.compile(rf"(?:夺得|获得|荣获|摘得|斩获|授予|获)了?({BEST}(?:[、和及]{BEST})*)")
 
 # An unquoted designation right after the verb that confers it: 成为新的国家湿地公园, 成为基层治理示范社区,
 # 被评为全国先进集体 (rule 12; the heads of HONOR_PATTERN without its level word, which the verb replaces).
