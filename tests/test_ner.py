@@ -699,23 +699,28 @@ def test_nothing_is_named_inside_a_title_that_is_no_name():
 
 
 def test_a_body_place_or_treaty_right_before_its_numbered_event_joins_it():
-    """国务院 + 第六次全体会议, 河北省 + 第四届冰雪运动会 and 《生物多样性公约》 + 第十五次缔约方大会 are one EVENT each; a
-    place with a character between, an event without its ordinal first, a one-character place (沪) and a PERSON stay."""
-    text = "国务院第六次全体会议，河北省第四届冰雪运动会，《生物多样性公约》第十五次缔约方大会，北京的第十届论坛，上海进博会，沪第二届会，李强第三次会"
+    """国务院 + 第六次全体会议, 河北省 + 第四届冰雪运动会 and 《生物多样性公约》 + 第十五次缔约方大会 are one EVENT each, and a
+    place before the short name of a game (巴黎 + 奥运会); a place with a character between, an event without its ordinal
+    first that is no game, a body before a game, a one-character place (沪) and a PERSON stay."""
+    text = ("国务院第六次全体会议，河北省第四届冰雪运动会，《生物多样性公约》第十五次缔约方大会，北京的第十届论坛，上海进博会，沪第二届会，"
+            "李强第三次会，巴黎奥运会，上海高峰论坛，总台奥运会")
 
-    def span(name: str, label: str) -> tuple[int, int, str, str]:
-        start = text.index(name)
+    def span(name: str, label: str, after: str = "") -> tuple[int, int, str, str]:
+        start = text.index(name, text.index(after) if after else 0)
         return start, start + len(name), label, ""
 
     spans = [span("国务院", "ORG"), span("第六次全体会议", "EVENT"), span("河北省", "LOC"), span("第四届冰雪运动会", "EVENT"),
              span("《生物多样性公约》", "POLICY"), span("第十五次缔约方大会", "EVENT"), span("北京", "LOC"),
              span("第十届论坛", "EVENT"), span("上海", "LOC"), span("进博会", "EVENT"), span("沪", "LOC"),
-             span("第二届会", "EVENT"), span("李强", "PERSON"), span("第三次会", "EVENT")]
+             span("第二届会", "EVENT"), span("李强", "PERSON"), span("第三次会", "EVENT"), span("巴黎", "LOC"),
+             span("奥运会", "EVENT"), span("上海", "LOC", after="上海高峰"), span("高峰论坛", "EVENT"), span("总台", "ORG"),
+             span("奥运会", "EVENT", after="总台")]
     joined = component.hosts_with_their_numbered_events(text, spans)
     assert [(text[s:e], label) for s, e, label, _ in joined] == [
         ("国务院第六次全体会议", "EVENT"), ("河北省第四届冰雪运动会", "EVENT"), ("《生物多样性公约》第十五次缔约方大会", "EVENT"),
-        ("北京", "LOC"), ("第十届论坛", "EVENT"), ("上海", "LOC"), ("进博会", "EVENT"), ("沪", "LOC"), ("第二届会", "EVENT"),
-        ("李强", "PERSON"), ("第三次会", "EVENT")]
+        ("北京", "LOC"), ("第十届论坛", "EVENT"), ("上海进博会", "EVENT"), ("沪", "LOC"), ("第二届会", "EVENT"),
+        ("李强", "PERSON"), ("第三次会", "EVENT"), ("巴黎奥运会", "EVENT"), ("上海", "LOC"), ("高峰论坛", "EVENT"),
+        ("总台", "ORG"), ("奥运会", "EVENT")]
 
 
 def test_model_programmes_that_cut_one_character_off_a_word_are_dropped():

@@ -21,6 +21,7 @@ from ..util import UserError
 from .chars import CLOSE_QUOTES, OPEN_QUOTES, ORDINAL, TITLE_SPAN
 from .cpu import one_blas_thread
 from .no_entity import NO_ENTITY
+from .rules import GAMES
 from .tokenizers import load_char_pipeline
 
 MERGE_RULES = ("lexicon", "longest", "model", "outer")
@@ -252,11 +253,12 @@ EVENT_ORDINAL = re.compile(rf"第(?:{ORDINAL}|[0-9０-９]{{1,3}})[届次]")
 
 def hosts_with_their_numbered_events(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """A LOC or ORG of two characters or more, or a 《》 title, right before an EVENT that opens with its ordinal
-    (``EVENT_ORDINAL``; no character between) joins it as one EVENT."""
+    (``EVENT_ORDINAL``; no character between) joins it as one EVENT; so does a LOC before the short name of a game
+    (巴黎 | 奥运会: the rule knows the games, the model the foreign city; eleventh session)."""
     def host(s: int, e: int, label: str) -> bool:
         return (label in ("LOC", "ORG") and e - s >= 2) or (label == "POLICY" and text[s] == "《" and text[e - 1] == "》")
-    return join_with_next(spans, lambda s, e, label, following: "EVENT" if (
-        following == "EVENT" and host(s, e, label) and EVENT_ORDINAL.match(text, e)) else None)
+    return join_with_next(spans, lambda s, e, label, following: "EVENT" if following == "EVENT" and host(s, e, label) and (
+        EVENT_ORDINAL.match(text, e) or (label == "LOC" and GAMES.match(text, e))) else None)
 
 
 # The passes over the merged spans after years and programme phases, in order: people relabelled as places

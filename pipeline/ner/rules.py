@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 
 from .chars import CLOSE_QUOTES, CN_NUM, HAN, NAME_CHAR, OPEN_QUOTES, ORDINAL, TITLE_SPAN, LabellingFunction, Span
 from .no_entity import DOCUMENT_END, TITLE_WITH_INNER, is_media_title, no_entity_spans
-from .places import bodies, places
+from .places import bodies, locate, places
 
 def book_titles(text: str) -> Iterator[Span]:
     """《…》 titles of laws, plans, opinions and other documents -> POLICY, marks included (rule 3);
@@ -328,6 +328,36 @@ NOT_THIS_EDITION = re.compile(r"人大|政协|委员会|常委会|政府|理事�
                               r"^(?:博览会|运动会|大会|年会|峰会|交易会|洽谈会|展览会|论坛会)$")
 
 
+# The short name of a recurring game or fair names it alone too (尊重奥运会, 本届广交会 -> 广交会), and with its host
+# place before it, the edition's year and number inside (北京冬奥会, 北京2022年冬奥会, 杭州第4届亚残运会): the model reads
+# 奥 in 奥运会 as Austria, as MSRA taught it (eleventh session). Not where the name goes on into a body, a site or a prize
+# (北京冬奥会组委会, 冬奥会主媒体中心, 冬奥会突出贡献奖), nor two games written as one (北京冬奥会冬残奥会总结表彰大会: the
+# meeting's), nor inside a title; a numbered edition without its host is numbered_editions'.
+GAMES = re.compile(r"(?:冬季|夏季)?奥运会|冬残奥会|" + NAMED_EDITION + r"|亚运会|亚残运会|全运会|世运会")
+GAMES_GO_ON = re.compile(rf"[{HAN}]{{0,4}}?(?:委员会|组委会|执委会|指挥部|中心|展馆|场馆|村|奖|代表团|赛区|会场|园区|吉祥物|"
+                         rf"{GAMES.pattern})")
+GAMES_EDITION = re.compile(rf"(?:20[0-9]{{2}}年?)?(?:第(?:{ORDINAL}|[0-9]{{1,3}})届)?$")
+
+
+def named_games(text: str) -> Iterator[Span]:
+    """Recurring games and fairs by their short name, with a host place and the edition before it: 奥运会, 北京冬奥会,
+    北京2022年冬奥会; not 北京冬奥会组委会 (a body), 冬奥会主媒体中心 (a site), 第五届进博会 (numbered_editions')."""
+    hosts = {place.end: place.start for place in locate(text)}  # places() leaves a place inside a longer name out
+    titles = [m.span() for m in TITLE_SPAN.finditer(text)]
+    for m in GAMES.finditer(text):
+        if GAMES_GO_ON.match(text, m.end()) or (m.start() and GAMES.search(text[max(0, m.start() - 5):m.start()] + "$")):
+            continue
+        if any(a < m.start() < b for a, b in titles):
+            continue
+        edition = GAMES_EDITION.search(text, max(0, m.start() - 12), m.start())
+        start = edition.start() if edition else m.start()
+        if start in hosts:
+            yield hosts[start], m.end(), "EVENT"
+        elif start == m.start() or not edition.group().endswith("届"):
+            # a year written with 年 stays out (rule 34: 2022年冬奥会 -> 冬奥会), one without it in (2026冬季奥运会)
+            yield (m.start() if "年" in edition.group() else start), m.end(), "EVENT"
+
+
 def numbered_editions(text: str) -> Iterator[Span]:
     """Editions of recurring events: 第75届世界卫生大会, 第十四届全国冬季运动会, 第十届金砖国家议会论坛, 本届美洲峰会 ->
     美洲峰会 (EVENT); not 第三届大会 (a back-reference), 第十四届全国人民代表大会 (a congress: its sittings are
@@ -370,16 +400,21 @@ QUOTED_BEFORE_CAMPAIGN = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUO
                                     rf"[{HAN}0-9]{{1,10}}?(?=专项行动|专项治理行动|专项整治行动|专项治理|专项整治)")
 
 
+# A quoted “one X, one plan” formula is a programme without a head after it (“一校一策”, “一人一档”, “一省一单”,
+# “一城一策、一企一策” as one): 17 of 18 in the 2022-2024 gold (“一品一策”原则 is none); eleventh session
+QUOTED_FORMULA = re.compile(rf"[{OPEN_QUOTES}](一[{HAN}]一[策档单](?:、一[{HAN}]一[策档单])*)[{CLOSE_QUOTES}](?!原则)")
+
+
 def quoted_names(text: str) -> Iterator[Span]:
     """A quoted core followed by a governance head: “猎狐2023”专项行动 -> 猎狐2023 PROGRAM, “一网通办”平台 ->
-    一网通办 PLATFORM (rules 4, 21, 37), and each core of a quoted list before such a head. Left out: months and
+    一网通办 PLATFORM (rules 4, 21, 37), each core of a quoted list before such a head, and “一X一策” formulae. Left out: months and
     days of action (“安全生产月”活动 is an EVENT, rule 13), compounds with + (“合作社+农户”模式; 互联网+ stays)
     and numbered formulae (“四个全面”, rule 7)."""
     def label(head: str) -> str:
         return "PLATFORM" if re.match(PLATFORM_HEADS, head) else "PROGRAM"
 
     found = [(m.start(1), m.end(1), label(m.group(2))) for m in QUOTED.finditer(text)]
-    found += [(m.start(1), m.end(1), "PROGRAM") for pattern in (QUOTED_WITH_HEAD, QUOTED_BEFORE_CAMPAIGN) for m in pattern.finditer(text)
+    found += [(m.start(1), m.end(1), "PROGRAM") for pattern in (QUOTED_WITH_HEAD, QUOTED_BEFORE_CAMPAIGN, QUOTED_FORMULA) for m in pattern.finditer(text)
               # not a quoted phrase of a document (“实施城市更新行动”), a slogan (“全民反诈在行动”) or a title
               # conferred (获评全国“枫桥式工作法”: HONOR)
               if not (re.match(CAMPAIGN_VERB + "|继续", m.group(1)) or m.group(1).endswith("在行动")
@@ -606,6 +641,7 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
     "titled_meetings": titled_meetings,
     "awareness_days": awareness_days,
     "numbered_editions": numbered_editions,
+    "named_games": named_games,
     "quoted_names": quoted_names,
     "campaigns": campaigns,
     "honours": honours,
@@ -617,7 +653,7 @@ LABELLING_FUNCTIONS: dict[str, LabellingFunction] = {
 # The functions precise enough to run on their own (precision >= 0.85 on the 2022-2024 新闻联播 gold,
 # `python -m pipeline rules evaluate`): the run-time rule stage and the silver data use these.
 RUNTIME = ("decisions", "amended_laws", "constitution", "book_titles", "congresses", "named_meetings", "titled_meetings", "awareness_days",
-           "numbered_editions", "quoted_names", "campaigns", "honours", "places", "bodies")
+           "numbered_editions", "named_games", "quoted_names", "campaigns", "honours", "places", "bodies")
 
 
 def lexicon_names(surfaces: dict[str, str], words: Callable[[str], Iterable[tuple[int, int]]]) -> LabellingFunction:
