@@ -151,9 +151,9 @@ def spans(function: str, text: str) -> list[str]:
     # a country's army, central bank, parliament, ministries and media are one ORG with it; not an official agency
     # named by its kind, nor a unit of the body (eleventh session)
     ("bodies", "俄罗斯军队推进，英国央行预计，俄罗斯国家杜马通过，日本财务省公布，据美国有线电视新闻网报道，伊朗国家电视台播出，"
-               "巴勒斯坦官方通讯社消息，朝鲜外务省对外政策室，英国此前将俄罗斯国家杜马列入。",
+               "巴勒斯坦官方通讯社消息，朝鲜外务省对外政策室，英国此前将俄罗斯国家杜马列入，匈牙利队夺冠，法国队员。",
      ["俄罗斯军队/ORG", "英国央行/ORG", "俄罗斯国家杜马/ORG", "日本财务省/ORG", "美国有线电视新闻网/ORG", "伊朗国家电视台/ORG",
-      "俄罗斯国家杜马/ORG"]),
+      "俄罗斯国家杜马/ORG", "匈牙利队/ORG"]),
     ("bodies", "由天津市高级人民法院审理终结。", ["天津市高级人民法院/ORG"]),
     # any department after a full name, not a hall; a foreign body with a few words before its head, not 警方
     ("bodies", "浙江省水利厅发布预警，在晋城市电视大演播厅，伊朗伊斯兰革命卫队称，美国疾控中心的数据，加拿大警方称。",
