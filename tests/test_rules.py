@@ -108,6 +108,8 @@ def spans(function: str, text: str) -> list[str]:
     ("honours", "《长津湖》夺得最佳故事片、最佳导演奖，处于最佳状态，作为全国首个大数据综合试验区，获评全国民族团结进步模范个人，记国防科技三等功。",
      ["最佳故事片/HONOR", "最佳导演奖/HONOR", "大数据综合试验区/HONOR", "全国民族团结进步模范个人/HONOR", "国防科技三等功/HONOR"]),
     ("honours", "影片斩获最佳男配角、最佳摄影、最佳编剧等奖项，正值最佳观赏期。", ["最佳男配角/HONOR", "最佳摄影/HONOR", "最佳编剧/HONOR"]),
+    ("honours", "国家级制种大县增加，国家级旅游度假区，重组110家省属重点实验室，7个市级水网先导区，国家高新技术企业2489家。",
+     ["国家级制种大县/HONOR", "国家级旅游度假区/HONOR", "省属重点实验室/HONOR", "市级水网先导区/HONOR"]),
     # a year without 年 before a titled event stays inside; not in a 《》 title, not before 第N届 (tenth session)
     ("numbered_editions", "2024北京国际车展开幕，第十四届中国航展在珠海开幕，播出《2024中国诗词大会》，2022年冬奥会。",
      ["2024北京国际车展/EVENT", "第十四届中国航展/EVENT"]),
