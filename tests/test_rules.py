@@ -111,6 +111,9 @@ def spans(function: str, text: str) -> list[str]:
     ("honours", "国家级制种大县增加，国家级旅游度假区，重组110家省属重点实验室，7个市级水网先导区，国家高新技术企业2489家。",
      ["国家级制种大县/HONOR", "国家级旅游度假区/HONOR", "省属重点实验室/HONOR", "市级水网先导区/HONOR"]),
     # a year without 年 before a titled event stays inside; not in a 《》 title, not before 第N届 (tenth session)
+    # a treaty's numbered conference of the parties with the treaty and its phase (eleventh session)
+    ("numbered_editions", "联合国《生物多样性公约》第十五次缔约方大会第二阶段会议，《联合国气候变化框架公约》第28次缔约方大会上。",
+     ["联合国《生物多样性公约》第十五次缔约方大会第二阶段会议/EVENT", "《联合国气候变化框架公约》第28次缔约方大会/EVENT"]),
     ("numbered_editions", "2024北京国际车展开幕，第十四届中国航展在珠海开幕，播出《2024中国诗词大会》，2022年冬奥会。",
      ["2024北京国际车展/EVENT", "第十四届中国航展/EVENT"]),
     ("campaigns", "许多村、社区都开展了摘牌减负行动。", ["摘牌减负行动/PROGRAM"]),  # 了 completes the verb (tenth session)

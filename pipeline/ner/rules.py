@@ -358,14 +358,23 @@ def named_games(text: str) -> Iterator[Span]:
             yield (m.start() if "年" in edition.group() else start), m.end(), "EVENT"
 
 
+# A treaty's numbered conference of the parties, with the treaty and its phase (联合国《生物多样性公约》第十五次缔约方大会
+# 第二阶段会议): the model read the title as the POLICY and dropped the rest (eleventh session)
+PARTIES_CONFERENCE = re.compile(rf"(?:联合国)?(?:《[^》]{{2,40}}》)?第(?:{ORDINAL}|[0-9]{{1,3}})次缔约方(?:大会|会议)"
+                                rf"(?:第[一二三]阶段会议)?")
+
+
 def numbered_editions(text: str) -> Iterator[Span]:
-    """Editions of recurring events: 第75届世界卫生大会, 第十四届全国冬季运动会, 第十届金砖国家议会论坛, 本届美洲峰会 ->
+    """Editions of recurring events: 第75届世界卫生大会, 第十四届全国冬季运动会, 第十届金砖国家议会论坛,
+    《生物多样性公约》第十五次缔约方大会, 本届美洲峰会 ->
     美洲峰会 (EVENT); not 第三届大会 (a back-reference), 第十四届全国人民代表大会 (a congress: its sittings are
     congresses'), 本届人大常委会 (a body)."""
     for m in NUMBERED_EDITION.finditer(text):
         if not NOT_AN_EDITION.search(m.group()):
             joined = JOINED_EDITION.match(text, m.end())  # 第二十一届中国—东盟博览会暨中国—东盟商务与投资峰会: one EVENT
             yield m.start(), joined.end() if joined else m.end(), "EVENT"
+    for m in PARTIES_CONFERENCE.finditer(text):
+        yield m.start(), m.end(), "EVENT"
     for m in THIS_EDITION.finditer(text):
         words = m.group(1)
         for end in range(len(words), 1, -1):  # the longest name first
