@@ -114,6 +114,7 @@ def spans(function: str, text: str) -> list[str]:
     # a treaty's numbered conference of the parties with the treaty and its phase (eleventh session)
     ("numbered_editions", "联合国《生物多样性公约》第十五次缔约方大会第二阶段会议，《联合国气候变化框架公约》第28次缔约方大会上。",
      ["联合国《生物多样性公约》第十五次缔约方大会第二阶段会议/EVENT", "《联合国气候变化框架公约》第28次缔约方大会/EVENT"]),
+    ("numbered_editions", "首届链博会期间，首届中阿峰会成功举行，首届兰花奖揭晓。", ["首届链博会/EVENT", "首届中阿峰会/EVENT"]),
     ("numbered_editions", "2024北京国际车展开幕，第十四届中国航展在珠海开幕，播出《2024中国诗词大会》，2022年冬奥会。",
      ["2024北京国际车展/EVENT", "第十四届中国航展/EVENT"]),
     ("campaigns", "许多村、社区都开展了摘牌减负行动。", ["摘牌减负行动/PROGRAM"]),  # 了 completes the verb (tenth session)
