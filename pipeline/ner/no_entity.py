@@ -8,9 +8,11 @@ from typing import Iterator
 from .chars import HAN
 
 # Doctrines are not annotated, nor is anything inside them (C10): 习近平 is no PERSON in
-# 习近平新时代中国特色社会主义思想 or 习近平法治思想, nor 邓小平 in 邓小平理论 (MSRA tags those as PER).
+# 习近平新时代中国特色社会主义思想 or 习近平法治思想, nor 邓小平 in 邓小平理论 (MSRA tags those as PER), nor 马克思 in
+# 马克思主义 (78 of 78 in the 2022-2024 gold; the seventh model read it 3 times as a PERSON: eleventh session).
 NO_ENTITY = "no_entity"  # the doc.spans group of the spans in which nothing is an entity
-DOCTRINE = re.compile(r"(?:习近平|毛泽东|邓小平)(?:新时代中国特色社会主义思想|(?:法治|生态文明|强军|外交|经济|文化)思想|思想|理论)")
+DOCTRINE = re.compile(r"(?:习近平|毛泽东|邓小平)(?:新时代中国特色社会主义思想|(?:法治|生态文明|强军|外交|经济|文化)思想|思想|理论)"
+                      r"|马克思列宁主义|马克思主义|列宁主义")
 
 
 # Where the guidelines annotate nothing though MSRA-trained models see a place (C9, C19, C41): 中国 in
