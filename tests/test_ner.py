@@ -723,6 +723,16 @@ def test_a_body_place_or_treaty_right_before_its_numbered_event_joins_it():
         ("总台", "ORG"), ("奥运会", "EVENT")]
 
 
+def test_a_prize_loses_its_edition():
+    """第七届中国工业大奖 and 首届兰花奖 are HONOR without their edition (rule 34); an EVENT keeps it, and a bare 第二届奖
+    (nothing left but the head) stays as it is."""
+    text = "第七届中国工业大奖揭晓，首届兰花奖颁奖，第五届进博会，第二届奖"
+    spans = [(text.index(name), text.index(name) + len(name), label, "") for name, label in
+             [("第七届中国工业大奖", "HONOR"), ("首届兰花奖", "HONOR"), ("第五届进博会", "EVENT"), ("第二届奖", "HONOR")]]
+    assert [(text[s:e], label) for s, e, label, _ in component.honours_without_their_edition(text, spans)] == [
+        ("中国工业大奖", "HONOR"), ("兰花奖", "HONOR"), ("第五届进博会", "EVENT"), ("第二届奖", "HONOR")]
+
+
 def test_model_programmes_that_cut_one_character_off_a_word_are_dropped():
     nlp = spacy.blank("zh")
     # words as pkuseg writes them: 践行 and 推进 are verbs, 平安中国建设 one word with its head

@@ -110,6 +110,7 @@ def spans(function: str, text: str) -> list[str]:
     ("honours", "影片斩获最佳男配角、最佳摄影、最佳编剧等奖项，正值最佳观赏期。", ["最佳男配角/HONOR", "最佳摄影/HONOR", "最佳编剧/HONOR"]),
     ("honours", "国家级制种大县增加，国家级旅游度假区，重组110家省属重点实验室，7个市级水网先导区，国家高新技术企业2489家。",
      ["国家级制种大县/HONOR", "国家级旅游度假区/HONOR", "省属重点实验室/HONOR", "市级水网先导区/HONOR"]),
+    ("honours", "在全国开展全国文明家庭评选。", ["全国文明家庭/HONOR"]),  # a verb between two level words (eleventh session)
     # a year without 年 before a titled event stays inside; not in a 《》 title, not before 第N届 (tenth session)
     # a treaty's numbered conference of the parties with the treaty and its phase (eleventh session)
     ("numbered_editions", "联合国《生物多样性公约》第十五次缔约方大会第二阶段会议，《联合国气候变化框架公约》第28次缔约方大会上。",

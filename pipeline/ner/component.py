@@ -151,6 +151,20 @@ def years_inside_events(text: str, spans: Iterable[tuple[int, int, str, str]]) -
     return out
 
 
+# A prize's edition stays outside its name (guidelines, rule 34: 第七届中国工业大奖 -> 中国工业大奖, 首届兰花奖 -> 兰花奖;
+# the 2022-2024 gold marks no HONOR with its edition and 8 without it); the model wrote it inside.
+PRIZE_EDITION = re.compile(rf"第(?:{ORDINAL}|[0-9０-９]{{1,3}})届|首届")
+
+
+def honours_without_their_edition(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """An HONOR that opens with its edition (第七届中国工业大奖) starts after it."""
+    out = []
+    for s, e, label, canonical in spans:
+        edition = PRIZE_EDITION.match(text, s, e) if label == "HONOR" else None
+        out.append((edition.end(), e, label, canonical) if edition and e - edition.end() >= 2 else (s, e, label, canonical))
+    return out
+
+
 # A descriptive phase or part written after a programme the lexicon holds: 南水北调中线工程, 南水北调东线一期工程,
 # 国家水网骨干工程, 西部陆海新通道骨干工程 (guidelines: 南水北调后续工程 -> 南水北调; 13 of 13 such mentions in the
 # 2022-2024 gold). A name of its own the lexicon holds whole (三北工程) is a lexicon span of its own length.
@@ -261,9 +275,9 @@ def hosts_with_their_numbered_events(text: str, spans: Iterable[tuple[int, int, 
         EVENT_ORDINAL.match(text, e) or (label == "LOC" and GAMES.match(text, e))) else None)
 
 
-# The passes over the merged spans after years and programme phases, in order: people relabelled as places
-# before places join their sites and bodies, hosts their events, and last what lies inside titles goes.
-MERGED_SPAN_STEPS = (places_not_people, places_with_their_sites, places_with_their_bodies,
+# The passes over the merged spans after years and programme phases, in order: prizes lose their edition, people
+# relabelled as places before places join their sites and bodies, hosts their events, and last what lies inside titles goes.
+MERGED_SPAN_STEPS = (honours_without_their_edition, places_not_people, places_with_their_sites, places_with_their_bodies,
                      hosts_with_their_numbered_events, nothing_inside_titles)
 
 

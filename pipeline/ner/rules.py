@@ -625,7 +625,10 @@ def honours(text: str) -> Iterator[Span]:
         rest = QUOTED_REST.match(text, m.end()) if m.start() and text[m.start() - 1] in OPEN_QUOTES else None
         # a count before the designation is no part of it (全国首个大数据综合试验区 -> 大数据综合试验区)
         first = re.match(r"全国(?:首个|首批|第一个|唯一的?)", m.group())
-        found.append((m.start() + (first.end() if first else 0), rest.end() - 1 if rest else m.end()))
+        # and a verb between two level words leaves the first out (全国开展全国文明家庭评选 -> 全国文明家庭)
+        again = re.search(r"(?:开展|评选|推选|表彰|选树|命名|创建)(?=全国|国家级?|省级)", m.group())
+        skip = again.end() if again else first.end() if first else 0
+        found.append((m.start() + skip, rest.end() - 1 if rest else m.end()))
         end = found[-1][1]
         while (joined := COORDINATED_HONOR.match(text, end)):
             found.append(joined.span(1))
