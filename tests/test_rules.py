@@ -180,6 +180,10 @@ def spans(function: str, text: str) -> list[str]:
     # a quoted phrase of a document, a slogan, a title conferred
     ("quoted_names", "“实施城市更新行动”首次写入，启动“全民反诈在行动”集中宣传月，获评全国“枫桥式工作法”。", []),
     ("campaigns", "听取中央第八轮巡视情况汇报，召开十九届中央第九轮巡视集中反馈会议。", ["中央第八轮巡视/PROGRAM"]),
+    # themed years, quoted or a country pair's (eleventh session); not “两个一百年”
+    ("awareness_days", "开展“消费提振年”活动，以“埃中伙伴年”为契机，举办中俄文化年，实现“两个一百年”。",
+     ["消费提振年/EVENT", "埃中伙伴年/EVENT", "中俄文化年/EVENT"]),
+    ("quoted_names", "开展“履职能力建设年”活动。", []),  # a themed year is the EVENT, not a programme
     ("awareness_days", "今天是第23个世界知识产权日，也是第22个全国“安全生产月”，第16个全国防灾减灾日。",
      ["世界知识产权日/EVENT", "安全生产月/EVENT", "全国防灾减灾日/EVENT"]),
     ("awareness_days", "在全国交通安全日前夕，设立国家宪法日，举办5·15全国投资者保护宣传日活动。",

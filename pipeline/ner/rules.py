@@ -288,16 +288,23 @@ COUNTED_DAY = re.compile(rf"第(?:{ORDINAL}|[0-9]{{1,3}})个(?:(?:全国)?[{OPEN
 # (a 日 going on as a word is none: 中国品牌日益提升, 国际人文交流活动日前在福州举行)
 HEADED_DAY = re.compile(rf"(?:5·15|[0-9]{{1,2}}·[0-9]{{1,2}})?(?:世界|国际|全国|国家|中国)[{HAN}]{{0,8}}?(?:{DAY_HEAD})(?!益|趋|渐|前(?!夕)|臻|新月异)")
 NOT_A_DAY = re.compile(r"纪念日$|比赛日$|节日$|工作日$|交易日$|^[这该本]")
+# Themed years are events too (rule 13's days of action, a year long): quoted, “消费提振年”, “中柬友好年”, “投资中国年”
+# (46 of 49 in the 2022-2024 gold), or a country pair's year unquoted, 中俄文化年, 中埃伙伴年 (5 of 7; the other two
+# hold a year, which the component adds); eleventh session
+YEAR_HEAD = "友好年|伙伴年|旅游年|交流年|合作年|提振年|促进年|建设年|发展年|文化年|中国年|质量年"
+THEMED_YEAR = re.compile(rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{1,18}}(?:{YEAR_HEAD}))[{CLOSE_QUOTES}]"
+                         rf"|(?<![{OPEN_QUOTES}])(中[{HAN}](?:友好年|伙伴年|旅游年|人文交流年|文化年|友好合作年))")
 
 
 def awareness_days(text: str) -> Iterator[Span]:
     """第23个世界知识产权日 -> 世界知识产权日, 第21个全国“安全生产月” -> 安全生产月, 全国交通安全日, 国家宪法日,
-    5·15全国投资者保护宣传日 -> EVENT."""
+    5·15全国投资者保护宣传日, themed years (“消费提振年”, 中俄文化年) -> EVENT."""
     found = []
     for m in COUNTED_DAY.finditer(text):
         group = 1 if m.group(1) is not None else 2
         found.append(m.span(group))
     found.extend(m.span() for m in HEADED_DAY.finditer(text))
+    found.extend(m.span(1 if m.group(1) is not None else 2) for m in THEMED_YEAR.finditer(text))
     for start, end in sorted(dict.fromkeys(found)):
         if not NOT_A_DAY.search(text[start:end]) and not re.search("[的和与、及在]", text[start:end]):
             yield start, end, "EVENT"
@@ -437,7 +444,7 @@ def quoted_names(text: str) -> Iterator[Span]:
         labels.setdefault((start, end), found_label)  # once, as first found
     for (start, end), found_label in sorted(labels.items()):
         core = text[start:end]
-        if ((re.search(r"[月周日节]$|[+＋].|[+＋]$", core) and core != "互联网+") or re.match(ORDINAL + r"个", core)
+        if ((re.search(r"[月周日节年]$|[+＋].|[+＋]$", core) and core != "互联网+") or re.match(ORDINAL + r"个", core)
                 or re.match(rf"(?:[{CN_NUM}0-9]+[大项号]|头号)", core) or BODY_END.search(core)):  # counted: “三大经验”, rule 11
             continue
         yield start, end, found_label
