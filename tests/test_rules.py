@@ -115,6 +115,8 @@ def spans(function: str, text: str) -> list[str]:
     # a treaty's numbered conference of the parties with the treaty and its phase (eleventh session)
     ("numbered_editions", "联合国《生物多样性公约》第十五次缔约方大会第二阶段会议，《联合国气候变化框架公约》第28次缔约方大会上。",
      ["联合国《生物多样性公约》第十五次缔约方大会第二阶段会议/EVENT", "《联合国气候变化框架公约》第28次缔约方大会/EVENT"]),
+    ("numbered_editions", "在《不扩散核武器条约》第十次审议大会上，《湿地公约》缔约方大会，《湿地公约》第14届缔约方大会。",
+     ["《不扩散核武器条约》第十次审议大会/EVENT", "《湿地公约》缔约方大会/EVENT", "《湿地公约》第14届缔约方大会/EVENT"]),
     ("numbered_editions", "首届链博会期间，首届中阿峰会成功举行，首届兰花奖揭晓。", ["首届链博会/EVENT", "首届中阿峰会/EVENT"]),
     ("numbered_editions", "2024北京国际车展开幕，第十四届中国航展在珠海开幕，播出《2024中国诗词大会》，2022年冬奥会。",
      ["2024北京国际车展/EVENT", "第十四届中国航展/EVENT"]),

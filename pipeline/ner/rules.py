@@ -368,8 +368,9 @@ def named_games(text: str) -> Iterator[Span]:
 
 # A treaty's numbered conference of the parties, with the treaty and its phase (联合国《生物多样性公约》第十五次缔约方大会
 # 第二阶段会议): the model read the title as the POLICY and dropped the rest (eleventh session)
-PARTIES_CONFERENCE = re.compile(rf"(?:联合国)?(?:《[^》]{{2,40}}》)?第(?:{ORDINAL}|[0-9]{{1,3}})次缔约方(?:大会|会议)"
-                                rf"(?:第[一二三]阶段会议)?")
+# (and its review conference, numbered or not: 《不扩散核武器条约》第十次审议大会, 《湿地公约》缔约方大会)
+PARTIES_CONFERENCE = re.compile(rf"(?:联合国)?(?:《[^》]{{2,40}}》)?第(?:{ORDINAL}|[0-9]{{1,3}})[次届](?:缔约方(?:大会|会议)|审议大会)"
+                                rf"(?:第[一二三]阶段会议)?|(?:联合国)?《[^》]{{2,40}}》(?:缔约方大会|审议大会)")
 
 
 def numbered_editions(text: str) -> Iterator[Span]:
