@@ -378,12 +378,12 @@ def numbered_editions(text: str) -> Iterator[Span]:
     《生物多样性公约》第十五次缔约方大会, 本届美洲峰会 ->
     美洲峰会 (EVENT); not 第三届大会 (a back-reference), 第十四届全国人民代表大会 (a congress: its sittings are
     congresses'), 本届人大常委会 (a body)."""
+    parties = [m.span() for m in PARTIES_CONFERENCE.finditer(text)]
+    yield from ((start, end, "EVENT") for start, end in parties)
     for m in NUMBERED_EDITION.finditer(text):
-        if not NOT_AN_EDITION.search(m.group()):
+        if not NOT_AN_EDITION.search(m.group()) and not any(a <= m.start() and m.end() <= b for a, b in parties):
             joined = JOINED_EDITION.match(text, m.end())  # 第二十一届中国—东盟博览会暨中国—东盟商务与投资峰会: one EVENT
             yield m.start(), joined.end() if joined else m.end(), "EVENT"
-    for m in PARTIES_CONFERENCE.finditer(text):
-        yield m.start(), m.end(), "EVENT"
     for m in THIS_EDITION.finditer(text):
         words = m.group(1)
         for end in range(len(words), 1, -1):  # the longest name first
