@@ -44,6 +44,11 @@ def spans(function: str, text: str) -> list[str]:
      ["十四届全国人大二次会议/EVENT", "十三届全国人大五次会议主席团常务主席第一次会议/EVENT"]),
     ("congresses", "列席13届全国人大常委会第36次会议，十三届全国人大常委会第一百二十一次委员长会议8日举行。",
      ["13届全国人大常委会第36次会议/EVENT", "十三届全国人大常委会第一百二十一次委员长会议/EVENT"]),
+    # a meeting opening a sentence after its date, held 当日 (eleventh session); a quoted theme after a year only by its
+    # core, and not a sentence about a meeting
+    ("titled_meetings", "9月25日，新时代全面深化改革理论研讨会在北京举行。中国阿根廷人文交流高端论坛当日在北京举办。"
+                        "3日，2023年“读懂中国”国际会议在广州举办。5月4日，国家主席习近平致电祝贺伊斯兰合作组织首脑会议在班珠尔召开。",
+     ["新时代全面深化改革理论研讨会/EVENT", "中国阿根廷人文交流高端论坛/EVENT", "读懂中国/EVENT"]),  # the quoted theme's core
     ("titled_meetings", "李克强主持召开平台企业座谈会。青藏高原生态保护法立法座谈会22日下午在北京召开。",
      ["平台企业座谈会/EVENT", "青藏高原生态保护法立法座谈会/EVENT"]),
     ("titled_meetings", "召开部分省市县纪委书记座谈会，举办20场分论坛，举行新闻发布会，召开“扎实推进”调研协商座谈会。",

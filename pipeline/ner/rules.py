@@ -232,7 +232,7 @@ MEETING_HEAD = ("座谈会|峰会|论坛|研讨会|研讨班|动员会|动员部
 MEETING_NAME = rf"[{HAN}A-Za-z0-9·—“”《》]{{4,44}}?(?:{MEETING_HEAD})"
 TITLED_MEETING = re.compile(
     rf"(?:(?:主持)?召开|举行|举办|出席|参加|开幕的|闭幕的)(?:了)?({MEETING_NAME})(?=[，。、；）]|在|上|期间|并|时|$)"
-    rf"|(?:^|(?<=[。：]))({MEETING_NAME})(?=[0-9]{{1,2}}日|今天|昨天|日前|近日|在[{HAN}]{{1,4}}(?:召开|举行|开幕))")
+    rf"|(?:^|(?<=[。：])|(?<=[0-9]日，))({MEETING_NAME})(?=[0-9]{{1,2}}日|今天|昨天|日前|近日|当日|当天|在[{HAN}]{{1,4}}(?:召开|举行|举办|开幕))")
 # what opens a description, a count or a back-reference, not a title (部分省市县纪委书记座谈会, 四次长江经济带
 # 发展座谈会, 20场分论坛, 举办三届“一带一路”国际合作高峰论坛), and a quoted theme, whose core alone is the EVENT (QUOTED_THEME below)
 UNTITLED = re.compile(rf"^(?:部分|有关|相关|一系列|系列|多场|一场|这次|此次|本次|本届|各类|各种|多个|专题|视频|新闻|记者|工作|"
@@ -264,13 +264,13 @@ def titled_meetings(text: str) -> Iterator[Span]:
     (部分省市县纪委书记座谈会) nor untitled ones (召开新闻发布会)."""
     for m in TITLED_MEETING.finditer(text):
         group = 1 if m.group(1) is not None else 2
-        name = m.group(group)
+        year = re.match(r"[0-9]{4}年", m.group(group))  # a year written with 年 is not part of the name (rule 34)
+        start = m.start(group) + (year.end() if year else 0)
+        name = text[start:m.end(group)]
         if (UNTITLED.search(name) or ROUTINE_MEETING.search(name) or name.count("“") != name.count("”")
-                or name.count("《") != name.count("》")):
-            continue
-        start = m.start(group)
-        year = re.match(r"[0-9]{4}年", name)  # a year written with 年 is not part of the name (rule 34)
-        yield start + (year.end() if year else 0), m.end(group), "EVENT"
+                or name.count("《") != name.count("》") or re.search("致电|致信|祝贺|会见|贺电", name)):
+            continue  # (and a sentence about a meeting: 习近平致电祝贺……首脑会议)
+        yield start, m.end(group), "EVENT"
     for m in QUOTED_THEME.finditer(text):
         yield m.start(1), m.end(1), "EVENT"
 
