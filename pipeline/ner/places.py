@@ -260,10 +260,12 @@ BODY_AFTER_SHORT = re.compile(rf"[{LEVEL}](?:{LOCAL_BODY})(?:{OFFICE})?{NOT_THE_
 # Since the eleventh session also the country's army, central bank, parliament, ministries and news media (俄罗斯军队,
 # 英国央行, 俄罗斯国家杜马, 日本财务省, 美国有线电视新闻网, 伊朗国家电视台, 叙利亚阿拉伯通讯社, 美国广播公司; the model kept
 # only the country): 42 of 43, 13 of 13, 11 of 13, 2 of 3, 11 of 13, 9 of 9, 35 of 40 and 13 of 16 in the 2022-2024 gold;
-# not an official agency named by its kind (巴勒斯坦官方通讯社: the gold marks the country only)
-FOREIGN_NAMED_BODY = (rf"(?:(?![和的向在与及、总将对])[{HAN}]){{0,6}}?(?:舰队|卫队|联合会|航空|疾控中心|卫生部|财政部|司法部|内政部|"
+# not an official agency named by its kind (巴勒斯坦官方通讯社: the gold marks the country only); and its news agency,
+# Olympic committee, armed groups and forces (俄罗斯塔斯社, 马来西亚奥林匹克委员会, 也门胡塞武装, 伊拉克安全部队)
+FOREIGN_NAMED_BODY = (rf"(?:(?![和的向在与及、总将对或]|境内|[东南西北]部|袭击|多[个地]|一处)[{HAN}]){{0,6}}?(?:舰队|卫队|联合会|航空|疾控中心|卫生部|财政部|司法部|内政部|"
                       rf"商务部|中央银行|最高法院|宪法法院|联邦调查局|武装部队|海军|国防军|军队|央行|国家杜马|财务省|外务省|防卫省|"
-                      rf"新闻网|电视台|(?<!官方)通讯社|广播公司)(?![{HAN}]{{0,3}}?(?:基地|设施))")
+                      rf"新闻网|电视台|(?<!官方)通讯社|塔斯社|广播公司|奥委会|奥林匹克委员会|胡塞武装|库尔德武装|真主党武装|"
+                      rf"(?<!战斗|临时|更多)部队)(?![{HAN}]{{0,3}}?(?:基地|设施))")
 BODY_AFTER_COUNTRY = re.compile(rf"(?:{FOREIGN_BODY}|{FOREIGN_NAMED_BODY}){NOT_THE_BODY}")
 # a body whose name goes on into one of its units is that unit's (福建省公安厅治安管理总队, 七台河市公安局桃南派出所,
 # 塔吉克斯坦议会上院): left to the model
