@@ -126,6 +126,7 @@ def spans(function: str, text: str) -> list[str]:
     ("numbered_editions", "2024北京国际车展开幕，第十四届中国航展在珠海开幕，播出《2024中国诗词大会》，2022年冬奥会。",
      ["2024北京国际车展/EVENT", "第十四届中国航展/EVENT"]),
     ("campaigns", "许多村、社区都开展了摘牌减负行动。", ["摘牌减负行动/PROGRAM"]),  # 了 completes the verb (tenth session)
+    ("campaigns", "伊朗将继续支持叙利亚反恐行动，中方支持国际社会采取有力行动。", []),  # operations, not programmes
     # a launching verb governs a list, an item's own verb stays out; 和 inside one long name (eleventh session)
     ("campaigns", "大力实施技能中国行动、高技能领军人才培育计划，推进乡村建设行动、实施技术改造升级工程等。",
      ["技能中国行动/PROGRAM", "高技能领军人才培育计划/PROGRAM", "乡村建设行动/PROGRAM", "技术改造升级工程/PROGRAM"]),

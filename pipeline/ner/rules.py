@@ -466,7 +466,7 @@ CAMPAIGN_HEADS = ("专项行动", "专项斗争", "专项治理行动", "专项�
 # plan is the document, a POLICY (新质生产力培育三年行动计划; nineteenth round). Ninth session, on the 9,840 training
 # paragraphs: see docs/ner.md.
 PLAIN_HEADS = ("行动", "计划")
-NOT_A_PROGRAMME = re.compile(r"行动计划$|军事|地面|搜捕|搜查|搜救|救援|援助|撤离|打击行动|封控|排海|紧急|支出|宣战|稳定计划|"
+NOT_A_PROGRAMME = re.compile(r"行动计划$|军事|地面|搜捕|搜查|搜救|救援|援助|撤离|打击行动|反恐行动|采取|封控|排海|紧急|支出|宣战|稳定计划|"
                              r"工作计划$|^其|^[一多]")
 WORD_GOES_ON = re.compile(rf"[{HAN}](?<![等和与及的中为以是])")
 CAMPAIGN_HEAD = "(?:" + "|".join(CAMPAIGN_HEADS) + ")"
