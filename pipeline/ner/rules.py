@@ -375,8 +375,7 @@ PARTIES_CONFERENCE = re.compile(rf"(?:联合国)?(?:《[^》]{{2,40}}》)?第(?:
 
 def numbered_editions(text: str) -> Iterator[Span]:
     """Editions of recurring events: 第75届世界卫生大会, 第十四届全国冬季运动会, 第十届金砖国家议会论坛,
-    《生物多样性公约》第十五次缔约方大会, 本届美洲峰会 ->
-    美洲峰会 (EVENT); not 第三届大会 (a back-reference), 第十四届全国人民代表大会 (a congress: its sittings are
+    《生物多样性公约》第十五次缔约方大会, 本届美洲峰会 -> 美洲峰会 (EVENT); not 第三届大会 (a back-reference), 第十四届全国人民代表大会 (a congress: its sittings are
     congresses'), 本届人大常委会 (a body)."""
     parties = [m.span() for m in PARTIES_CONFERENCE.finditer(text)]
     yield from ((start, end, "EVENT") for start, end in parties)
@@ -425,14 +424,15 @@ QUOTED_FORMULA = re.compile(rf"[{OPEN_QUOTES}](一[{HAN}]一[策档单](?:、一
 
 def quoted_names(text: str) -> Iterator[Span]:
     """A quoted core followed by a governance head: “猎狐2023”专项行动 -> 猎狐2023 PROGRAM, “一网通办”平台 ->
-    一网通办 PLATFORM (rules 4, 21, 37), each core of a quoted list before such a head, and “一X一策” formulae. Left out: months and
-    days of action (“安全生产月”活动 is an EVENT, rule 13), compounds with + (“合作社+农户”模式; 互联网+ stays)
-    and numbered formulae (“四个全面”, rule 7)."""
+    一网通办 PLATFORM (rules 4, 21, 37), each core of a quoted list before such a head, and “一X一策” formulae.
+    Left out: months, days and years of action (“安全生产月”活动 is an EVENT, rule 13), compounds with +
+    (“合作社+农户”模式; 互联网+ stays) and numbered formulae (“四个全面”, rule 7)."""
     def label(head: str) -> str:
         return "PLATFORM" if re.match(PLATFORM_HEADS, head) else "PROGRAM"
 
     found = [(m.start(1), m.end(1), label(m.group(2))) for m in QUOTED.finditer(text)]
-    found += [(m.start(1), m.end(1), "PROGRAM") for pattern in (QUOTED_WITH_HEAD, QUOTED_BEFORE_CAMPAIGN, QUOTED_FORMULA) for m in pattern.finditer(text)
+    found += [(m.start(1), m.end(1), "PROGRAM") for pattern in (QUOTED_WITH_HEAD, QUOTED_BEFORE_CAMPAIGN, QUOTED_FORMULA)
+              for m in pattern.finditer(text)
               # not a quoted phrase of a document (“实施城市更新行动”), a slogan (“全民反诈在行动”) or a title
               # conferred (获评全国“枫桥式工作法”: HONOR)
               if not (re.match(CAMPAIGN_VERB + "|继续", m.group(1)) or m.group(1).endswith("在行动")
@@ -518,8 +518,9 @@ def names_a_campaign(text: str, start: int, name: str) -> bool:
 
 def campaigns(text: str) -> Iterator[Span]:
     """Named campaigns: the words between the last launching verb and the head, and the items of a list it
-    governs; a year before the name stays out (rule 34), and generic ones (开展专项整治, 一系列全球倡议) are left out; rounds of the central
-    inspections (中央第八轮巡视); not inside a 《》 title (《关于实施……工程的意见》 is the POLICY)."""
+    governs; a year before the name stays out (rule 34), and generic ones (开展专项整治, 一系列全球倡议) are left
+    out; rounds of the central inspections (中央第八轮巡视); not inside a 《》 title (《关于实施……工程的意见》 is the
+    POLICY)."""
     titles = [m.span() for m in TITLE_SPAN.finditer(text)]
     found: set[Span] = set()
     for m in CAMPAIGN.finditer(text):
