@@ -375,8 +375,8 @@ PARTIES_CONFERENCE = re.compile(rf"(?:联合国)?(?:《[^》]{{2,40}}》)?第(?:
 
 def numbered_editions(text: str) -> Iterator[Span]:
     """Editions of recurring events: 第75届世界卫生大会, 第十四届全国冬季运动会, 第十届金砖国家议会论坛,
-    《生物多样性公约》第十五次缔约方大会, 本届美洲峰会 -> 美洲峰会 (EVENT); not 第三届大会 (a back-reference), 第十四届全国人民代表大会 (a congress: its sittings are
-    congresses'), 本届人大常委会 (a body)."""
+    《生物多样性公约》第十五次缔约方大会, 本届美洲峰会 -> 美洲峰会 (EVENT); not 第三届大会 (a back-reference),
+    第十四届全国人民代表大会 (a congress: its sittings are congresses'), 本届人大常委会 (a body)."""
     parties = [m.span() for m in PARTIES_CONFERENCE.finditer(text)]
     yield from ((start, end, "EVENT") for start, end in parties)
     for m in NUMBERED_EDITION.finditer(text):
