@@ -350,9 +350,12 @@ GAMES_EDITION = re.compile(rf"(?:20[0-9]{{2}}年?)?(?:第(?:{ORDINAL}|[0-9]{{1,3
 def named_games(text: str) -> Iterator[Span]:
     """Recurring games and fairs by their short name, with a host place and the edition before it: 奥运会, 北京冬奥会,
     北京2022年冬奥会; not 北京冬奥会组委会 (a body), 冬奥会主媒体中心 (a site), 第五届进博会 (numbered_editions')."""
+    games = list(GAMES.finditer(text))
+    if not games:
+        return  # most paragraphs name no game: the gazetteer is not asked (speed)
     hosts = {place.end: place.start for place in locate(text)}  # places() leaves a place inside a longer name out
     titles = [m.span() for m in TITLE_SPAN.finditer(text)]
-    for m in GAMES.finditer(text):
+    for m in games:
         if GAMES_GO_ON.match(text, m.end()) or (m.start() and GAMES.search(text[max(0, m.start() - 5):m.start()] + "$")):
             continue
         if any(a < m.start() < b for a, b in titles):
