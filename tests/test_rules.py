@@ -75,8 +75,9 @@ def spans(function: str, text: str) -> list[str]:
     # games and fairs by their short name, with a known host and the edition inside; a year with 年 stays out;
     # not a body, a site, two games written as one, nor a numbered edition without its host (eleventh session)
     ("named_games", "尊重奥运会，北京2022年冬奥会，杭州第4届亚残运会，2022年冬奥会，2026冬季奥运会，北京冬奥会组委会，冬奥会主媒体中心，"
-                    "北京冬奥会冬残奥会总结表彰大会，第五届进博会", ["奥运会/EVENT", "北京2022年冬奥会/EVENT", "杭州第4届亚残运会/EVENT",
-                                                      "冬奥会/EVENT", "2026冬季奥运会/EVENT"]),
+                    "北京冬奥会冬残奥会总结表彰大会，第五届进博会，办好北京冬奥会、冬残奥会",
+     ["奥运会/EVENT", "北京2022年冬奥会/EVENT", "杭州第4届亚残运会/EVENT", "冬奥会/EVENT", "2026冬季奥运会/EVENT",
+      "北京冬奥会/EVENT", "冬残奥会/EVENT"]),  # games listed with 、 are two
     ("honours", "他被追授全国优秀共产党员称号。", ["全国优秀共产党员/HONOR"]),
     ("honours", "授予刘欣全国“公安楷模”称号，他获第25届曹禺戏剧文学奖。", ["公安楷模/HONOR", "曹禺戏剧文学奖/HONOR"]),
     ("honours", "看望国家对道德模范的关怀", []),

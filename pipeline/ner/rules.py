@@ -345,6 +345,7 @@ GAMES = re.compile(r"(?:冬季|夏季)?奥运会|冬残奥会|" + NAMED_EDITION 
 GAMES_GO_ON = re.compile(rf"[{HAN}]{{0,4}}?(?:委员会|组委会|执委会|指挥部|中心|展馆|场馆|村|奖|代表团|赛区|会场|园区|吉祥物|"
                          rf"{GAMES.pattern})")
 GAMES_EDITION = re.compile(rf"(?:20[0-9]{{2}}年?)?(?:第(?:{ORDINAL}|[0-9]{{1,3}})届)?$")
+GAMES_BEFORE = re.compile(rf"(?:{GAMES.pattern})$")  # a game right before another: two written as one
 
 
 def named_games(text: str) -> Iterator[Span]:
@@ -356,7 +357,7 @@ def named_games(text: str) -> Iterator[Span]:
     hosts = {place.end: place.start for place in locate(text)}  # places() leaves a place inside a longer name out
     titles = [m.span() for m in TITLE_SPAN.finditer(text)]
     for m in games:
-        if GAMES_GO_ON.match(text, m.end()) or (m.start() and GAMES.search(text[max(0, m.start() - 5):m.start()] + "$")):
+        if GAMES_GO_ON.match(text, m.end()) or GAMES_BEFORE.search(text, max(0, m.start() - 5), m.start()):
             continue
         if any(a < m.start() < b for a, b in titles):
             continue
