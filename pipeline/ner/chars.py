@@ -1,5 +1,5 @@
-"""Character classes and the span type shared by the labelling functions (``rules.py``, ``places.py``) and the
-no-entity spans (``no_entity.py``)."""
+"""Character classes and the span type shared by the labelling functions (``rules.py``, ``events.py``,
+``places.py``) and the no-entity spans (``no_entity.py``)."""
 from __future__ import annotations
 
 import re

@@ -21,7 +21,7 @@ from ..util import UserError
 from .chars import CLOSE_QUOTES, OPEN_QUOTES, ORDINAL, TITLE_SPAN
 from .cpu import one_blas_thread
 from .no_entity import NO_ENTITY
-from .rules import GAMES
+from .events import GAMES
 from .tokenizers import load_char_pipeline
 
 MERGE_RULES = ("lexicon", "longest", "model", "outer")
