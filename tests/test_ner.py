@@ -733,6 +733,26 @@ def test_a_prize_loses_its_edition():
         ("中国工业大奖", "HONOR"), ("兰花奖", "HONOR"), ("第五届进博会", "EVENT"), ("第二届奖", "HONOR")]
 
 
+def test_a_name_takes_in_its_closing_bracket_and_an_org_its_company():
+    """中央宣传部（国家新闻出版署 takes its ）; a span with its brackets balanced, or not right before a ）, stays.
+    美国联合航空 takes 公司 and 中国石油天然气集团 有限公司; a LOC before 公司 and an ORG whose 公司 another span
+    holds stay."""
+    text = "中央宣传部（国家新闻出版署），四川大学（江安），北京（海淀区的，美国联合航空公司，中国石油天然气集团有限公司，中国公司，央行公司债"
+
+    def span(name: str, label: str, after: str = "") -> tuple[int, int, str, str]:
+        start = text.index(name, text.index(after) if after else 0)
+        return start, start + len(name), label, ""
+
+    spans = [span("中央宣传部（国家新闻出版署", "ORG"), span("四川大学（江安）", "ORG"), span("北京（海淀", "LOC"),
+             span("美国联合航空", "ORG"), span("中国石油天然气集团", "ORG"), span("中国", "LOC", after="，中国公司"),
+             span("央行", "ORG"),
+             span("公司债", "POLICY")]
+    closed = component.companies_whole(text, component.closed_brackets(text, spans))
+    assert [(text[s:e], label) for s, e, label, _ in closed] == [
+        ("中央宣传部（国家新闻出版署）", "ORG"), ("四川大学（江安）", "ORG"), ("北京（海淀", "LOC"), ("美国联合航空公司", "ORG"),
+        ("中国石油天然气集团有限公司", "ORG"), ("中国", "LOC"), ("央行", "ORG"), ("公司债", "POLICY")]
+
+
 def test_model_programmes_that_cut_one_character_off_a_word_are_dropped():
     nlp = spacy.blank("zh")
     # words as pkuseg writes them: 践行 and 推进 are verbs, 平安中国建设 one word with its head

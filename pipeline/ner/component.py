@@ -277,8 +277,35 @@ def hosts_with_their_numbered_events(text: str, spans: Iterable[tuple[int, int, 
 
 # The passes over the merged spans after years and programme phases, in order: prizes lose their edition, people
 # relabelled as places before places join their sites and bodies, hosts their events, and last what lies inside titles goes.
+def closed_brackets(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """A span that opens a bracket and stops right before its close takes the close in (中央宣传部（国家新闻出版署）,
+    四川师范大学（成龙校区）: a name with its second name or campus in brackets is one span). The eighth model left the
+    close out 4 times on the 17,040 training paragraphs of the 新闻联播 gold and 3 times on the thirty-fifth round; the
+    gold closes all 7."""
+    return [(s, e + 1, label, canonical) if text[s:e].count("（") > text[s:e].count("）") and text.startswith("）", e)
+            else (s, e, label, canonical) for s, e, label, canonical in spans]
+
+
+COMPANY = re.compile(r"(?:有限)?公司")
+
+
+def companies_whole(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """An ORG right before 公司 takes it in (美国联合航空|公司 -> 美国联合航空公司): the model learnt 航空 as the end of
+    an airline's name. On the 17,040 training paragraphs of the 新闻联播 gold, 15 ORG spans stopped there, none right;
+    11 are right with 公司, the other 4 were no body (土耳其等多国航空公司, a description)."""
+    spans = sorted(spans)
+    out = []
+    for s, e, label, canonical in spans:
+        company = COMPANY.match(text, e) if label == "ORG" else None
+        if company and not any(e <= a < company.end() for a, _, _, _ in spans):
+            out.append((s, company.end(), label, ""))
+        else:
+            out.append((s, e, label, canonical))
+    return out
+
+
 MERGED_SPAN_STEPS = (honours_without_their_edition, places_not_people, places_with_their_sites, places_with_their_bodies,
-                     hosts_with_their_numbered_events, nothing_inside_titles)
+                     hosts_with_their_numbered_events, nothing_inside_titles, closed_brackets, companies_whole)
 
 
 # The labels whose names do not start or end inside a word: a programme, law or meeting is written as whole
