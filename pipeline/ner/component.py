@@ -276,8 +276,6 @@ def hosts_with_their_numbered_events(text: str, spans: Iterable[tuple[int, int, 
         EVENT_ORDINAL.match(text, e) or (label == "LOC" and GAMES.match(text, e))) else None)
 
 
-# The passes over the merged spans after years and programme phases, in order: prizes lose their edition, people
-# relabelled as places before places join their sites and bodies, hosts their events, and last what lies inside titles goes.
 def cities_with_their_airports(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
     """A prefecture-level city right before its airport is one LOC with it (安阳 | 红旗渠机场 -> 安阳红旗渠机场, the
     airport's own name; guidelines, thirty-fifth round). A province before an airport stays apart (湖北 | 鄂州花湖机场), as
@@ -289,7 +287,7 @@ def cities_with_their_airports(text: str, spans: Iterable[tuple[int, int, str, s
     for span in spans:
         s, e, label, _ = span
         previous = out[-1] if out else None
-        if (label == "LOC" and text.endswith("机场", 0, e) and previous and previous[1] == s and previous[2] == "LOC"):
+        if label == "LOC" and text.endswith("机场", 0, e) and previous and previous[1] == s and previous[2] == "LOC":
             cities = cities if cities is not None else {(place.start, place.end) for place in locate(text)
                                                           if PREFECTURE in place.kinds and PROVINCE not in place.kinds}
             if (previous[0], previous[1]) in cities:
@@ -326,6 +324,9 @@ def companies_whole(text: str, spans: Iterable[tuple[int, int, str, str]]) -> li
     return out
 
 
+# The passes over the merged spans after years and programme phases, in order: prizes lose their edition, people
+# relabelled as places before places join their sites and bodies, hosts their events, what lies inside titles goes;
+# then spans close their brackets, bodies take 公司 and cities their airports, on the boundaries the others left.
 MERGED_SPAN_STEPS = (honours_without_their_edition, places_not_people, places_with_their_sites, places_with_their_bodies,
                      hosts_with_their_numbered_events, nothing_inside_titles, closed_brackets, companies_whole,
                      cities_with_their_airports)
