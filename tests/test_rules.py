@@ -54,10 +54,10 @@ def spans(function: str, text: str) -> list[str]:
     ("titled_meetings", "召开部分省市县纪委书记座谈会，举办20场分论坛，举行新闻发布会，召开“扎实推进”调研协商座谈会。",
      ["扎实推进/EVENT"]),  # the quoted theme alone
     ("titled_meetings", "出席2022年中国国际服务贸易交易会。", ["中国国际服务贸易交易会/EVENT"]),
-    # a function word inside a word of the title (协同, 和平) does not make it a description; a count in digits does
-    # (twelfth session)
+    # a function word inside a word of the title (协同, 和平) does not make it a description; a count in digits and 同
+    # as a preposition do (twelfth session)
     ("titled_meetings", "主持召开深入推进京津冀协同发展座谈会。第二届中非和平安全论坛当日以视频方式举行。已经举办了5届中墨立法机构对话论坛。"
-                        "会谈期间同外方举行的会谈。",
+                        "主持召开同企业家座谈会。",
      ["深入推进京津冀协同发展座谈会/EVENT", "第二届中非和平安全论坛/EVENT"]),
     # a count before a titled meeting is its own (seventh session); a body's numbered sitting is routine
     ("titled_meetings", "出席第四次“一带一路”建设工作座谈会并发表讲话，主持召开第三次中央新疆工作座谈会，举行第一次全体会议，"
