@@ -754,18 +754,20 @@ def test_a_name_takes_in_its_closing_bracket_and_an_org_its_company():
 
 
 def test_a_prefecture_level_city_joins_its_airport():
-    """安阳 + 红旗渠机场 is one LOC (a prefecture-level city, the gazetteer says); a province (湖北), a city before another
-    site (水库), a city with a character between and a foreign place stay apart."""
-    text = "安阳红旗渠机场，湖北鄂州花湖机场，邵阳犬木塘水库，南充的阆中古城机场，英国希思罗机场"
+    """安阳 + 红旗渠机场 is one LOC (a prefecture-level city, the gazetteer says); a province (湖北, and 吉林, which names
+    a city too), a city before another site (水库), a city with a character between and a foreign place stay apart."""
+    text = "安阳红旗渠机场，湖北鄂州花湖机场，邵阳犬木塘水库，南充的阆中古城机场，英国希思罗机场，吉林长春龙嘉机场"
 
     def span(name: str) -> tuple[int, int, str, str]:
         start = text.index(name)
         return start, start + len(name), "LOC", ""
 
-    names = ["安阳", "红旗渠机场", "湖北", "鄂州花湖机场", "邵阳", "犬木塘水库", "南充", "阆中古城机场", "英国", "希思罗机场"]
+    names = ["安阳", "红旗渠机场", "湖北", "鄂州花湖机场", "邵阳", "犬木塘水库", "南充", "阆中古城机场", "英国", "希思罗机场",
+             "吉林", "长春龙嘉机场"]
     joined = component.cities_with_their_airports(text, [span(name) for name in names])
     assert [text[s:e] for s, e, _, _ in joined] == [
-        "安阳红旗渠机场", "湖北", "鄂州花湖机场", "邵阳", "犬木塘水库", "南充", "阆中古城机场", "英国", "希思罗机场"]
+        "安阳红旗渠机场", "湖北", "鄂州花湖机场", "邵阳", "犬木塘水库", "南充", "阆中古城机场", "英国", "希思罗机场", "吉林",
+        "长春龙嘉机场"]
 
 
 def test_model_programmes_that_cut_one_character_off_a_word_are_dropped():

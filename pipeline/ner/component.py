@@ -20,8 +20,8 @@ from spacy.training import Example
 from ..util import UserError
 from .chars import CLOSE_QUOTES, OPEN_QUOTES, ORDINAL, TITLE_SPAN
 from .cpu import one_blas_thread
-from .no_entity import NO_ENTITY
 from .events import GAMES
+from .no_entity import NO_ENTITY
 from .places import PREFECTURE, PROVINCE, locate
 from .tokenizers import load_char_pipeline
 
@@ -222,7 +222,7 @@ def places_with_their_bodies(text: str, spans: Iterable[tuple[int, int, str, str
     """A LOC of two characters or more right before an ORG (no character between) joins it, the ORG not opening
     with a place or people of its own (``OWN_PLACE``); a run of places before a body joins it whole."""
     return join_with_next(spans, lambda s, e, label, following: "ORG" if (
-        label == "LOC" and e - s >= 2 and following == "ORG" and not OWN_PLACE.match(text, e)) else None)
+        label == "LOC" and e - s >= 2 and following[2] == "ORG" and not OWN_PLACE.match(text, e)) else None)
 
 
 # A place written with the generic head of a site after it is one LOC (guidelines: 西安咸阳国际机场, 济南高新区,
@@ -233,28 +233,35 @@ SITE_HEAD = re.compile(r"(?:国际机场|机场|长江大桥|大桥|水库|核�
                        r"国家级自然保护区|自然保护区|油气田|油田|气田|平原|大峡谷|火车站|湿地)(?!集团|公司|股份|管理|管委会|建设者)")
 
 
-def places_with_their_sites(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
-    """A LOC of two characters or more right before a generic site head (``SITE_HEAD``) that no span covers
+def with_their_heads(text: str, spans: Iterable[tuple[int, int, str, str]], label: str, head: re.Pattern,
+                     shortest: int = 1) -> list[tuple[int, int, str, str]]:
+    """Each span of ``label`` and at least ``shortest`` characters right before a ``head`` that no span covers
     takes the head in."""
     spans = sorted(spans)
     out = []
-    for s, e, label, canonical in spans:
-        head = SITE_HEAD.match(text, e) if label == "LOC" and e - s >= 2 else None
-        if head and not any(e <= a < head.end() for a, _, _, _ in spans):
-            out.append((s, head.end(), label, ""))
+    for s, e, span_label, canonical in spans:
+        found = head.match(text, e) if span_label == label and e - s >= shortest else None
+        if found and not any(e <= a < found.end() for a, _, _, _ in spans):
+            out.append((s, found.end(), span_label, ""))
         else:
-            out.append((s, e, label, canonical))
+            out.append((s, e, span_label, canonical))
     return out
 
 
+def places_with_their_sites(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """A LOC of two characters or more right before a generic site head (``SITE_HEAD``) that no span covers
+    takes the head in."""
+    return with_their_heads(text, spans, "LOC", SITE_HEAD, shortest=2)
+
+
 def join_with_next(spans: Iterable[tuple[int, int, str, str]],
-                   joined: Callable[[int, int, str, str], str | None]) -> list[tuple[int, int, str, str]]:
-    """Join each span to the span that starts where it ends when ``joined(start, end, label, label of the next)``
-    gives the label of the whole; from the end, so that a run (浙江 余姚 横坎头村党委) joins in steps."""
+                   joined: Callable[[int, int, str, tuple[int, int, str, str]], str | None]) -> list[tuple[int, int, str, str]]:
+    """Join each span to the span that starts where it ends when ``joined(start, end, label, the next span)`` gives
+    the label of the whole; from the end, so that a run (浙江 余姚 横坎头村党委) joins in steps."""
     out: list[tuple[int, int, str, str]] = []
     for span in sorted(spans, reverse=True):
         s, e, label, _ = span
-        whole = joined(s, e, label, out[-1][2]) if out and out[-1][0] == e else None
+        whole = joined(s, e, label, out[-1]) if out and out[-1][0] == e else None
         out.append((s, out.pop()[1], whole, "") if whole else span)
     return sorted(out)
 
@@ -272,7 +279,7 @@ def hosts_with_their_numbered_events(text: str, spans: Iterable[tuple[int, int, 
     (巴黎 | 奥运会: the rule knows the games, the model the foreign city; eleventh session)."""
     def host(s: int, e: int, label: str) -> bool:
         return (label in ("LOC", "ORG") and e - s >= 2) or (label == "POLICY" and text[s] == "《" and text[e - 1] == "》")
-    return join_with_next(spans, lambda s, e, label, following: "EVENT" if following == "EVENT" and host(s, e, label) and (
+    return join_with_next(spans, lambda s, e, label, following: "EVENT" if following[2] == "EVENT" and host(s, e, label) and (
         EVENT_ORDINAL.match(text, e) or (label == "LOC" and GAMES.match(text, e))) else None)
 
 
@@ -281,20 +288,17 @@ def cities_with_their_airports(text: str, spans: Iterable[tuple[int, int, str, s
     airport's own name; guidelines, thirty-fifth round). A province before an airport stays apart (湖北 | 鄂州花湖机场), as
     do a city and any other site (邵阳 | 犬木塘水库). On the 17,040 training paragraphs of the 新闻联播 gold the eighth
     model split 7 airports after such a city; the gold has 6 of them whole."""
-    spans = sorted(spans)
-    cities = None
-    out: list[tuple[int, int, str, str]] = []
-    for span in spans:
-        s, e, label, _ = span
-        previous = out[-1] if out else None
-        if label == "LOC" and text.endswith("机场", 0, e) and previous and previous[1] == s and previous[2] == "LOC":
-            cities = cities if cities is not None else {(place.start, place.end) for place in locate(text)
-                                                          if PREFECTURE in place.kinds and PROVINCE not in place.kinds}
-            if (previous[0], previous[1]) in cities:
-                out[-1] = (previous[0], e, "LOC", "")
-                continue
-        out.append(span)
-    return out
+    cities: set[tuple[int, int]] | None = None  # asked of the gazetteer only where a LOC meets an airport
+
+    def joined(s: int, e: int, label: str, following: tuple[int, int, str, str]) -> str | None:
+        nonlocal cities
+        if not (label == following[2] == "LOC" and text.endswith("机场", 0, following[1])):
+            return None
+        if cities is None:  # 吉林 and 海南 name a province as well: the province is meant
+            cities = {(place.start, place.end) for place in locate(text)
+                      if PREFECTURE in place.kinds and PROVINCE not in place.kinds}
+        return "LOC" if (s, e) in cities else None
+    return join_with_next(spans, joined)
 
 
 def closed_brackets(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
@@ -313,15 +317,7 @@ def companies_whole(text: str, spans: Iterable[tuple[int, int, str, str]]) -> li
     """An ORG right before 公司 takes it in (美国联合航空|公司 -> 美国联合航空公司): the model learnt 航空 as the end of
     an airline's name. On the 17,040 training paragraphs of the 新闻联播 gold, 15 ORG spans stopped there, none right;
     11 are right with 公司, the other 4 were no body (土耳其等多国航空公司, a description)."""
-    spans = sorted(spans)
-    out = []
-    for s, e, label, canonical in spans:
-        company = COMPANY.match(text, e) if label == "ORG" else None
-        if company and not any(e <= a < company.end() for a, _, _, _ in spans):
-            out.append((s, company.end(), label, ""))
-        else:
-            out.append((s, e, label, canonical))
-    return out
+    return with_their_heads(text, spans, "ORG", COMPANY)
 
 
 # The passes over the merged spans after years and programme phases, in order: prizes lose their edition, people

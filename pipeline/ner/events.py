@@ -113,7 +113,7 @@ TITLED_MEETING = re.compile(
 # A function word inside the name makes it a description (……期间同……举行的会谈), but not inside a word of a title (协同, 和平,
 # 对话, 参与: 深入推进京津冀协同发展座谈会, 第二届中非和平安全论坛; 6 more names on the training gold, none wrong).
 UNTITLED = re.compile(rf"^(?:部分|有关|相关|一系列|系列|多场|一场|这次|此次|本次|本届|各类|各种|多个|专题|视频|新闻|记者|工作|"
-                      rf"年度|全体|主题|重要|会议|大型|国际|高级别|“|[{CN_NUM}两几多数0-9]+[次场个]|[{CN_NUM}两几多数0-9]+届“)|^[两几多数0-9]+届|以及|[的了着过在向等场]|(?<![协共相合])同|(?<!参)与|和(?![平谐])|对(?![话外])")
+                      rf"年度|全体|主题|重要|会议|大型|国际|高级别|“|[{CN_NUM}两几多数0-9]+[次场个]|[{CN_NUM}两几多数0-9]+届“|[两几多数0-9]+届)|以及|[的了着过在向等场]|(?<![协共相合])同|(?<!参)与|和(?![平谐])|对(?![话外])")
 
 
 # a body's routine sitting is not a titled meeting (guidelines: the body is the ORG, 主持召开国务院党组会议, 中央政治局
