@@ -568,6 +568,18 @@ def test_the_vectors_table_is_kept_only_while_the_texts_it_learns_from_are_the_s
     assert all(written()[name] != when for name, when in first.items())  # other texts: trained again
 
 
+def test_the_vectors_learn_each_text_once_so_gold_from_the_unlabelled_stories_leaves_them_as_they_were():
+    from thinc.api import Config
+    config = Config().from_disk(ROOT / "configs" / "ner.cfg", interpolate=False)
+    config["paths"]["msra"] = str(SHARED / "ner" / "msra" / "train.bio.tsv.gz")
+    config["data"]["vectors"]["story_years"] = [2023]
+    _, paragraph = next(itertools.islice(corpora.story_paragraphs(SHARED, [2023]), 500, None))
+    unlabelled = list(training.vector_texts(config, []))
+    assert paragraph in unlabelled
+    gold = [{"id": "xwlb:x:p0", "text": paragraph, "entities": []}, {"id": "d9:a1:p1", "text": "林纪平到浦江县调研。", "entities": []}]
+    assert list(training.vector_texts(config, gold + gold)) == unlabelled + ["林纪平到浦江县调研。"]
+
+
 @pytest.mark.slow  # trains two small models
 def test_continuing_with_another_vectors_table_keeps_that_table(release_config, tmp_path):
     import numpy
