@@ -551,21 +551,28 @@ def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_
                                                        "paths.gold": str(program)})
 
 
-def test_the_vectors_table_is_kept_only_while_the_texts_it_learns_from_are_the_same(release_config, tmp_path):
+def test_the_corpus_and_vectors_table_are_kept_only_while_the_records_and_texts_they_come_from_are_the_same(
+        release_config, tmp_path, capsys):
     overrides = {"paths.corpus_dir": str(tmp_path / "corpus")}
     table = tmp_path / "corpus" / "vectors" / "pipeline" / "vocab"
+    corpus = [tmp_path / "corpus" / name for name in ("train.spacy", "dev.spacy")]
 
     def written() -> dict[str, int]:
-        return {p.name: p.stat().st_mtime_ns for p in table.iterdir()}
+        return {p.name: p.stat().st_mtime_ns for p in [*table.iterdir(), *corpus]}
 
     training.prepare_corpus(release_config, overrides)
     first = written()
     training.prepare_corpus(release_config, overrides)
-    assert written() == first  # same config, same texts: the table stays
+    assert written() == first  # same config, same records and texts: the corpus and the table stay
+    assert "is up to date" in capsys.readouterr().out
+    (tmp_path / "corpus" / "corpus.stamp").write_text("a corpus half written")  # a stamp not of these records
+    training.prepare_corpus(release_config, overrides)
+    assert all(written()[p.name] != first[p.name] for p in corpus)
+    first = written()
     msra = tmp_path / "msra.bio.tsv"  # the same number of sentences and names, one name written otherwise
     msra.write_text(msra.read_text(encoding="utf-8").replace("林", "赵"), encoding="utf-8")
     training.prepare_corpus(release_config, overrides)
-    assert all(written()[name] != when for name, when in first.items())  # other texts: trained again
+    assert all(written()[name] != when for name, when in first.items())  # other records and texts: made again
 
 
 def test_the_vectors_learn_each_text_once_so_gold_from_the_unlabelled_stories_leaves_them_as_they_were():

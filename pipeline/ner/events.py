@@ -145,8 +145,8 @@ def titled_meetings(text: str) -> Iterator[Span]:
         start = m.start(group) + (year.end() if year else 0)
         name = text[start:m.end(group)]
         if (UNTITLED.search(name) or ROUTINE_MEETING.search(name) or name.count("“") != name.count("”")
-                or name.count("《") != name.count("》") or re.search("致电|致信|祝贺|会见|贺电", name)):
-            continue  # (and a sentence about a meeting: 习近平致电祝贺……首脑会议)
+                or name.count("《") != name.count("》") or re.search("致电|致信|祝贺|会见|贺电|会谈|主持|召开|出席", name)):
+            continue  # (and a sentence about a meeting: 习近平致电祝贺……首脑会议, 举行会谈并共同主持中土合作委员会第六次会议)
         yield start, m.end(group), "EVENT"
     for m in QUOTED_THEME.finditer(text):
         yield m.start(1), m.end(1), "EVENT"
