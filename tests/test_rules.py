@@ -47,7 +47,8 @@ def spans(function: str, text: str) -> list[str]:
     # a meeting opening a sentence after its date, held 当日 (eleventh session); a quoted theme after a year only by its
     # core, and not a sentence about a meeting
     ("titled_meetings", "9月25日，新时代全面深化改革理论研讨会在北京举行。中国阿根廷人文交流高端论坛当日在北京举办。"
-                        "3日，2023年“读懂中国”国际会议在广州举办。5月4日，国家主席习近平致电祝贺伊斯兰合作组织首脑会议在班珠尔召开。",
+                        "3日，2023年“读懂中国”国际会议在广州举办。5月4日，国家主席习近平致电祝贺伊斯兰合作组织首脑会议在班珠尔召开。"
+                        "王毅同梅列多夫举行会谈并共同主持中土合作委员会第六次会议。",
      ["新时代全面深化改革理论研讨会/EVENT", "中国阿根廷人文交流高端论坛/EVENT", "读懂中国/EVENT"]),  # the quoted theme's core
     ("titled_meetings", "李克强主持召开平台企业座谈会。青藏高原生态保护法立法座谈会22日下午在北京召开。",
      ["平台企业座谈会/EVENT", "青藏高原生态保护法立法座谈会/EVENT"]),
