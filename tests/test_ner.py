@@ -564,7 +564,7 @@ def test_the_corpus_and_vectors_table_are_kept_only_while_the_records_and_texts_
     first = written()
     training.prepare_corpus(release_config, overrides)
     assert written() == first  # same config, same records and texts: the corpus and the table stay
-    assert "is up to date" in capsys.readouterr().out
+    assert "kept (its records and tokenizer are unchanged)" in capsys.readouterr().out
     (tmp_path / "corpus" / "corpus.stamp").write_text("a corpus half written")  # a stamp not of these records
     training.prepare_corpus(release_config, overrides)
     assert all(written()[p.name] != first[p.name] for p in corpus)

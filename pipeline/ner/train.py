@@ -167,7 +167,7 @@ def prepare_corpus(config_path: str | Path, overrides: dict | None = None, docs:
         write_docbin(nlp, dev_records, work / "dev.spacy", docs)
         stamp_path.write_text(stamp)
     else:
-        print(f"corpus: {work} is up to date", flush=True)
+        print(f"corpus: {work} kept (its records and tokenizer are unchanged)", flush=True)
     write_seen_names(work, train_records)
     vec = config["data"].get("vectors")
     if vec and not paths.get("base_model"):
