@@ -154,7 +154,7 @@ def prepare_corpus(config_path: str | Path, overrides: dict | None = None, docs:
     if paths.get("base_model"):
         require_labels(Path(paths["base_model"]), train_records)
     # The converted corpus is kept while its records and the tokenizer that cuts them are unchanged: a release
-    # that stopped during its base (a session ends; 17 minutes of pkuseg and DocBin for 300,000 records here) or
+    # that stopped during its base (a session ends; 10-17 minutes of pkuseg and DocBin for 300,000 records here) or
     # a run continued on the same data goes straight to training. The stamp goes last, so a half-written corpus
     # is never taken for a whole one.
     stamp = corpus_stamp(config, train_records, dev_records)
