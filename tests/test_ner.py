@@ -566,6 +566,9 @@ def test_the_corpus_and_vectors_table_are_kept_only_while_the_records_and_texts_
     assert written() == first  # same config, same records and texts: the corpus and the table stay
     assert "kept (its records and tokenizer are unchanged)" in capsys.readouterr().out
     (tmp_path / "corpus" / "corpus.stamp").write_text("a corpus half written")  # a stamp not of these records
+    assert not training.stamped(tmp_path / "corpus" / "corpus.stamp", "these records", *corpus)
+    assert not (tmp_path / "corpus" / "corpus.stamp").exists()  # gone before the corpus is remade: never taken for whole
+    (tmp_path / "corpus" / "corpus.stamp").write_text("a corpus half written")
     training.prepare_corpus(release_config, overrides)
     assert all(written()[p.name] != first[p.name] for p in corpus)
     first = written()

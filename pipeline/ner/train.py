@@ -155,19 +155,15 @@ def prepare_corpus(config_path: str | Path, overrides: dict | None = None, docs:
         require_labels(Path(paths["base_model"]), train_records)
     # The converted corpus is kept while its records and the tokenizer that cuts them are unchanged: a release
     # that stopped during its base (a session ends; 10-17 minutes of pkuseg and DocBin for 300,000 records here) or
-    # a run continued on the same data goes straight to training. The stamp goes last, so a half-written corpus
-    # is never taken for a whole one.
+    # a run continued on the same data goes straight to training.
     stamp = corpus_stamp(config, train_records, dev_records)
-    stamp_path = work / "corpus.stamp"
-    if not (stamp_path.is_file() and stamp_path.read_text() == stamp
-            and (work / "train.spacy").is_file() and (work / "dev.spacy").is_file()):
-        stamp_path.unlink(missing_ok=True)
+    if stamped(work / "corpus.stamp", stamp, work / "train.spacy", work / "dev.spacy"):
+        print(f"corpus: {work} kept (its records and tokenizer are unchanged)", flush=True)
+    else:
         docs = docs or CharDocs(nlp)
         write_docbin(nlp, train_records, work / "train.spacy", docs)
         write_docbin(nlp, dev_records, work / "dev.spacy", docs)
-        stamp_path.write_text(stamp)
-    else:
-        print(f"corpus: {work} kept (its records and tokenizer are unchanged)", flush=True)
+        (work / "corpus.stamp").write_text(stamp)
     write_seen_names(work, train_records)
     vec = config["data"].get("vectors")
     if vec and not paths.get("base_model"):
@@ -181,7 +177,7 @@ def prepare_corpus(config_path: str | Path, overrides: dict | None = None, docs:
             digest.update(text.encode("utf-8") + b"\n")
         stamp = json.dumps({**vec, "texts_sha256": digest.hexdigest()}, sort_keys=True)
         folder = work / "vectors"
-        if not (folder / "stamp.json").is_file() or (folder / "stamp.json").read_text() != stamp:
+        if not stamped(folder / "stamp.json", stamp, folder / "pipeline"):
             # floret prints nothing we can pass on (its progress is carriage returns on a terminal): say when the
             # half hour starts and ends, so a log shows where a release is
             started = time.monotonic()
@@ -294,6 +290,16 @@ def save_model(checkpoint: Path, output: Path, card: dict) -> dict:
     write_json(output / "training.json", card)
     write_model_card(output)
     return card
+
+
+def stamped(path: Path, stamp: str, *outputs: Path) -> bool:
+    """Whether ``outputs`` were made from the inputs ``stamp`` digests: ``path`` holds that stamp and they all
+    exist. If not, a stale stamp is removed, so that outputs an interrupted run left half made are never taken
+    for whole ones; the caller writes the stamp after remaking them."""
+    if path.is_file() and path.read_text() == stamp and all(output.exists() for output in outputs):
+        return True
+    path.unlink(missing_ok=True)
+    return False
 
 
 def corpus_stamp(config: dict, train_records: list[dict], dev_records: list[dict]) -> str:
