@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pipeline
 from pipeline.ner import component, corpora, release, tokenizers, vectors
 from pipeline.ner import evaluate as scoring
 from pipeline.ner import train as training
-from pipeline.util import UserError, sha256_text
+from pipeline.util import UserError, sha256_text, write_json
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS_GOLD = ROOT / "corpus" / "gold" / "seeds.jsonl"
@@ -85,11 +86,13 @@ def test_char_docs_convert_a_record_once_and_a_changed_record_again(word_nlp, tm
     other = docs({**record, "entities": [[0, 3, "LOC"]]})
     assert other is not first and [(e.text, e.label_) for e in other.ents] == [("金华市", "LOC")]
     # a DocBin written through the store holds what one written record by record holds
-    corpora.write_docbin(word_nlp, [record, other_record := {**record, "id": "y"}, record], tmp_path / "a.spacy", docs)
+    assert corpora.write_docbin(word_nlp, [record, other_record := {**record, "id": "y"}, record], tmp_path / "a.spacy", docs) == 3
     corpora.write_docbin(word_nlp, [record, other_record, record], tmp_path / "b.spacy")
-    read = [[(t.text, t.lemma_, t.norm_, t.ent_iob_, t.ent_type_) for t in doc]
-            for path in ("a.spacy", "b.spacy") for doc in DocBin().from_disk(tmp_path / path).get_docs(word_nlp.vocab)]
-    assert read[:3] == read[3:]
+    reader = spacy.registry.readers.get("governance.CharCorpus.v1")
+    read = [[(t.text, t.lemma_, t.norm_, t.ent_iob_, t.ent_type_) for t in example.reference]
+            for path in ("a.spacy", "b.spacy") for example in reader(tmp_path / path)(spacy.blank("zh"))]
+    assert len(read) == 6 and read[:3] == read[3:]
+    assert len(DocBin().from_disk(tmp_path / "a.spacy")) == 2  # the repeated record is stored once
 
 
 def test_msra_records_bio_to_char_offsets(tmp_path):
@@ -498,6 +501,41 @@ def release_config(tmp_path, char_run_config):
     return tmp_path / "ner.cfg"
 
 
+def test_a_repeated_record_is_stored_once_and_trains_the_model_a_copy_per_repeat_trains(release_config, tmp_path):
+    from thinc.api import Config
+    once, copies = tmp_path / "once", tmp_path / "copies"
+    overrides = {"data.use_seeds": True, "paths.corpus_dir": str(once)}  # four seed paragraphs, each 3 times
+    training.prepare_corpus(release_config, overrides)
+    nlp = spacy.blank("zh")
+    stored = list(DocBin(store_user_data=True).from_disk(once / "train.spacy").get_docs(nlp.vocab))
+    examples = list(spacy.registry.readers.get("governance.CharCorpus.v1")(once / "train.spacy")(nlp))
+    records, _, _ = training.training_records(Config().from_disk(release_config, overrides=overrides))
+    assert len(examples) == len(records) and len(stored) == len(records) - 4 * 2
+    # the layout before: a doc for each repeat
+    shutil.copytree(once, copies)
+    expanded = DocBin(attrs=["ORTH", "NORM", "LEMMA", "ENT_IOB", "ENT_TYPE"])
+    for doc in stored:
+        for _ in range(doc.user_data.get("repeat", 0)):
+            expanded.add(doc)
+    expanded.to_disk(copies / "train.spacy")
+    assert len(expanded) == len(examples)
+    training.fit(release_config, tmp_path / "a", overrides, evaluate_on=[], score=False)
+    training.fit(release_config, tmp_path / "b", {**overrides, "paths.corpus_dir": str(copies)}, evaluate_on=[], score=False)
+    assert (tmp_path / "a" / "ner" / "model").read_bytes() == (tmp_path / "b" / "ner" / "model").read_bytes()
+
+
+@pytest.mark.slow  # trains two models in two processes
+def test_models_trained_side_by_side_are_recorded_as_they_finish_though_another_fails(release_config, tmp_path):
+    docs = release.char_docs(release_config, {})
+    good = {"paths.corpus_dir": str(tmp_path / "good-corpus")}
+    bad = {"paths.corpus_dir": str(tmp_path / "bad-corpus"), "data.keep_checkpoint": "worst"}  # fails once trained
+    recorded = []
+    with pytest.raises(UserError, match="keep_checkpoint must be best or last"):
+        release.train_models(release_config, [(tmp_path / "bad", bad, False), (tmp_path / "good", good, False)], 2, docs,
+                             recorded.append)
+    assert recorded == [tmp_path / "good"] and (tmp_path / "good" / "ner" / "model").is_file()
+
+
 @pytest.mark.slow  # trains five models (minutes)
 def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_to_date(release_config, char_run_config,
                                                                                        tmp_path, capsys):
@@ -505,7 +543,7 @@ def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_
     card = release.release(release_config, model, run_config=char_run_config)
     assert "release: base ->" in capsys.readouterr().out
     lock = json.loads((work / "lock.json").read_text(encoding="utf-8"))
-    assert list(lock) == ["base", "cross-validation", "final"]
+    assert sorted(lock) == ["base", "cross-validation", "final", "fold d1", "fold d2"]
     cv = json.loads((work / "cv" / "cv.json").read_text(encoding="utf-8"))
     assert sorted(cv) == ["lexicon as shipped", "lexicon without the left-out document's own names"]
     assert sorted(p.name for p in (work / "cv").iterdir() if (p / "ner").is_dir()) == ["d1", "d2"]
@@ -519,6 +557,16 @@ def test_release_makes_base_folds_and_final_in_one_command_and_skips_what_is_up_
     release.release(release_config, model, run_config=char_run_config)
     assert capsys.readouterr().out.count("is up to date") == 3
     assert json.loads((work / "lock.json").read_text(encoding="utf-8")) == lock
+
+    # a release stopped among its folds resumes with the folds it had not finished
+    write_json(work / "lock.json", {k: v for k, v in lock.items() if k not in ("cross-validation", "final")})
+    shutil.rmtree(work / "cv" / "d2")
+    kept = (work / "cv" / "d1" / "ner" / "model").stat().st_mtime_ns
+    release.release(release_config, model, run_config=char_run_config)
+    out = capsys.readouterr().out
+    assert "release: fold d1 is up to date" in out and "release: fold d2 ->" in out and "release: final ->" in out
+    assert (work / "cv" / "d1" / "ner" / "model").stat().st_mtime_ns == kept and (work / "cv" / "d2" / "ner").is_dir()
+    assert sorted(json.loads((work / "lock.json").read_text(encoding="utf-8"))) == sorted(lock)
 
     release.release(release_config, model, run_config=char_run_config, overrides={"release.fine_tune.gold_repeat": 2})
     out = capsys.readouterr().out

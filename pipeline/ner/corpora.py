@@ -30,7 +30,9 @@ CLUENER_LABELS = {"name": "PERSON", "address": "LOC", "organization": "ORG", "go
 def create_char_corpus(path: Path) -> Callable[[Language], Iterator[Example]]:
     """spaCy's ``Corpus`` for the char docs ``write_docbin`` saved: the predicted docs take the
     stored token features (written by hand because ``spacy.Corpus.v1`` would re-run the tokenizer,
-    and so pkuseg, over the whole corpus every epoch)."""
+    and so pkuseg, over the whole corpus every epoch), and a doc stored once for a repeated record
+    comes as many times as the record did, as one ``Example`` (``Language.update`` copies the
+    examples it is given, so the repeats never share a change)."""
 
     def read(nlp: Language) -> Iterator[Example]:
         if not Path(path).is_file():
@@ -38,7 +40,9 @@ def create_char_corpus(path: Path) -> Callable[[Language], Iterator[Example]]:
         for reference in DocBin().from_disk(path).get_docs(nlp.vocab):
             predicted = Doc(nlp.vocab, words=[t.text for t in reference], spaces=[bool(t.whitespace_) for t in reference])
             predicted.from_array(FEATURES, reference.to_array(FEATURES))
-            yield Example(predicted, reference)
+            example = Example(predicted, reference)
+            for _ in range(reference.user_data.pop(REPEAT, 1)):
+                yield example
 
     return read
 
@@ -182,25 +186,46 @@ class CharDocs:
         self.nlp = nlp
         self._docs: dict[str, Doc] = {}
 
+    @staticmethod
+    def key(record: dict) -> str:
+        return sha256_text(json.dumps(record, sort_keys=True, ensure_ascii=False))
+
     def __call__(self, record: dict) -> Doc:
-        key = sha256_text(json.dumps(record, sort_keys=True, ensure_ascii=False))
+        key = self.key(record)
         if key not in self._docs:
             self._docs[key] = record_to_doc(self.nlp, record)
         return self._docs[key]
 
 
+# How many times a record comes in a corpus, in the user data of its one stored doc
+REPEAT = "repeat"
+
+
 def write_docbin(nlp: Language, records: Iterable[dict], path: Path, docs: CharDocs | None = None) -> int:
     """Convert records to char docs (through ``docs``, which must hold docs of ``nlp``'s tokenizer,
-    or a fresh ``CharDocs``) and save them as a DocBin; return the number of docs."""
+    or a fresh ``CharDocs``) and save them as a DocBin, each distinct record once, in the order it
+    first comes, with the number of times it comes; return the number of records. Why once: the gold
+    is repeated 8 times in a release's fine-tune, and spaCy's loop holds every example of the corpus:
+    on the gold of the forty-sixth round each continuation held 12 GB with a doc per repeat, the two
+    trained side by side more than the 24 GiB here (one was killed for memory on 2026-12-05)."""
     docs = docs or CharDocs(nlp)
-    db = DocBin(attrs=["ORTH", "NORM", "LEMMA", "ENT_IOB", "ENT_TYPE"], store_user_data=False)
-    n = 0
+    repeats: dict[str, int] = {}
+    first: dict[str, dict] = {}
     for record in records:
-        db.add(docs(record))
-        n += 1
+        key = CharDocs.key(record)
+        first.setdefault(key, record)
+        repeats[key] = repeats.get(key, 0) + 1
+    db = DocBin(attrs=["ORTH", "NORM", "LEMMA", "ENT_IOB", "ENT_TYPE"], store_user_data=True)
+    for key, record in first.items():
+        doc = docs(record)  # kept in ``docs`` for other corpora: the count is set only while the DocBin copies it
+        doc.user_data[REPEAT] = repeats[key]
+        try:
+            db.add(doc)
+        finally:
+            del doc.user_data[REPEAT]
     path.parent.mkdir(parents=True, exist_ok=True)
     db.to_disk(path)
-    return n
+    return sum(repeats.values())
 
 
 def gold_records(path: Path, data_dir: Path | None = None) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -62,22 +62,33 @@ def char_docs(config_path: Path, overrides: dict) -> CharDocs:
     return CharDocs(char_pipeline(Config().from_disk(config_path, overrides=overrides)))
 
 
-def train_models(config_path: Path, runs: Sequence[tuple[Path, dict, bool]], jobs: int, docs: CharDocs) -> None:
+def train_models(config_path: Path, runs: Sequence[tuple[Path, dict, bool]], jobs: int, docs: CharDocs,
+                 trained: Callable[[Path], None] = lambda output: None) -> None:
     """Train (output, overrides, score) runs, ``jobs`` at a time, on corpora converted here first,
-    one after the other through ``docs`` (so each record is cut by pkuseg once, not once a run).
-    Each run trains in one process busy on one core (spaCy's loop, one BLAS thread), so on two cores
-    the five folds and the final model of a release take three rounds instead of six. Processes are
-    spawned, not forked: a fork would copy this process's BLAS thread pools and converted docs."""
+    one after the other through ``docs`` (so each record is cut by pkuseg once, not once a run),
+    calling ``trained`` with each run's output as soon as it is trained, so a caller can record it
+    though another run fails (the first failure is raised once every run has ended). Each run trains in one process busy on one core (spaCy's loop, one BLAS
+    thread), so on two cores the five folds and the final model of a release take three rounds
+    instead of six. Processes are spawned, not forked: a fork would copy this process's BLAS thread
+    pools and converted docs."""
     for _, overrides, _ in runs:
         prepare_corpus(config_path, overrides, docs)
     if jobs <= 1 or len(runs) <= 1:
         for output, overrides, score in runs:
             fit(config_path, output, overrides, evaluate_on=[], score=score)
+            trained(output)
         return
     print(f"release: training {len(runs)} models, {jobs} at a time", flush=True)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for future in [pool.submit(fit, config_path, output, overrides, [], score) for output, overrides, score in runs]:
-            future.result()
+        futures = {pool.submit(fit, config_path, output, overrides, [], score): output for output, overrides, score in runs}
+        failed = []
+        for future in as_completed(futures):  # the runs that finish are recorded even when another fails
+            if future.exception() is None:
+                trained(futures[future])
+            else:
+                failed.append(future.exception())
+    if failed:
+        raise failed[0]
 
 
 RELEASE_STEPS = ("base", "cross-validation", "final")
@@ -90,8 +101,9 @@ def release(config_path: str | Path, output: str | Path, *, run_config: str | Pa
     scores go to the card), and the final model continued from it on everything, seeds included
     (the folds and the final model are trained ``[release] jobs`` at a time). Each step is skipped
     when ``[release] work_dir``/lock.json says its inputs have not changed since it last ran (as
-    weasel does for project steps), unless it is named in ``force``; the folds being remade, the
-    final model is remade with them."""
+    weasel does for project steps), unless it is named in ``force``; each fold is recorded as it
+    finishes, so a cross-validation stopped midway keeps its trained folds; the folds being remade,
+    the final model is remade with them."""
     config_path, output = Path(config_path), Path(output)
     unknown = sorted(set(force) - set(RELEASE_STEPS))
     if unknown:
@@ -140,11 +152,23 @@ def release(config_path: str | Path, output: str | Path, *, run_config: str | Pa
     final = {**continued, "paths.base_model": str(base), "data.use_seeds": True, "data.keep_checkpoint": "last",
              "paths.cross_validation": str(folds / "cv.json"), "paths.corpus_dir": str(work / "corpus")}
     fold_models = {} if up_to_date("cross-validation", folds / "cv.json", after_base) else fold_runs(config_path, base, folds, continued)
+    # each fold is recorded as soon as it is trained: a release stopped among its folds (the 2026-12-05
+    # one lost a fold process to the memory limit after two folds of 13 minutes were done) resumes
+    # with the folds still to train
+    fold_inputs = {model: {**after_base, "fold": fold} for model, fold in fold_models.values()}
+    fold_step = {model: f"fold {model.name}" for model in fold_inputs}
+    to_train = [(model, fold) for model, fold in fold_models.values()
+                if "cross-validation" in force or not up_to_date(fold_step[model], model, fold_inputs[model])]
     remake_final = bool(fold_models) or not up_to_date("final", output, {**after_base, "cv": lock["cross-validation"]["output"]})
     if remake_final and fold_models:
         print(f"release: final -> {output}", flush=True)
-    train_models(config_path, [(model, settings, True) for model, settings in fold_models.values()]
-                 + ([(output, final, False)] if remake_final else []), int(settings.get("jobs", 1)), docs)
+
+    def trained(model: Path) -> None:
+        if model in fold_step:
+            record(fold_step[model], model, fold_inputs[model])
+
+    train_models(config_path, [(model, fold, True) for model, fold in to_train]
+                 + ([(output, final, False)] if remake_final else []), int(settings.get("jobs", 1)), docs, trained)
     if fold_models:
         score_cross_validation(config_path, base, folds, fold_models, run_config, continued)
         record("cross-validation", folds / "cv.json", after_base)
