@@ -142,6 +142,9 @@ def spans(function: str, text: str) -> list[str]:
      ["山水林田湖草沙一体化保护和修复工程/PROGRAM", "提高粮食单产攻坚计划/PROGRAM"]),
     ("campaigns", "认真开展党纪学习教育，部署开展2022年全国农资打假专项治理行动。", ["党纪学习教育/PROGRAM", "全国农资打假专项治理行动/PROGRAM"]),
     ("campaigns", "持续开展专项整治，拓展主题教育成果。", []),
+    # a verb with 者 names the person, and works named by their kind are no programme (fifty-fifth round)
+    ("campaigns", "建设者们对全线控制性工程之一进行掘进，及时开展水毁灾损水利工程设施修复，实施科技重大攻关行动。",
+     ["科技重大攻关行动/PROGRAM"]),
     # verbs before a bare head leave no name; 展开 launches like 开展; a verb inside a name stays
     ("campaigns", "要持续深入抓好主题教育和教育整顿，部署展开全国酒店电视操作复杂专项治理工作，深入实施国有企业改革深化提升行动",
      ["全国酒店电视操作复杂专项治理/PROGRAM", "国有企业改革深化提升行动/PROGRAM"]),

@@ -223,7 +223,9 @@ CAMPAIGN_HEAD = "(?:" + "|".join(CAMPAIGN_HEADS) + ")"
 # a head may follow a head: 安全生产专项整治三年行动
 # and a campaign's plan is the document's name, not the campaign (基础研究三年行动方案 is the POLICY: ninth round)
 # and 工程 going on as a word is no head (中国国际工程咨询有限公司, 工程机械, 工程项目: seventh session)
-CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}([{HAN}A-Za-z0-9·（）]{{2,30}}?{CAMPAIGN_HEAD}(?:{CAMPAIGN_HEAD})?)"
+# and a verb with 者 is the person doing it, no launching verb (建设者们对全线控制性工程之一: fifty-fifth round; 建设者,
+# 参与者, 推动者 … 160 times in the training gold)
+CAMPAIGN = re.compile(rf"{CAMPAIGN_VERB}(?!者)([{HAN}A-Za-z0-9·（）]{{2,30}}?{CAMPAIGN_HEAD}(?:{CAMPAIGN_HEAD})?)"
                       rf"(?!方案|计划|实施方案|规划|纲要|意见|工作方案|机械|咨询|项目|技术|师|院|局|公司)")
 # 打击整治 opens names (打击整治网络谣言专项行动) but makes none before a bare head (开展打击整治专项行动)
 # and quantities make none (许多全球倡议, 更多惠民工程, 四大监测能力建设工程, 国际法治交流等五点倡议: sixth session)
@@ -239,8 +241,9 @@ COUNTED = re.compile(rf"[{CN_NUM}0-9]+(?:项|个|大|批)[{HAN}]{{0,2}}{CAMPAIGN
                      # a count in figures anywhere (172项节水供水重大水利工程), and a kind named by its examples
                      # (小流域综合治理等重点工程, 深空探测等航天重大工程): seventh session
                      rf"|[0-9]+多?(?:项|个|批)|等[{HAN}]{{0,4}}{CAMPAIGN_HEAD}$"
-                     # and a rank of works (拉萨山南一体化重要工程, 航天重大工程)
-                     rf"|(?:重要|重大|重点)[{HAN}]{{0,2}}工程$")
+                     # and a rank of works (拉萨山南一体化重要工程, 航天重大工程), or their kind: no 水利工程 in the
+                     # training gold is a programme (水毁灾损水利工程设施修复: fifty-fifth round)
+                     rf"|(?:重要|重大|重点)[{HAN}]{{0,2}}工程$|水利工程$")
 
 
 # 和 joins two campaigns (开展扫黑除恶和……专项行动: none named whole) or words inside one long name (山水林田湖草沙一体化保护和修复工程,
