@@ -162,6 +162,11 @@ def test_merge_outer_lets_a_longer_model_name_hold_lexicon_names_but_not_rule_sp
     assert component.merge_spans([(0, 17, "EVENT")], [(2, 17, "EVENT", "")], "outer") == [(0, 17, "EVENT", "")]
     assert component.merge_spans([(0, 17, "EVENT")], [(0, 15, "EVENT", "")], "outer") == [(0, 15, "EVENT", "")]
     assert component.merge_spans([(0, 17, "EVENT")], [(2, 17, "POLICY", "")], "outer") == [(2, 17, "POLICY", "")]
+    # a model name of another label holds a rule's place (巴勒斯坦 in 巴勒斯坦伊斯兰抵抗运动), a model place does
+    # not (水口乡 | 水口村 stay apart inside 水口乡水口村)
+    assert component.merge_spans([(0, 11, "ORG")], [(0, 4, "LOC", "")], "outer") == [(0, 11, "ORG", "")]
+    assert component.merge_spans([(0, 6, "LOC")], [(0, 3, "LOC", ""), (3, 6, "LOC", "")], "outer") == [
+        (0, 3, "LOC", ""), (3, 6, "LOC", "")]
     with pytest.raises(UserError):
         component.merge_spans([], [], "biggest")
 

@@ -36,7 +36,7 @@ def merge_spans(model: Sequence[Entity], lexicon: Sequence[tuple[int, int, str, 
     """Merge model spans with lexicon spans (``(start, end, label, canonical)``) into non-overlapping
     entities. ``lexicon``/``model``: that source's spans first (longest first), then the other's
     where they overlap nothing; ``longest``: longer spans first, the lexicon wins ties; ``outer``: as
-    ``lexicon``, but a lexicon span inside a longer model span gives way to it."""
+    ``lexicon``, but a lexicon span, or a rule's place, inside a longer model span gives way to it."""
     if rule not in MERGE_RULES:
         raise UserError(f"governance_ner: merge must be one of {', '.join(MERGE_RULES)}, not {rule!r}")
     candidates = [(s, e, label, cid, 0) for s, e, label, cid in lexicon] + [(s, e, label, "", 1) for s, e, label in model]
@@ -45,9 +45,14 @@ def merge_spans(model: Sequence[Entity], lexicon: Sequence[tuple[int, int, str, 
         # 国务院组织法, 中共中央 in 中共中央政治局): there the model's longer span is the name.
         # Only a model span whose overlaps all lie inside it, none a rule span (no canonical name), holds; or
         # an EVENT that holds a rule's EVENT with its host before it (成都 | 第31届世界大学生夏季运动会: the model
-        # reads the host, the rule starts at 第).
+        # reads the host, the rule starts at 第); or a name of another label that holds a rule's place
+        # (巴勒斯坦伊斯兰抵抗运动, 美国约翰斯·霍普金斯大学, 法国总统府). A place inside a longer place stays
+        # (水口乡 | 水口村: the gold splits place chains). On rounds 47-57, 5,272 paragraphs the tenth model never
+        # saw, 42 more gold spans found and 49 fewer wrong ones: combined 0.9324 -> 0.9345, the seeds (its folds)
+        # and People's Daily unchanged (2026-12-05, docs/ner.md).
         def gives_way(a: int, b: int, inner: str, cid: str, s: int, e: int, label: str) -> bool:
-            return s <= a and b <= e and b - a < e - s and bool(cid or (inner == label == "EVENT" and b == e))
+            return s <= a and b <= e and b - a < e - s and bool(
+                cid or (inner == label == "EVENT" and b == e) or (inner == "LOC" and label != "LOC"))
         outer = [(s, e) for s, e, label in model
                  if all(gives_way(a, b, inner, cid, s, e, label) for a, b, inner, cid in lexicon if a < e and s < b)]
         candidates = [c for c in candidates if c[4] == 1 or not any(s <= c[0] and c[1] <= e for s, e in outer)]
