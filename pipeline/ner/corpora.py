@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -209,12 +210,12 @@ def write_docbin(nlp: Language, records: Iterable[dict], path: Path, docs: CharD
     on the gold of the forty-sixth round each continuation held 12 GB with a doc per repeat, the two
     trained side by side more than the 24 GiB here (one was killed for memory on 2026-12-05)."""
     docs = docs or CharDocs(nlp)
-    repeats: dict[str, int] = {}
+    repeats: Counter[str] = Counter()
     first: dict[str, dict] = {}
     for record in records:
         key = CharDocs.key(record)
         first.setdefault(key, record)
-        repeats[key] = repeats.get(key, 0) + 1
+        repeats[key] += 1
     db = DocBin(attrs=["ORTH", "NORM", "LEMMA", "ENT_IOB", "ENT_TYPE"], store_user_data=True)
     for key, record in first.items():
         doc = docs(record)  # kept in ``docs`` for other corpora: the count is set only while the DocBin copies it
@@ -225,7 +226,7 @@ def write_docbin(nlp: Language, records: Iterable[dict], path: Path, docs: CharD
             del doc.user_data[REPEAT]
     path.parent.mkdir(parents=True, exist_ok=True)
     db.to_disk(path)
-    return sum(repeats.values())
+    return repeats.total()
 
 
 def gold_records(path: Path, data_dir: Path | None = None) -> list[dict]:

@@ -67,10 +67,10 @@ def train_models(config_path: Path, runs: Sequence[tuple[Path, dict, bool]], job
     """Train (output, overrides, score) runs, ``jobs`` at a time, on corpora converted here first,
     one after the other through ``docs`` (so each record is cut by pkuseg once, not once a run),
     calling ``trained`` with each run's output as soon as it is trained, so a caller can record it
-    though another run fails (the first failure is raised once every run has ended). Each run trains in one process busy on one core (spaCy's loop, one BLAS
-    thread), so on two cores the five folds and the final model of a release take three rounds
-    instead of six. Processes are spawned, not forked: a fork would copy this process's BLAS thread
-    pools and converted docs."""
+    though another run fails (the first failure is raised once every run has ended). Each run
+    trains in one process busy on one core (spaCy's loop, one BLAS thread), so on two cores the five
+    folds and the final model of a release take three rounds instead of six. Processes are spawned,
+    not forked: a fork would copy this process's BLAS thread pools and converted docs."""
     for _, overrides, _ in runs:
         prepare_corpus(config_path, overrides, docs)
     if jobs <= 1 or len(runs) <= 1:
@@ -83,10 +83,11 @@ def train_models(config_path: Path, runs: Sequence[tuple[Path, dict, bool]], job
         futures = {pool.submit(fit, config_path, output, overrides, [], score): output for output, overrides, score in runs}
         failed = []
         for future in as_completed(futures):  # the runs that finish are recorded even when another fails
-            if future.exception() is None:
+            error = future.exception()
+            if error is None:
                 trained(futures[future])
             else:
-                failed.append(future.exception())
+                failed.append(error)
     if failed:
         raise failed[0]
 

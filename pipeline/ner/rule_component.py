@@ -8,7 +8,8 @@ tokens where a span boundary falls inside one. Doctrines named after a leader (�
 them is an entity, for the lexicon here and the model after. A lexicon name that is only digits (“110”)
 counts only in quotation marks. ``governance_ner`` then keeps these spans
 as it keeps the lexicon's and lets the model fill the rest (with ``merge = "outer"``, the default, a longer
-model name still holds the lexicon's names inside it, never a rule span).
+model name still holds the lexicon's names inside it, and of the rule spans only a place inside a name of another
+label: ``component.merge_spans``).
 """
 from __future__ import annotations
 
