@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 import spacy
+from spacy.attrs import IDX, LENGTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.training import Example
@@ -110,6 +111,12 @@ def trim_policies(text: str, spans: Iterable[Entity]) -> list[Entity]:
             s += 2
         out.append((s, e, label))
     return out
+
+
+def tidy(text: str, spans: list[Entity]) -> list[Entity]:
+    """The model's spans with the fixes that need only the text: cut at spaces, name parts joined,
+    policy titles trimmed, titles and quotes taken whole."""
+    return whole_quotes(text, whole_titles(text, trim_policies(text, join_name_parts(text, cut_at_spaces(text, spans)))))
 
 
 def whole_titles(text: str, spans: Iterable[Entity]) -> list[Entity]:
@@ -338,6 +345,13 @@ MERGED_SPAN_STEPS = (honours_without_their_edition, places_not_people, places_wi
 WHOLE_WORD_LABELS = frozenset({"PROGRAM", "PLATFORM", "HONOR", "POLICY", "EVENT"})
 
 
+def word_offsets(doc: Doc) -> tuple[list[int], list[int]]:
+    """Each token's start offset and length, read from the doc's array: iterating ``doc`` makes a Python
+    Token per word, which was a third of this stage's post-processing time."""
+    starts, lengths = doc.to_array([IDX, LENGTH]).T.tolist() if len(doc) else ([], [])
+    return starts, lengths
+
+
 def whole_words(doc: Doc, spans: Iterable[Entity]) -> list[Entity]:
     """Drop the model's spans of ``WHOLE_WORD_LABELS`` that cut one character off a word of ``doc``
     (践|行全球安全倡议, 推|进长三角一体化高). On the third 新闻联播 gold round, read before any model trained
@@ -345,13 +359,13 @@ def whole_words(doc: Doc, spans: Iterable[Entity]) -> list[Entity]:
     no name at all, 5 the model's cut of a name (路运输条例), wrong either way. A longer piece left outside
     is kept: it is the generic head pkuseg glued to the name (平安中国|建设, right in the gold). ORG and
     LOC spans inside words are as often right as wrong there (9 of 44: 驻|华, 同|萨国民议会) and are kept."""
-    starts = [token.idx for token in doc]
+    starts, lengths = word_offsets(doc)
 
     def one_character_cut(offset: int) -> bool:
         i = bisect.bisect_right(starts, offset) - 1
         if i < 0 or offset == starts[i]:
             return False
-        end = starts[i] + len(doc[i])
+        end = starts[i] + lengths[i]
         return offset < end and (offset - starts[i] == 1 or end - offset == 1)
 
     return [(s, e, label) for s, e, label in spans
@@ -361,11 +375,11 @@ def whole_words(doc: Doc, spans: Iterable[Entity]) -> list[Entity]:
 def split_at(doc: Doc, offsets: Iterable[int]) -> int:
     """Split the tokens of ``doc`` that have one of the character ``offsets`` strictly inside them;
     return the number of tokens split."""
-    starts = [token.idx for token in doc]
+    starts, lengths = word_offsets(doc)
     cuts: dict[int, set[int]] = defaultdict(set)
     for offset in offsets:
         i = bisect.bisect_right(starts, offset) - 1
-        if i >= 0 and starts[i] < offset < starts[i] + len(doc[i]):
+        if i >= 0 and starts[i] < offset < starts[i] + lengths[i]:
             cuts[i].add(offset - starts[i])
     if cuts:
         with doc.retokenize() as retokenizer:
@@ -397,21 +411,24 @@ class GovernanceNER:
             raise UserError(f"governance_ner: no trained NER model at {path}; train one with `python -m pipeline train ner-release configs/ner.cfg --output {path}`")
         self.model = load_char_pipeline(path)
 
-    def predict(self, docs: Sequence[Doc], batch_size: int = 256) -> list[list[Entity]]:
-        """Character-offset entities predicted by the char model alone on the words of ``docs``."""
+    def predict(self, docs: Sequence[Doc], batch_size: int = 256, texts: Sequence[str] | None = None) -> list[list[Entity]]:
+        """Character-offset entities predicted by the char model alone on the words of ``docs``
+        (``texts``: their texts, when the caller has read them)."""
         if self.model is None:
             raise UserError("governance_ner: the model is not loaded; run nlp.initialize() first")
-        chars = [self.model.tokenizer.from_doc(doc) for doc in docs]
+        # each text read once: ``Doc.text`` makes a Python Token per word (per character on the char doc) at
+        # each access, and read by each step below it was a quarter of this stage's CPU time (543 People's
+        # Daily paragraphs, 2026-12-05)
+        texts = [doc.text for doc in docs] if texts is None else texts
+        chars = [self.model.tokenizer.from_doc(doc, text) for doc, text in zip(docs, texts)]
         with one_blas_thread():
             predicted = list(self.model.pipe(chars, batch_size=batch_size))
-        return [whole_quotes(c.text, whole_titles(c.text, trim_policies(c.text, join_name_parts(c.text, cut_at_spaces(
-                    c.text, [(e.start_char, e.end_char, e.label_) for e in c.ents])))))
-                for c in predicted]
+        return [tidy(text, [(e.start_char, e.end_char, e.label_) for e in c.ents]) for text, c in zip(texts, predicted)]
 
-    def set_annotations(self, doc: Doc, predicted: Sequence[Entity]) -> Doc:
+    def set_annotations(self, doc: Doc, predicted: Sequence[Entity], text: str | None = None) -> Doc:
         # the text once: ``Doc.text`` joins every token's text anew (in Python, per call), and read by each of
         # the steps it was 12 joins a paragraph, a seventh of this stage's time (2026-12-05, 700 gold paragraphs)
-        text = doc.text
+        text = doc.text if text is None else text
         lexicon = [(e.start_char, e.end_char, e.label_, e.ent_id_) for e in doc.ents]
         merged = merge_spans(whole_words(doc, predicted), lexicon, self.merge)
         merged = programmes_without_phases(text, years_inside_events(text, merged), lexicon)
@@ -431,12 +448,13 @@ class GovernanceNER:
         return doc
 
     def __call__(self, doc: Doc) -> Doc:
-        return self.set_annotations(doc, self.predict([doc])[0])
+        return next(self.pipe([doc]))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
         for batch in spacy.util.minibatch(docs, size=batch_size):
-            for doc, predicted in zip(batch, self.predict(batch, batch_size)):
-                yield self.set_annotations(doc, predicted)
+            texts = [doc.text for doc in batch]
+            for doc, text, predicted in zip(batch, texts, self.predict(batch, batch_size, texts)):
+                yield self.set_annotations(doc, predicted, text)
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         if self.model is not None:

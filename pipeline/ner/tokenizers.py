@@ -51,9 +51,9 @@ class CharBigramTokenizer:
         doc.from_array([NORM], bigrams.reshape(-1, 1))
         return doc
 
-    def from_doc(self, doc: Doc) -> Doc:
-        """The char doc of a word doc of the main pipeline."""
-        return self(doc.text)
+    def from_doc(self, doc: Doc, text: str | None = None) -> Doc:
+        """The char doc of a word doc of the main pipeline (``text``: its text, when the caller has read it)."""
+        return self(doc.text if text is None else text)
 
     def pipe(self, texts: Iterable[str], batch_size: int = 1000) -> Iterator[Doc]:
         for text in texts:
@@ -108,8 +108,8 @@ class CharWordTokenizer(CharBigramTokenizer):
     def __call__(self, text: str) -> Doc:
         return self._with_words(text, self.segmenter(text), add=True)
 
-    def from_doc(self, doc: Doc) -> Doc:
-        return self._with_words(doc.text, doc, add=False)
+    def from_doc(self, doc: Doc, text: str | None = None) -> Doc:
+        return self._with_words(doc.text if text is None else text, doc, add=False)
 
     def _with_words(self, text: str, words: Doc, *, add: bool) -> Doc:
         """Set each character's LEMMA to its word piece (numpy over the words' offsets and lengths;
