@@ -278,6 +278,9 @@ def spans(function: str, text: str) -> list[str]:
       "亚太经合组织第三十一次领导人非正式会议/EVENT"]),
     # a country inside a longer foreign name, or before its delegation, is not the country
     ("places", "不列颠哥伦比亚省发生林火，纽芬兰和拉布拉多省，荷兰代表团，访问孟加拉国。", ["孟加拉国/LOC"]),
+    # a foreign place whose name holds a country's is the whole place, not the country (2022-2024 gold)
+    ("places", "在马里乌波尔，抵达巴西利亚，在努尔苏丹举行，刚果（布）总统，驶入印度洋，马里总统。",
+     ["马里乌波尔/LOC", "巴西利亚/LOC", "努尔苏丹/LOC", "刚果（布）/LOC", "印度洋/LOC", "马里/LOC"]),
     ("bodies", "中国政府援助阿富汗，中国驻以色列大使馆国庆招待会，中国驻多国大使馆提醒，登录中国政府网。",
      ["中国政府/ORG", "中国驻以色列大使馆/ORG"]),
 ])
