@@ -26,6 +26,7 @@ from __future__ import annotations
 import gzip
 import json
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable, Collection, Iterator, Sequence
 
@@ -117,14 +118,19 @@ def vectors_model(settings: VectorSettings, data_dir: str | Path, tokenizer: str
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    # about an hour on this machine (cutting 14 M characters, then floret on one thread): say what runs
+    started = time.monotonic()
+    print(f"vectors: cutting {len(texts):,} texts ({sum(map(len, texts)):,} characters) into words", flush=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         corpus = Path(tmp) / "corpus.txt"
         corpus.write_text("".join(line + "\n" for line in tokenize(texts)), encoding="utf-8")
+        print(f"vectors: training floret, {settings.epoch} epochs, one thread -> {target}", flush=True)
         model = train_floret(corpus, settings)
         model.save_model(str(Path(tmp) / "model.bin"))
         write_json(target.with_suffix(".json"), {"corpus": settings.corpus, "texts": len(texts),
                                                  "characters": sum(map(len, texts)), "held_out_left_out": dropped})
         (Path(tmp) / "model.bin").replace(target)
+    print(f"vectors: done in {(time.monotonic() - started) / 60:.0f} min", flush=True)
     return target
 
 
