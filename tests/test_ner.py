@@ -764,6 +764,15 @@ def test_people_before_a_direction_or_region_and_ending_in_province_are_places()
         ("切尔尼戈夫", "LOC"), ("图巴斯", "LOC"), ("伊德利卜省", "LOC"), ("李强", "PERSON"), ("王", "PERSON")]
 
 
+def test_a_person_before_a_prize_is_the_prize():
+    """诺贝尔 + 物理学奖, 鲁班 + 奖 and a PERSON span 鲁班奖 are HONOR; a person before a bonus, a reward or an award
+    ceremony stays a PERSON."""
+    text = "诺贝尔物理学奖，鲁班奖，鲁班奖，张三奖金，李四颁奖"
+    spans = [(0, 3, "PERSON", ""), (8, 10, "PERSON", ""), (12, 15, "PERSON", ""), (16, 18, "PERSON", ""), (21, 23, "PERSON", "")]
+    assert [(text[s:e], label) for s, e, label, _ in component.prizes_named_after_people(text, spans)] == [
+        ("诺贝尔物理学奖", "HONOR"), ("鲁班奖", "HONOR"), ("鲁班奖", "HONOR"), ("张三", "PERSON"), ("李四", "PERSON")]
+
+
 def test_nothing_is_named_inside_a_title_that_is_no_name():
     """习近平 in 《习近平谈治国理政》 goes (C36); 人民日报 of 《人民日报》 and a POLICY holding its title stay, as does
     a name outside titles."""

@@ -178,6 +178,26 @@ def honours_without_their_edition(text: str, spans: Iterable[tuple[int, int, str
     return out
 
 
+# A prize named after a person (诺贝尔物理学奖, 鲁班奖, 鲁迅文学奖, 图灵奖): the model, taught by MSRA's people, marks the
+# person and leaves 奖 out, or takes the whole as a PERSON (鲁班奖). The 2022-2024 gold has no PERSON right before 奖 and
+# 16 such prizes as HONOR; not a bonus or a reward (奖金, 奖励).
+PRIZE_AFTER_NAME = re.compile(r"(?:[\u4e00-\u9fff]{0,3}?(?:学|和平|剧本))?奖(?![金励品项状杯])")
+
+
+def prizes_named_after_people(text: str, spans: Iterable[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """A PERSON right before ``PRIZE_AFTER_NAME``, or ending in 奖, is an HONOR with the prize's head."""
+    out = []
+    for s, e, label, canonical in spans:
+        prize = PRIZE_AFTER_NAME.match(text, e) if label == "PERSON" else None
+        if prize:
+            out.append((s, prize.end(), "HONOR", canonical))
+        elif label == "PERSON" and text[e - 1] == "奖":
+            out.append((s, e, "HONOR", canonical))
+        else:
+            out.append((s, e, label, canonical))
+    return out
+
+
 # A descriptive phase or part written after a programme the lexicon holds: 南水北调中线工程, 南水北调东线一期工程,
 # 国家水网骨干工程, 西部陆海新通道骨干工程 (guidelines: 南水北调后续工程 -> 南水北调; 13 of 13 such mentions in the
 # 2022-2024 gold). A name of its own the lexicon holds whole (三北工程) is a lexicon span of its own length.
@@ -335,7 +355,7 @@ def companies_whole(text: str, spans: Iterable[tuple[int, int, str, str]]) -> li
 # The passes over the merged spans after years and programme phases, in order: prizes lose their edition, people
 # relabelled as places before places join their sites and bodies, hosts their events, what lies inside titles goes;
 # then spans close their brackets, bodies take 公司 and cities their airports, on the boundaries the others left.
-MERGED_SPAN_STEPS = (honours_without_their_edition, places_not_people, places_with_their_sites, places_with_their_bodies,
+MERGED_SPAN_STEPS = (honours_without_their_edition, prizes_named_after_people, places_not_people, places_with_their_sites, places_with_their_bodies,
                      hosts_with_their_numbered_events, nothing_inside_titles, closed_brackets, companies_whole,
                      cities_with_their_airports)
 
