@@ -180,7 +180,7 @@ def honours_without_their_edition(text: str, spans: Iterable[tuple[int, int, str
 
 # A prize named after a person (诺贝尔物理学奖, 鲁班奖, 鲁迅文学奖, 图灵奖): the model, taught by MSRA's people, marks the
 # person and leaves 奖 out, or takes the whole as a PERSON (鲁班奖). The 2022-2024 gold has no PERSON right before 奖 and
-# 16 such prizes as HONOR; not a bonus or a reward (奖金, 奖励).
+# about 16 such prizes as HONOR (鲁迅文学奖, 詹天佑奖, 雨果奖); not a bonus or a reward (奖金, 奖励).
 PRIZE_AFTER_NAME = re.compile(r"(?:[\u4e00-\u9fff]{0,3}?(?:学|和平|剧本))?奖(?![金励品项状杯])")
 
 
@@ -352,12 +352,13 @@ def companies_whole(text: str, spans: Iterable[tuple[int, int, str, str]]) -> li
     return with_their_heads(text, spans, "ORG", COMPANY)
 
 
-# The passes over the merged spans after years and programme phases, in order: prizes lose their edition, people
-# relabelled as places before places join their sites and bodies, hosts their events, what lies inside titles goes;
-# then spans close their brackets, bodies take 公司 and cities their airports, on the boundaries the others left.
-MERGED_SPAN_STEPS = (honours_without_their_edition, prizes_named_after_people, places_not_people, places_with_their_sites, places_with_their_bodies,
-                     hosts_with_their_numbered_events, nothing_inside_titles, closed_brackets, companies_whole,
-                     cities_with_their_airports)
+# The passes over the merged spans after years and programme phases, in order: prizes lose their edition and take
+# the person they are named after, people relabelled as places before places join their sites and bodies, hosts
+# their events, what lies inside titles goes; then spans close their brackets, bodies take 公司 and cities their
+# airports, on the boundaries the others left.
+MERGED_SPAN_STEPS = (honours_without_their_edition, prizes_named_after_people, places_not_people, places_with_their_sites,
+                     places_with_their_bodies, hosts_with_their_numbered_events, nothing_inside_titles, closed_brackets,
+                     companies_whole, cities_with_their_airports)
 
 
 # The labels whose names do not start or end inside a word: a programme, law or meeting is written as whole
