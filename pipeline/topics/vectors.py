@@ -119,8 +119,8 @@ def vectors_model(settings: VectorSettings, data_dir: str | Path, tokenizer: str
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     # about an hour on this machine (cutting 14 M characters, then floret on one thread): say what runs
-    started = time.monotonic()
-    print(f"vectors: cutting {len(texts):,} texts ({sum(map(len, texts)):,} characters) into words", flush=True)
+    started, characters = time.monotonic(), sum(map(len, texts))
+    print(f"vectors: cutting {len(texts):,} texts ({characters:,} characters) into words", flush=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         corpus = Path(tmp) / "corpus.txt"
         corpus.write_text("".join(line + "\n" for line in tokenize(texts)), encoding="utf-8")
@@ -128,7 +128,7 @@ def vectors_model(settings: VectorSettings, data_dir: str | Path, tokenizer: str
         model = train_floret(corpus, settings)
         model.save_model(str(Path(tmp) / "model.bin"))
         write_json(target.with_suffix(".json"), {"corpus": settings.corpus, "texts": len(texts),
-                                                 "characters": sum(map(len, texts)), "held_out_left_out": dropped})
+                                                 "characters": characters, "held_out_left_out": dropped})
         (Path(tmp) / "model.bin").replace(target)
     print(f"vectors: done in {(time.monotonic() - started) / 60:.0f} min", flush=True)
     return target
