@@ -123,6 +123,12 @@ def spans(function: str, text: str) -> list[str]:
     ("honours", "国家级制种大县增加，国家级旅游度假区，重组110家省属重点实验室，7个市级水网先导区，国家高新技术企业2489家。",
      ["国家级制种大县/HONOR", "国家级旅游度假区/HONOR", "省属重点实验室/HONOR", "市级水网先导区/HONOR"]),
     ("honours", "在全国开展全国文明家庭评选。", ["全国文明家庭/HONOR"]),  # a verb between two level words (eleventh session)
+    # sixteenth session: a 称号 joining two occasions; ranked lists and finds of the year, from the quote when only a
+    # year comes before; a rank among countries is none
+    ("honours", "授予148个集体“北京冬奥会、冬残奥会突出贡献集体”称号，深圳龙岗区位于全国百强区前十名。",
+     ["北京冬奥会、冬残奥会突出贡献集体/HONOR", "全国百强区/HONOR"]),
+    ("honours", "发布“2022中国企业500强”榜单，揭晓“2023年度全国十大考古新发现”，朝着“世界发达国家30强”迈进，建成国家级健康养殖示范场。",
+     ["2022中国企业500强/HONOR", "2023年度全国十大考古新发现/HONOR", "国家级健康养殖示范场/HONOR"]),
     # a year without 年 before a titled event stays inside; not in a 《》 title, not before 第N届 (tenth session)
     # a treaty's numbered conference of the parties with the treaty and its phase (eleventh session)
     ("numbered_editions", "联合国《生物多样性公约》第十五次缔约方大会第二阶段会议，《联合国气候变化框架公约》第28次缔约方大会上。",

@@ -324,11 +324,15 @@ HONOR_PATTERN = re.compile(
     r"生态文明试验区|综合试验区|重点实验室|绿色工厂|先导区|技术能手|文明家庭|"
     # and seed counties and resorts (国家级制种大县, 国家级旅游度假区; eleventh session: not 高新技术企业 or 改革试点, which
     # the gold counts as often as it names, 国家高新技术企业2489家, 391项国家改革试点)
-    r"制种大县|旅游度假区)"
+    r"制种大县|旅游度假区|"
+    # ranked lists and finds of the year (the 2022-2024 gold, sixteenth session: 全国百强区, 全国文化企业30强,
+    # 国家级滑雪旅游度假地, 国家级健康养殖示范场, 全国十大考古新发现)
+    r"百强县|百强区|百强市|[0-9]{2,3}强|度假地|示范场(?!景)|考古新发现)"
     r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新|工人先锋号|劳动模范|道德模范|三八红旗手|人民教育家|人民科学家)")
 
 
 QUOTED_REST = re.compile(rf"[{HAN}]{{0,8}}[{CLOSE_QUOTES}]")
+YEAR_IN_QUOTES = re.compile(rf"[{OPEN_QUOTES}]([0-9]{{4}}(?:年度?|·)?)$")
 # Quoted titles (“公安楷模”, “最美基层民警”, “天坛奖”, “小巨人”, “灯塔工厂”) and numbered awards (第25届曹禺戏剧文学奖).
 QUOTED_HONOR = re.compile(
     rf"[{OPEN_QUOTES}]((?:[{HAN}A-Za-z0-9·]{{2,14}}(?:奖|楷模|模范|标兵|能手|之星|卫士|先锋|好人|英雄|示范[{HAN}]{{1,3}}))"
@@ -340,7 +344,8 @@ MERIT = re.compile(r"(?:记|立|获|授予)((?:集体|个人|国防科技)?[特�
 AWARD_VERB = r"(?:被授予|授予|被评为|评为|获评|荣获|获得|被命名为|命名为|捧回|跻身|入选|创成)"
 TITLE = re.compile(rf"(?:{AWARD_VERB}(?:全国|省级|市级|县级)?[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}]"
                    rf"(?!{PROGRAM_HEADS}|{PLATFORM_HEADS})"  # 入选“一带一路”合作项目: a programme, not a title
-                   rf"|[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}](?:荣誉)?称号)")
+                   # before 称号 a title may join two occasions (“北京冬奥会、冬残奥会突出贡献集体”称号)
+                   rf"|[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；：！？]{{2,24}})[{CLOSE_QUOTES}](?:荣誉)?称号)")
 
 # Honours counted in a commendation (eighth round): 全国公安系统982个先进单位、1485名先进个人受到表彰, 10个先进集体、
 # 5名先进工作者和5名劳动模范; the honoured referred to in general are not (受表彰的先进集体和先进个人).
@@ -390,7 +395,11 @@ def honours(text: str) -> Iterator[Span]:
         # and a verb between two level words leaves the first out (全国开展全国文明家庭评选 -> 全国文明家庭)
         again = re.search(r"(?:开展|评选|推选|表彰|选树|命名|创建)(?=全国|国家级?|省级)", m.group())
         skip = again.end() if again else first.end() if first else 0
-        found.append((m.start() + skip, rest.end() - 1 if rest else m.end()))
+        if m.group()[0] in "国" and re.search("[0-9]强$", m.group()):
+            continue  # a rank among countries (世界发达国家30强), not a list of the year
+        # and from its opening quote when a year is all that comes before (“2022中国企业500强”, “2024·全国文化企业30强”)
+        year = YEAR_IN_QUOTES.search(text, max(0, m.start() - 7), m.start()) if not skip else None
+        found.append((year.start(1) if year else m.start() + skip, rest.end() - 1 if rest else m.end()))
         end = found[-1][1]
         while (joined := COORDINATED_HONOR.match(text, end)):
             found.append(joined.span(1))
