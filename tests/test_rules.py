@@ -129,6 +129,8 @@ def spans(function: str, text: str) -> list[str]:
      ["北京冬奥会、冬残奥会突出贡献集体/HONOR", "全国百强区/HONOR"]),
     ("honours", "发布“2022中国企业500强”榜单，揭晓“2023年度全国十大考古新发现”，朝着“世界发达国家30强”迈进，建成国家级健康养殖示范场。",
      ["2022中国企业500强/HONOR", "2023年度全国十大考古新发现/HONOR", "国家级健康养殖示范场/HONOR"]),
+    ("honours", "获评国家级示范步行街，培育省级智能工厂14家，建设智能工厂，分获最佳纪录片、最佳综艺文艺节目，获最佳综艺节目奖。",
+     ["国家级示范步行街/HONOR", "省级智能工厂/HONOR", "最佳纪录片/HONOR", "最佳综艺文艺节目/HONOR", "最佳综艺节目奖/HONOR"]),
     # a year without 年 before a titled event stays inside; not in a 《》 title, not before 第N届 (tenth session)
     # a treaty's numbered conference of the parties with the treaty and its phase (eleventh session)
     ("numbered_editions", "联合国《生物多样性公约》第十五次缔约方大会第二阶段会议，《联合国气候变化框架公约》第28次缔约方大会上。",

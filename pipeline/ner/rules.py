@@ -326,8 +326,8 @@ HONOR_PATTERN = re.compile(
     # the gold counts as often as it names, 国家高新技术企业2489家, 391项国家改革试点)
     r"制种大县|旅游度假区|"
     # ranked lists and finds of the year (the 2022-2024 gold, sixteenth session: 全国百强区, 全国文化企业30强,
-    # 国家级滑雪旅游度假地, 国家级健康养殖示范场, 全国十大考古新发现)
-    r"百强县|百强区|百强市|[0-9]{2,3}强|度假地|示范场(?!景)|考古新发现)"
+    # 国家级滑雪旅游度假地, 国家级健康养殖示范场, 全国十大考古新发现, 国家级示范步行街, 省级智能工厂)
+    r"百强县|百强区|百强市|[0-9]{2,3}强|度假地|示范场(?!景)|考古新发现|示范步行街|智能工厂|创新发展试验区)"
     r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新|工人先锋号|劳动模范|道德模范|三八红旗手|人民教育家|人民科学家)")
 
 
@@ -360,7 +360,7 @@ COORDINATED_HONOR = re.compile(r"[、和及](先进个人|先进工作者|先进
 
 # Film and art prizes of a festival, after the verb that gives them, and each of the list that follows
 # (夺得最佳故事片、最佳导演奖, 被授予最佳美术片和最佳儿童片; tenth session)
-BEST = rf"最佳[{HAN}]{{0,4}}?(?:片|奖|导演奖?|编剧奖?|男主角奖?|女主角奖?|男演员奖?|女演员奖?|男配角奖?|女配角奖?|摄影奖?)"
+BEST = rf"最佳[{HAN}]{{0,4}}?(?:节目奖?|片|奖|导演奖?|编剧奖?|男主角奖?|女主角奖?|男演员奖?|女演员奖?|男配角奖?|女配角奖?|摄影奖?)"
 BEST_AWARDS = re.compile(rf"(?:夺得|获得|荣获|摘得|斩获|授予|获)了?({BEST}(?:[、和及]{BEST})*)")
 
 # An unquoted designation right after the verb that confers it: 成为新的国家湿地公园, 成为基层治理示范社区,
