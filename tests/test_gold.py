@@ -245,6 +245,42 @@ def test_a_focused_round_draws_its_dense_share_from_paragraphs_naming_honours_or
     assert all(int(d) < 6 for d, k in plain if k == "dense") and len(plain) == 3
 
 
+def test_a_rounds_differences_and_the_golds_precedents_are_listed(tmp_path: Path, capsys) -> None:
+    """``tools.xwlb_gold differences`` lists the shared paragraphs two annotators read differently (a span or the
+    topics), and ``lookup`` how the training gold treated a surface, never from a held-out paragraph."""
+    import gzip
+
+    from tools import xwlb_gold
+
+    folder = tmp_path / "unlabelled" / "xinwenlianbo"
+    folder.mkdir(parents=True)
+    stories = {"2023": {"xwlb-20230101-s1": ["公安部部署“净网”专项行动。", "民政部召开会议。", "国务院召开国务院常务会议。"]},
+               "2025": {"xwlb-20250101-s1": ["各地开展“净网”行动。"]}}
+    for year in ("2022", "2023", "2024", "2025"):
+        with gzip.open(folder / f"{year}.jsonl.gz", "wt", encoding="utf-8") as handle:
+            for story, paragraphs in stories.get(year, {}).items():
+                handle.write(json.dumps({"id": story, "title": "", "paragraphs": paragraphs}, ensure_ascii=False) + "\n")
+    works = [tmp_path / f"work{k}.txt" for k in range(3)]
+    works[0].write_text("@ xwlb-20230101-s1:p0 public_security\nORG 公安部; PROGRAM 净网\n"
+                        "@ xwlb-20230101-s1:p1 other\nORG 民政部\n", encoding="utf-8")
+    works[1].write_text("@ xwlb-20230101-s1:p0 public_security\nORG 公安部\n"
+                        "@ xwlb-20230101-s1:p2 political_security\nORG 国务院\n", encoding="utf-8")
+    works[2].write_text("@ xwlb-20230101-s1:p2 political_security\nORG 国务院; EVENT 国务院常务会议\n"
+                        "@ xwlb-20230101-s1:p1 grassroots_governance\nORG 民政部\n"
+                        "@ xwlb-20250101-s1:p0 public_security\nPROGRAM 净网\n", encoding="utf-8")
+    assert xwlb_gold.differences(works, tmp_path) == 3
+    shown = capsys.readouterr().out
+    assert "only work0.txt: PROGRAM 净网 [6]" in shown and "only work2.txt: EVENT 国务院常务会议 [5]" in shown
+    assert "topics work2.txt: grassroots_governance | work0.txt: other" in shown
+
+    gold = tmp_path / "gold.jsonl"
+    xwlb_gold.build([works[2], works[0]], gold, tmp_path)
+    xwlb_gold.lookup(["净网", "国务院"], [gold], tmp_path)
+    shown = capsys.readouterr().out
+    assert "== 净网\n  as a span: PROGRAM x1\n" in shown and "xwlb-2025" not in shown
+    assert "== 国务院\n  as a span: ORG x1\n  inside longer spans: 国务院常务会议 EVENT x1\n  not a whole span: 0" in shown
+
+
 def test_a_further_gold_round_draws_unused_stories_and_adds_to_the_gold(tmp_path: Path) -> None:
     """``tools.xwlb_gold``: ``sample --more`` leaves the stories the gold uses; ``build --add`` keeps the gold as it
     is and adds the new paragraphs."""

@@ -26,6 +26,14 @@ Run from the project root as ``python -m tools.xwlb_gold``:
 ``agreement A B``
     Span F1 (exact offsets and label) per label and topic agreement between two readings of the same
     paragraphs (two annotators, or the first and second reading of one).
+``differences WORK...``
+    The shared paragraphs of a round's working files (``work0.txt`` … in batch order: each batch shares its last
+    ``--overlap`` paragraphs with the next) that two annotators read differently, with the spans and topics each
+    gave, for adjudication; then how many of the shared paragraphs differ.
+``lookup SURFACE... [--gold FILE...]``
+    How the training gold treated a surface: the labels it gave to exactly that span, the longer spans holding it,
+    and its occurrences outside any span with their context (annotators' precedents; the held-out paragraphs are
+    never shown). Prints corpus text: for the screen, not for files in the repository.
 """
 from __future__ import annotations
 
@@ -196,6 +204,55 @@ def agreement(a: Path, b: Path, data_dir: Path) -> None:
     print(f"topics: identical sets {same}/{len(common)}, topic-label F1 {2 * agreed / max(1, assigned):.3f}")
 
 
+def differences(works: list[Path], data_dir: Path) -> int:
+    """Print the shared paragraphs that consecutive working files (the last and the first too) read differently;
+    return how many differ."""
+    read = [readings(work, data_dir) for work in works]
+    differ = shared = 0
+    for k, first in enumerate(read):
+        j = (k + 1) % len(read)
+        if j == k:
+            break
+        for ref in sorted(set(first) & set(read[j])):
+            shared += 1
+            a, b = first[ref], read[j][ref]
+            spans_a, spans_b = {tuple(x) for x in a["entities"]}, {tuple(x) for x in b["entities"]}
+            if spans_a == spans_b and a["cats"] == b["cats"]:
+                continue
+            differ += 1
+            text = story_paragraph(data_dir, a["file"], a["story"], a["paragraph"])
+            print(f"## {ref}  ({works[k].name} vs {works[j].name})\n{text}")
+            for name, only in ((works[k].name, spans_a - spans_b), (works[j].name, spans_b - spans_a)):
+                for start, end, label in sorted(only):
+                    print(f"  only {name}: {label} {text[start:end]} [{start}]")
+            if a["cats"] != b["cats"]:
+                print(f"  topics {works[k].name}: {','.join(a['cats'])} | {works[j].name}: {','.join(b['cats'])}")
+            print()
+    print(f"{differ} of {shared} shared paragraphs differ")
+    return differ
+
+
+def lookup(surfaces: list[str], golds: list[Path], data_dir: Path, examples: int = 3) -> None:
+    records = [r for gold in golds for r in resolve_standoff(gold, data_dir) if r.get("split") != "heldout"]
+    for surface in surfaces:
+        exact, longer, outside = Counter(), Counter(), []
+        for r in records:
+            text, spans = r["text"], [tuple(x[:3]) for x in r["entities"]]
+            for start, end, label in spans:
+                if text[start:end] == surface:
+                    exact[label] += 1
+                elif surface in text[start:end]:
+                    longer[(text[start:end], label)] += 1
+            for m in re.finditer(re.escape(surface), text):
+                if not any(start <= m.start() and m.end() <= end for start, end, _ in spans):
+                    around = [f"{text[start:end]}/{label}" for start, end, label in spans if start < m.end() and m.start() < end]
+                    outside.append(f"{r['id']}: …{text[max(0, m.start() - 25):m.end() + 25]}…  {' '.join(around) or '-'}")
+        print(f"== {surface}\n  as a span: {', '.join(f'{label} x{n}' for label, n in exact.most_common()) or 'never'}")
+        if longer:
+            print("  inside longer spans: " + "; ".join(f"{name} {label} x{n}" for (name, label), n in longer.most_common(12)))
+        print(f"  not a whole span: {len(outside)}" + "".join(f"\n    {line}" for line in outside[:examples]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=SHARED_DATA)
@@ -222,6 +279,12 @@ def main() -> None:
     g = sub.add_parser("agreement")
     g.add_argument("a", type=Path)
     g.add_argument("b", type=Path)
+    d = sub.add_parser("differences")
+    d.add_argument("works", type=Path, nargs="+")
+    k = sub.add_parser("lookup")
+    k.add_argument("surfaces", nargs="+")
+    k.add_argument("--gold", type=Path, nargs="+",
+                   default=[Path("corpus/gold/xwlb.standoff.jsonl"), Path("corpus/gold/pd1998.standoff.jsonl")])
     args = parser.parse_args()
     if args.command == "sample":
         sample(args.output, args.data_dir, args.batches, args.overlap, args.more, args.gold, args.per_story, args.focus)
@@ -229,6 +292,10 @@ def main() -> None:
         as_run(args.output, args.gold, args.split, args.data_dir)
     elif args.command == "build":
         build(args.works, args.output, args.data_dir, args.add)
+    elif args.command == "differences":
+        differences(args.works, args.data_dir)
+    elif args.command == "lookup":
+        lookup(args.surfaces, args.gold, args.data_dir)
     else:
         agreement(args.a, args.b, args.data_dir)
 
