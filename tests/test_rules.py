@@ -30,6 +30,9 @@ def spans(function: str, text: str) -> list[str]:
     ("decisions", "会议通过了关于修改立法法的决定。", ["关于修改立法法的决定/POLICY"]),
     ("decisions", "审议通过了关于撤销某某政协委员资格的决定。", []),  # a personnel decision
     ("decisions", "委员长会议关于提请审议关于设立全国生态日的决定草案的议案", ["关于设立全国生态日的决定/POLICY"]),
+    # an opinion, a notice or a set of measures titled with 关于; not the deputies' suggestions (sixteenth session)
+    ("decisions", "原则通过了关于加强和改进全国人大代表学习培训工作的若干意见，审议关于代表对人大工作的意见建议处理情况的报告。",
+     ["关于加强和改进全国人大代表学习培训工作的若干意见/POLICY"]),
     ("amended_laws", "修改道路运输条例、国际海运条例等7部行政法规，审议传染病防治法修订草案，启动企业国有资产法执法检查。",
      ["道路运输条例/POLICY", "国际海运条例/POLICY", "传染病防治法/POLICY", "企业国有资产法/POLICY"]),
     # no verb of the legislature before it, a method, the constitution, a decision's law, a title
