@@ -764,18 +764,16 @@ def test_people_before_a_direction_or_region_and_ending_in_province_are_places()
         ("切尔尼戈夫", "LOC"), ("图巴斯", "LOC"), ("伊德利卜省", "LOC"), ("李强", "PERSON"), ("王", "PERSON")]
 
 
-def test_people_after_a_city_or_direction_before_a_count_of_places_and_in_lists_of_places_are_places():
-    """海滨城市 + name, a name + 三地 or 等省份, a 、-list item beside a place item (either side, chained) are LOC; a
-    person after a country and a title, listed beside the next country, stays a PERSON."""
-    text = "基辅州的布恰、戈斯托梅利、伊万基夫三地，海滨城市瓜亚基尔，以色列北部谢莫纳，法国总统马克龙、德国总理朔尔茨，塔伊兹、贝达等省份"
-    names = [("基辅州", "LOC"), ("布恰", "LOC"), ("戈斯托梅利", "PERSON"), ("伊万基夫", "PERSON"), ("瓜亚基尔", "PERSON"),
-             ("以色列", "LOC"), ("谢莫纳", "PERSON"), ("法国", "LOC"), ("马克龙", "PERSON"), ("德国", "LOC"),
-             ("朔尔茨", "PERSON"), ("塔伊兹", "PERSON"), ("贝达", "LOC")]
+def test_people_after_a_city_or_direction_and_before_a_count_of_places_are_places():
+    """海滨城市 + name, 北部 + name, a name + 三地 or 等省份 are LOC; a list of people, one of them read as a place,
+    stays a list of people."""
+    text = "海滨城市瓜亚基尔，以色列北部谢莫纳，伊万基夫三地，塔伊兹、荷台达等省份，何雷、梁阳、王振国等6位代表"
+    names = [("瓜亚基尔", "PERSON"), ("以色列", "LOC"), ("谢莫纳", "PERSON"), ("伊万基夫", "PERSON"), ("塔伊兹", "PERSON"),
+             ("荷台达", "PERSON"), ("何雷", "PERSON"), ("梁阳", "LOC"), ("王振国", "PERSON")]
     spans = [(text.index(name), text.index(name) + len(name), label, "") for name, label in names]
     assert [(text[s:e], label) for s, e, label, _ in component.places_not_people(text, spans)] == [
-        ("基辅州", "LOC"), ("布恰", "LOC"), ("戈斯托梅利", "LOC"), ("伊万基夫", "LOC"), ("瓜亚基尔", "LOC"), ("以色列", "LOC"),
-        ("谢莫纳", "LOC"), ("法国", "LOC"), ("马克龙", "PERSON"), ("德国", "LOC"), ("朔尔茨", "PERSON"), ("塔伊兹", "LOC"),
-        ("贝达", "LOC")]
+        ("瓜亚基尔", "LOC"), ("以色列", "LOC"), ("谢莫纳", "LOC"), ("伊万基夫", "LOC"), ("塔伊兹", "PERSON"), ("荷台达", "LOC"),
+        ("何雷", "PERSON"), ("梁阳", "LOC"), ("王振国", "PERSON")]
 
 
 def test_a_person_before_a_prize_is_the_prize():
