@@ -399,7 +399,7 @@ def honours(text: str) -> Iterator[Span]:
         # and a verb between two level words leaves the first out (全国开展全国文明家庭评选 -> 全国文明家庭)
         again = re.search(r"(?:开展|评选|推选|表彰|选树|命名|创建)(?=全国|国家级?|省级)", m.group())
         skip = again.end() if again else first.end() if first else 0
-        if m.group()[0] in "国" and re.search("[0-9]强$", m.group()):
+        if m.group().startswith("国") and re.search("[0-9]强$", m.group()):
             continue  # a rank among countries (世界发达国家30强), not a list of the year
         # and from its opening quote when a year is all that comes before (“2022中国企业500强”, “2024·全国文化企业30强”)
         year = YEAR_IN_QUOTES.search(text, max(0, m.start() - 7), m.start()) if not skip else None
