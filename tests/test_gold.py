@@ -272,6 +272,8 @@ def test_a_rounds_differences_and_the_golds_precedents_are_listed(tmp_path: Path
     shown = capsys.readouterr().out
     assert "only work0.txt: PROGRAM 净网 [6]" in shown and "only work2.txt: EVENT 国务院常务会议 [5]" in shown
     assert "topics work2.txt: grassroots_governance | work0.txt: other" in shown
+    assert xwlb_gold.differences(works[:2], tmp_path) == 1  # two files share one pair of readings
+    assert capsys.readouterr().out.endswith("1 of 1 shared paragraphs differ\n")
 
     gold = tmp_path / "gold.jsonl"
     xwlb_gold.build([works[2], works[0]], gold, tmp_path)
