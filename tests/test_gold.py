@@ -283,6 +283,39 @@ def test_a_rounds_differences_and_the_golds_precedents_are_listed(tmp_path: Path
     assert "== 国务院\n  as a span: ORG x1\n  inside longer spans: 国务院常务会议 EVENT x1\n  not a whole span: 0" in shown
 
 
+def test_a_peoples_daily_round_draws_matching_paragraphs_and_its_readings_are_compared(tmp_path: Path, capsys) -> None:
+    """``tools.standoff_annotate sample --pattern``: the People's Daily paragraphs matching a pattern (award verbs for
+    HONOR examples) that the gold lacks, in batches sharing paragraphs; ``tools.xwlb_gold differences`` and
+    ``agreement`` read the working files of such a round, ``build`` makes their stand-off lines."""
+    from tools import standoff_annotate, xwlb_gold
+
+    folder = tmp_path / "segmentation" / "peoples_daily_1998"
+    folder.mkdir(parents=True)
+    lines = ["国务院 授予 张 海迪 “ 优秀 共产党员 ” 称号 ， 号召 全国 学习 。",  # 1: matches
+             "北京市 公安局 召开 会议 ， 部署 春节 期间 治安 工作 。",  # 2: no award word
+             "全国 总工会 表彰 一百 名 劳动模范 ， 号召 职工 学习 他们 。",  # 3: matches, already in the gold
+             "天津市 授予 李 明 “ 见义勇为 英雄 ” 称号 。"]  # 4: matches, too short at --min 20
+    (folder / "cv-1.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    gold = tmp_path / "pd.jsonl"
+    gold.write_text(json.dumps({"id": "pd98:cv-1:3", "file": "segmentation/peoples_daily_1998/cv-1.txt", "line": 3,
+                                "text_sha256": "0" * 64, "entities": [], "cats": ["other"], "split": "train"}) + "\n",
+                    encoding="utf-8")
+    standoff_annotate.sample(tmp_path / "round", tmp_path, "授予|表彰", batches=2, overlap=1, lo=20, gold=gold)
+    batches = [(tmp_path / "round" / f"batch{k}.txt").read_text(encoding="utf-8") for k in range(2)]
+    assert re.findall(r"^# (cv-1:\d+) \[(\w+)/pattern\]$", "".join(batches), re.M) == [("cv-1:1", "train")] * 2
+
+    works = [tmp_path / "work0.txt", tmp_path / "work1.txt"]
+    works[0].write_text("@ cv-1:1 other\nORG 国务院; PERSON 张海迪; HONOR 优秀共产党员\n", encoding="utf-8")
+    works[1].write_text("@ cv-1:1 other\nORG 国务院; PERSON 张海迪\n", encoding="utf-8")
+    assert xwlb_gold.differences(works, tmp_path) == 1
+    assert "only work0.txt: HONOR 优秀共产党员 [9]" in capsys.readouterr().out
+    xwlb_gold.agreement(works[0], works[1], tmp_path)
+    assert "all       F1 0.800  (2 agreed, 3 in A, 2 in B)" in capsys.readouterr().out
+    standoff_annotate.build([works[0]], tmp_path)
+    record = json.loads(capsys.readouterr().out)
+    assert record["id"] == "pd98:cv-1:1" and record["entities"] == [[0, 3, "ORG"], [5, 8, "PERSON"], [9, 15, "HONOR"]]
+
+
 def test_a_further_gold_round_draws_unused_stories_and_adds_to_the_gold(tmp_path: Path) -> None:
     """``tools.xwlb_gold``: ``sample --more`` leaves the stories the gold uses; ``build --add`` keeps the gold as it
     is and adds the new paragraphs."""

@@ -1,6 +1,10 @@
 """Helper for stand-off annotation of People's Daily 1998 paragraphs (run ``python -m tools.standoff_annotate``).
 
 ``candidates``: list governance paragraphs (file:line and resolved text) for reading.
+``sample OUT_DIR --pattern REGEX``: draw every paragraph not yet annotated that matches a pattern (e.g. award verbs,
+for HONOR examples) into batch files for annotators, as ``tools.xwlb_gold sample`` does for 新闻联播 (``# cv-N:LINE
+[split/pattern]`` and the text; keep OUT_DIR outside the repository: batch files quote the corpus); ``tools.xwlb_gold
+agreement`` and ``differences`` read the working files.
 ``build``: turn a working file of surface annotations into stand-off JSONL lines with offsets.
 
 Working file (keep it outside the repository: it quotes corpus text), one block per paragraph::
@@ -14,6 +18,7 @@ listed 1-based occurrences after ``#`` (``中国#1,3``). Every surface must be f
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import sys
 from pathlib import Path
@@ -82,6 +87,44 @@ def locate(text: str, items: list[tuple[str, str]], ref: str) -> list[list]:
     return sorted(taken)
 
 
+def sample(output: Path, data_dir: Path, pattern: str, batches: int, overlap: int, lo: int = 40, hi: int = 320,
+           gold: Path = STANDOFF) -> None:
+    """Every paragraph of ``lo``-``hi`` characters matching ``pattern`` that ``gold`` does not have, shuffled
+    (seed 7) into ``batches`` batch files; each batch also gets the first ``overlap`` paragraphs of the one before."""
+    done = {(r["file"], r["line"]) for r in read_standoff(gold)}
+    chosen = []
+    for path in sorted((data_dir / PD_DIR).glob("cv-*.txt")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
+            text = resolve_line(line)
+            if lo <= len(text) <= hi and re.search(pattern, text) and (f"{PD_DIR}/{path.name}", number) not in done:
+                chosen.append((f"{path.stem}:{number}", text))
+    random.Random(7).shuffle(chosen)
+    output.mkdir(parents=True, exist_ok=True)
+    parts = [chosen[k::batches] for k in range(batches)]
+    for k, part in enumerate(parts):
+        with (output / f"batch{k}.txt").open("w", encoding="utf-8") as handle:
+            for ref, text in part + parts[(k - 1) % batches][:overlap]:
+                handle.write(f"# {ref} [{split_for(f'pd98:{ref}')}/pattern]\n{text}\n\n")
+    print(f"{len(chosen)} paragraphs in {batches} batches under {output}")
+
+
+def pd_record(ref: str, cats: list[str], items: list[tuple[str, str]], data_dir: Path,
+              files: dict[str, list[str]] | None = None) -> tuple[dict, str]:
+    """The stand-off record of one People's Daily paragraph (``cv-N:LINE``) and its text; ``files`` caches the
+    files' lines between calls."""
+    files = {} if files is None else files
+    file, _, line = ref.partition(":")
+    if file not in files:
+        files[file] = (data_dir / PD_DIR / f"{file}.txt").read_text(encoding="utf-8").split("\n")
+    text = resolve_line(files[file][int(line) - 1])
+    bad = [cat for cat in cats if cat not in TOPICS]
+    if bad or not cats:
+        sys.exit(f"{ref}: bad topics {cats}")
+    record_id = f"pd98:{file}:{line}"
+    return {"id": record_id, "file": f"{PD_DIR}/{file}.txt", "line": int(line), "text_sha256": sha256_text(text),
+            "entities": locate(text, items, ref), "cats": cats, "split": split_for(record_id)}, text
+
+
 def build(works: list[Path], data_dir: Path) -> None:
     """Print stand-off JSONL lines for every block of the working files."""
     files: dict[str, list[str]] = {}
@@ -90,19 +133,7 @@ def build(works: list[Path], data_dir: Path) -> None:
     if len(set(refs)) != len(refs):
         sys.exit(f"duplicate paragraphs: {sorted({r for r in refs if refs.count(r) > 1})}")
     for ref, cats, items in blocks:
-        file, _, line = ref.partition(":")
-        if file not in files:
-            files[file] = (data_dir / PD_DIR / f"{file}.txt").read_text(encoding="utf-8").split("\n")
-        text = resolve_line(files[file][int(line) - 1])
-        bad = [cat for cat in cats if cat not in TOPICS]
-        if bad or not cats:
-            sys.exit(f"{ref}: bad topics {cats}")
-        record_id = f"pd98:{file}:{line}"
-        sys.stdout.write(dumps_line({
-            "id": record_id, "file": f"{PD_DIR}/{file}.txt", "line": int(line),
-            "text_sha256": sha256_text(text), "entities": locate(text, items, ref),
-            "cats": cats, "split": split_for(record_id),
-        }))
+        sys.stdout.write(dumps_line(pd_record(ref, cats, items, data_dir, files)[0]))
 
 
 def main() -> None:
@@ -115,11 +146,20 @@ def main() -> None:
     cand.add_argument("--count", type=int, default=50)
     cand.add_argument("--min", type=int, default=40)
     cand.add_argument("--max", type=int, default=300)
+    smp = sub.add_parser("sample")
+    smp.add_argument("output", type=Path)
+    smp.add_argument("--pattern", required=True, help="a regular expression the paragraph must match")
+    smp.add_argument("--batches", type=int, default=8)
+    smp.add_argument("--overlap", type=int, default=4)
+    smp.add_argument("--min", type=int, default=40)
+    smp.add_argument("--max", type=int, default=320)
     bld = sub.add_parser("build")
     bld.add_argument("work", type=Path, nargs="+")
     args = parser.parse_args()
     if args.command == "candidates":
         candidates(args.data_dir, args.file, args.start, args.count, args.min, args.max)
+    elif args.command == "sample":
+        sample(args.output, args.data_dir, args.pattern, args.batches, args.overlap, args.min, args.max)
     else:
         build(args.work, args.data_dir)
 

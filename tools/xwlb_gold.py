@@ -25,7 +25,8 @@ Run from the project root as ``python -m tools.xwlb_gold``:
     Keep OUT_DIR outside the repository: it holds corpus text.
 ``agreement A B``
     Span F1 (exact offsets and label) per label and topic agreement between two readings of the same
-    paragraphs (two annotators, or the first and second reading of one).
+    paragraphs (two annotators, or the first and second reading of one). ``agreement`` and ``differences`` also read
+    People's Daily working files (``@ cv-N:LINE`` blocks, drawn by ``tools.standoff_annotate sample``).
 ``differences WORK...``
     The shared paragraphs of a round's working files (``work0.txt`` … in batch order: each batch shares its last
     ``--overlap`` paragraphs with the next) that two annotators read differently, with the spans and topics each
@@ -50,7 +51,7 @@ from pipeline.paths import SHARED_DATA
 from pipeline.standoff import resolve_standoff, story_paragraph
 from pipeline.util import dumps_line, sha256_text
 from pipeline.constants import TOPICS
-from tools.standoff_annotate import locate, parse_work
+from tools.standoff_annotate import locate, parse_work, pd_record
 
 STORIES = "unlabelled/xinwenlianbo"
 # The subjects the issue names as governance-dense (平安中国, 法治, 政法, 公安, ..., legislation and
@@ -65,6 +66,7 @@ WEAK_LABELS = re.compile(
     "先进集体|先进个人|先进单位|模范|标兵|楷模|称号|荣誉|表彰|奖章|勋章|示范(?:区|县|市|村|社区|单位|基地|点)|"
     "最美|工程|计划|行动|工作法|品牌|试点|攻坚|“[^”]{2,14}”")
 REF = re.compile(r"^(xwlb-(\d{4})(\d{2})(\d{2})-s\d+):p(\d+)$")
+PD_REF = re.compile(r"^cv-\d+:\d+$")
 
 
 def paragraphs(data_dir: Path, years: range) -> list[tuple[str, int, str, bool, int]]:
@@ -129,28 +131,33 @@ def sample(output: Path, data_dir: Path, batches: int, overlap: int, more: int =
 
 
 def readings(work: Path, data_dir: Path) -> dict[str, dict]:
-    """The stand-off record of every paragraph of one working file, by reference."""
+    """The stand-off record of every paragraph of one working file, by reference, with its text under ``"_text"``
+    (a 新闻联播 paragraph, or a People's Daily one: ``cv-N:LINE``, drawn by ``tools.standoff_annotate sample``)."""
     out = {}
+    files: dict[str, list[str]] = {}
     for ref, cats, items in parse_work(work):
         m = REF.match(ref)
-        if not m:
-            raise SystemExit(f"{work}: {ref}: not a story paragraph reference (xwlb-YYYYMMDD-sK:pN)")
-        story, year, month, day, index = m.group(1), m.group(2), m.group(3), m.group(4), int(m.group(5))
         unknown = [c for c in cats if c not in TOPICS]
         if unknown or not cats or ("other" in cats and len(cats) > 1):
             raise SystemExit(f"{work}: {ref}: bad topics {cats}")
-        file = f"{STORIES}/{year}.jsonl.gz"
-        text = story_paragraph(data_dir, file, story, index)
-        entities = locate(text, items, ref)
+        if PD_REF.match(ref):
+            record, text = pd_record(ref, sorted(cats), items, data_dir, files)
+        elif m:
+            story, year, month, day, index = m.group(1), m.group(2), m.group(3), m.group(4), int(m.group(5))
+            file = f"{STORIES}/{year}.jsonl.gz"
+            text = story_paragraph(data_dir, file, story, index)
+            record = {"id": f"xwlb:{ref}", "file": file, "story": story, "paragraph": index,
+                      "date": f"{year}-{month}-{day}", "text_sha256": sha256_text(text),
+                      "entities": locate(text, items, ref), "cats": sorted(cats),
+                      "split": "heldout" if year == "2025" else "train"}
+        else:
+            raise SystemExit(f"{work}: {ref}: not a paragraph reference (xwlb-YYYYMMDD-sK:pN or cv-N:LINE)")
         # what `gold validate` would refuse (a span inside 发展中国家, a quotation mark at an edge), said while the
         # annotator still has the paragraph open
-        problem = next(entity_problems(entities, text), None)
+        problem = next(entity_problems(record["entities"], text), None)
         if problem:
             raise SystemExit(f"{work}: {ref}: {problem[0]}: {problem[1]}")
-        out[ref] = {"id": f"xwlb:{ref}", "file": file, "story": story, "paragraph": index,
-                    "date": f"{year}-{month}-{day}", "text_sha256": sha256_text(text),
-                    "entities": entities, "cats": sorted(cats),
-                    "split": "heldout" if year == "2025" else "train"}
+        out[ref] = {**record, "_text": text}
     return out
 
 
@@ -162,7 +169,9 @@ def build(works: list[Path], output: Path, data_dir: Path, add: bool = False) ->
             records[record["id"].removeprefix("xwlb:")] = record
     for work in works:
         for ref, record in readings(work, data_dir).items():
-            records.setdefault(ref, record)
+            if PD_REF.match(ref):
+                raise SystemExit(f"{work}: {ref}: a People's Daily paragraph: build it with tools.standoff_annotate build")
+            records.setdefault(ref, {k: v for k, v in record.items() if k != "_text"})
     lines = [dumps_line(records[ref]) for ref in sorted(records)]
     output.write_text("".join(lines), encoding="utf-8")
     splits = Counter(r["split"] for r in records.values())
@@ -220,7 +229,7 @@ def differences(works: list[Path], data_dir: Path) -> int:
             if spans_a == spans_b and a["cats"] == b["cats"]:
                 continue
             differ += 1
-            text = story_paragraph(data_dir, a["file"], a["story"], a["paragraph"])
+            text = a["_text"]
             print(f"## {ref}  ({works[k].name} vs {works[j].name})\n{text}")
             for name, only in ((works[k].name, spans_a - spans_b), (works[j].name, spans_b - spans_a)):
                 for start, end, label in sorted(only):
