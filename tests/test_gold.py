@@ -311,7 +311,7 @@ def test_a_peoples_daily_round_draws_matching_paragraphs_and_its_readings_are_co
     assert "only work0.txt: HONOR 优秀共产党员 [9]" in capsys.readouterr().out
     xwlb_gold.agreement(works[0], works[1], tmp_path)
     assert "all       F1 0.800  (2 agreed, 3 in A, 2 in B)" in capsys.readouterr().out
-    standoff_annotate.build([works[0]], tmp_path)
+    standoff_annotate.build(works, tmp_path)  # the paragraph both read comes from the first file
     record = json.loads(capsys.readouterr().out)
     assert record["id"] == "pd98:cv-1:1" and record["entities"] == [[0, 3, "ORG"], [5, 8, "PERSON"], [9, 15, "HONOR"]]
 

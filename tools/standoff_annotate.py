@@ -126,14 +126,20 @@ def pd_record(ref: str, cats: list[str], items: list[tuple[str, str]], data_dir:
 
 
 def build(works: list[Path], data_dir: Path) -> None:
-    """Print stand-off JSONL lines for every block of the working files."""
+    """Print stand-off JSONL lines for every paragraph of the working files; a paragraph two annotators read (the
+    batches of ``sample`` share some) is taken from the first working file that has it, as ``tools.xwlb_gold build``
+    does."""
     files: dict[str, list[str]] = {}
-    blocks = [block for work in works for block in parse_work(work)]
-    refs = [ref for ref, _, _ in blocks]
-    if len(set(refs)) != len(refs):
-        sys.exit(f"duplicate paragraphs: {sorted({r for r in refs if refs.count(r) > 1})}")
-    for ref, cats, items in blocks:
-        sys.stdout.write(dumps_line(pd_record(ref, cats, items, data_dir, files)[0]))
+    taken: set[str] = set()
+    for work in works:
+        blocks = parse_work(work)
+        refs = [ref for ref, _, _ in blocks]
+        if len(set(refs)) != len(refs):
+            sys.exit(f"{work}: duplicate paragraphs: {sorted({r for r in refs if refs.count(r) > 1})}")
+        for ref, cats, items in blocks:
+            if ref not in taken:
+                taken.add(ref)
+                sys.stdout.write(dumps_line(pd_record(ref, cats, items, data_dir, files)[0]))
 
 
 def main() -> None:
