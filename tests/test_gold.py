@@ -300,7 +300,14 @@ def test_a_peoples_daily_round_draws_matching_paragraphs_and_its_readings_are_co
     gold.write_text(json.dumps({"id": "pd98:cv-1:3", "file": "segmentation/peoples_daily_1998/cv-1.txt", "line": 3,
                                 "text_sha256": "0" * 64, "entities": [], "cats": ["other"], "split": "train"}) + "\n",
                     encoding="utf-8")
-    standoff_annotate.sample(tmp_path / "round", tmp_path, "授予|表彰", batches=2, overlap=1, lo=20, gold=gold)
+    corrections = tmp_path / "corrections"
+    corrections.mkdir()
+    (corrections / "round1.jsonl").write_text(gold.read_text(encoding="utf-8").replace(":3", ":5").replace('"line": 3', '"line": 5'),
+                                              encoding="utf-8")
+    lines.append("省 政府 授予 王 刚 “ 见义勇为 先进 个人 ” 称号 ， 号召 全省 学习 。")  # 5: matches, already corrected
+    (folder / "cv-1.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    standoff_annotate.sample(tmp_path / "round", tmp_path, "授予|表彰", batches=2, overlap=1, lo=20, gold=gold,
+                             corrections=corrections)
     batches = [(tmp_path / "round" / f"batch{k}.txt").read_text(encoding="utf-8") for k in range(2)]
     assert re.findall(r"^# (cv-1:\d+) \[(\w+)/pattern\]$", "".join(batches), re.M) == [("cv-1:1", "train")] * 2
 

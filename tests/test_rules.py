@@ -134,6 +134,17 @@ def spans(function: str, text: str) -> list[str]:
      ["2022中国企业500强/HONOR", "2023年度全国十大考古新发现/HONOR", "国家级健康养殖示范场/HONOR"]),
     ("honours", "获评国家级示范步行街，培育省级智能工厂14家，建设智能工厂，分获最佳纪录片、最佳综艺文艺节目，获最佳综艺节目奖。",
      ["国家级示范步行街/HONOR", "省级智能工厂/HONOR", "最佳纪录片/HONOR", "最佳综艺文艺节目/HONOR", "最佳综艺节目奖/HONOR"]),
+    # seventeenth session (the People's Daily honours round): lists of titles before 称号 or after the verb that
+    # confers them, quoted or not, a batch number left out; army-wide titles; national science prizes; medals with
+    # their class; merit citations in a list; 双拥模范城; not 获得过勋章, nor the generic 国家荣誉称号 or 国家勋章
+    ("honours", "先后获得“全省文明单位”、“先进基层党组织”等称号，被评为“优秀共产党员”、“先进工作者”。",
+     ["全省文明单位/HONOR", "先进基层党组织/HONOR", "优秀共产党员/HONOR", "先进工作者/HONOR"]),
+    ("honours", "县里被授予科技先进县、渔业先进县等称号，两地获得第七批生态文明建设示范区称号。",
+     ["科技先进县/HONOR", "渔业先进县/HONOR", "生态文明建设示范区/HONOR"]),
+    ("honours", "他被评为全军劳动模范，荣立二等功、三等功，获国家科技进步二等奖和一级八一勋章，所在市是全国双拥模范城。",
+     ["全军劳动模范/HONOR", "二等功/HONOR", "三等功/HONOR", "国家科技进步二等奖/HONOR", "一级八一勋章/HONOR",
+      "全国双拥模范城/HONOR"]),
+    ("honours", "获得过勋章和国家荣誉称号的代表，授予下列人士国家勋章、国家荣誉称号，在福建全省域推进。", []),
     # a year without 年 before a titled event stays inside; not in a 《》 title, not before 第N届 (tenth session)
     # a treaty's numbered conference of the parties with the treaty and its phase (eleventh session)
     ("numbered_editions", "联合国《生物多样性公约》第十五次缔约方大会第二阶段会议，《联合国气候变化框架公约》第28次缔约方大会上。",

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from pipeline.constants import LABELS
-from pipeline.paths import SHARED_DATA, STANDOFF
+from pipeline.paths import CORRECTIONS, SHARED_DATA, STANDOFF
 from pipeline.standoff import read_standoff, resolve_line, split_for
 from pipeline.util import dumps_line, sha256_text
 
@@ -88,10 +88,12 @@ def locate(text: str, items: list[tuple[str, str]], ref: str) -> list[list]:
 
 
 def sample(output: Path, data_dir: Path, pattern: str, batches: int, overlap: int, lo: int = 40, hi: int = 320,
-           gold: Path = STANDOFF) -> None:
-    """Every paragraph of ``lo``-``hi`` characters matching ``pattern`` that ``gold`` does not have, shuffled
-    (seed 7) into ``batches`` batch files; each batch also gets the first ``overlap`` paragraphs of the one before."""
-    done = {(r["file"], r["line"]) for r in read_standoff(gold)}
+           gold: Path = STANDOFF, corrections: Path = CORRECTIONS) -> None:
+    """Every paragraph of ``lo``-``hi`` characters matching ``pattern`` that neither ``gold`` nor a correction of
+    ``corrections`` has, shuffled (seed 7) into ``batches`` batch files; each batch also gets the first ``overlap``
+    paragraphs of the one before. (A corrected paragraph trains already; had it become held-out gold, training would
+    refuse it.)"""
+    done = {(r["file"], r["line"]) for path in [gold, *sorted(corrections.rglob("*.jsonl"))] for r in read_standoff(path)}
     chosen = []
     for path in sorted((data_dir / PD_DIR).glob("cv-*.txt")):
         for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):

@@ -317,8 +317,8 @@ def campaigns(text: str) -> Iterator[Span]:
 
 
 HONOR_PATTERN = re.compile(
-    rf"(?:(?:平安|美丽)?中国|全国|国家级?|省级|市级|省属)[{HAN}]{{0,14}}?"
-    r"(?:模范教师|优秀教师|先进集体|先进个人|先进工作者|先进单位|模范[\u4e00-\u9fff]{0,6}?(?:单位|干部|集体|个人)|模范|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
+    rf"(?:(?:平安|美丽)?中国|全国|全军|全省(?!域)|国家级?|省级|市级|省属)[{HAN}]{{0,14}}?"
+    r"(?:模范教师|优秀教师|先进集体|先进个人|先进工作者|先进单位|模范城|模范县|模范[\u4e00-\u9fff]{0,6}?(?:单位|干部|集体|个人)|模范|标兵单位|标兵个人|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
     r"优秀共产党员|优秀党务工作者|先进基层党组织|三八红旗手|三八红旗集体|劳动模范|五一劳动奖章|五一劳动奖状|"
     r"文明城市|文明村镇?|文明单位|最美[\u4e00-\u9fff]{1,6}|青年五四奖章(?:集体)?|道德模范|英雄|勋章|奖章|荣誉称号|楷模|时代楷模|"
     r"优秀人民警察|优秀公安局|先进岗|红旗集体|试点城市|合格城市|工人先锋号|"
@@ -331,8 +331,14 @@ HONOR_PATTERN = re.compile(
     r"制种大县|旅游度假区|"
     # ranked lists and finds of the year (the 2022-2024 gold, sixteenth session: 全国百强区, 全国文化企业30强,
     # 国家级滑雪旅游度假地, 国家级健康养殖示范场, 全国十大考古新发现, 国家级示范步行街, 省级智能工厂)
-    r"百强县|百强区|百强市|[0-9]{2,3}强|度假地|示范场(?!景)|考古新发现|示范步行街|智能工厂|创新发展试验区)"
-    r"|(?:共和国勋章|友谊勋章|七一勋章|八一勋章|人民英雄|时代楷模|专精特新|工人先锋号|劳动模范|道德模范|三八红旗手|人民教育家|人民科学家)")
+    r"百强县|百强区|百强市|[0-9]{2,3}强|度假地|示范场(?!景)|考古新发现|示范步行街|智能工厂|创新发展试验区|"
+    # and the titles of the People's Daily honours round (seventeenth session: 全国科技先进县, 全军先进农场, 全国优秀
+    # 教育工作者, 国家科技进步三等奖, 全国重点学科, 国家历史文化名城)
+    r"先进县|先进村|先进企业|先进农场|先进党委|优秀企业家|优秀教育工作者|优秀女职工|杰出青年|重点学科|"
+    r"(?:科技进步|科学技术进步|自然科学|技术发明|发明)(?:[一二三特]等)?奖)"
+    # named medals with their class (一级八一勋章)
+    r"|(?:[一二三]级)?(?:共和国勋章|友谊勋章|七一勋章|八一勋章|独立自由勋章|解放勋章)"
+    r"|(?:人民英雄|时代楷模|专精特新|工人先锋号|劳动模范|道德模范|三八红旗手|人民教育家|人民科学家|国家历史文化名城)")
 
 
 QUOTED_REST = re.compile(rf"[{HAN}]{{0,8}}[{CLOSE_QUOTES}]")
@@ -345,11 +351,25 @@ NUMBERED_AWARD = re.compile(rf"第[{CN_NUM}0-9]+届([{HAN}]{{2,12}}?奖(?!章)(?
 # Merit citations after the verb that awards them (记集体一等功, 荣立个人三等功, 立三等功), and a quoted title
 # named a 称号 or given by an award verb (“模范检察院”称号, 荣获“二星平安金鼎”, 被命名为“平安市”).
 MERIT = re.compile(r"(?:记|立|获|授予)((?:集体|个人|国防科技)?[特一二三]等功)(?!臣)")
+MORE_MERIT = re.compile(r"[、和及]((?:集体|个人)?[特一二三]等功)(?!臣)")  # 荣立二等功、三等功
 AWARD_VERB = r"(?:被授予|授予|被评为|评为|获评|荣获|获得|被命名为|命名为|捧回|跻身|入选|创成)"
 TITLE = re.compile(rf"(?:{AWARD_VERB}(?:全国|省级|市级|县级)?[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}]"
                    rf"(?!{PROGRAM_HEADS}|{PLATFORM_HEADS})"  # 入选“一带一路”合作项目: a programme, not a title
                    # before 称号 a title may join two occasions (“北京冬奥会、冬残奥会突出贡献集体”称号)
                    rf"|[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；：！？]{{2,24}})[{CLOSE_QUOTES}](?:荣誉)?称号)")
+
+# A list of quoted titles before 称号, or after a verb that confers them, is a list of honours (the People's Daily
+# honours round: “湖北省文明单位”、“湖北省先进基层党组织”、“党风廉政建设先进单位”等称号; 被评为“优秀共产党员”、“先进工作者”),
+# and so is a list of unquoted titles between such a verb and 称号 (被授予全国科技先进县、全国渔业先进县等称号).
+QUOTED_TITLE = rf"[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；：！？]{{2,24}})[{CLOSE_QUOTES}]"
+TITLE_LIST = re.compile(
+    rf"(?P<before>(?:{QUOTED_TITLE}[、和及]?){{2,8}})(?:等[{HAN}]{{0,4}}?)?(?:荣誉|光荣)?称号"
+    rf"|(?:被授予|授予|被评为|评为|获评|荣获|被命名为|命名为)(?P<after>(?:{QUOTED_TITLE}[、和及]){{1,7}}{QUOTED_TITLE})")
+# (a batch number before the title is not part of it: 获得第七批生态文明建设示范区称号; nor are 获得过勋章, 授予下列人士国家勋章、
+# 国家荣誉称号, whose items are no titles)
+PLAIN_TITLE = r"(?!过|了|下列|荣誉|国家荣誉)(?:(?![的为他她其和与及在等、])[\u4e00-\u9fff]){2,16}?(?<!勋章)"
+PLAIN_TITLE_LIST = re.compile(rf"(?:被授予|授予|荣获|获得|被评为|评为|获评|被命名为|命名为)(?:第[{CN_NUM}0-9]+批|首批)?"
+                              rf"({PLAIN_TITLE}(?:[、和及]{PLAIN_TITLE})*)等?(?:荣誉|光荣)?称号")
 
 # Honours counted in a commendation (eighth round): 全国公安系统982个先进单位、1485名先进个人受到表彰, 10个先进集体、
 # 5名先进工作者和5名劳动模范; the honoured referred to in general are not (受表彰的先进集体和先进个人).
@@ -374,10 +394,12 @@ CONFERRED = re.compile(rf"(?:{AWARD_VERB}|成为)(?:新的|首批|第[{CN_NUM}0-
                        rf"湿地公园|先进集体|先进个人|先进单位|标兵))(?=称号|[^{HAN}]|$)")
 
 
-# Not honours (the sixth session's review of the rule on the training gold): the generic 国家荣誉称号 and 全国或全省荣誉称号,
+# Not honours (the sixth session's review of the rule on the training gold): the generic 国家荣誉称号 and 全国或全省荣誉称号
+# (and 国家勋章, the class of 共和国勋章 and 友谊勋章: never a span of its own in the 2022-2024 gold, where the function
+# found it 18 times; seventeenth session),
 # 最美 places (“最美金秋路”, “最美西郊线”) and names given to craft (命名为“梦舟”, “…福建舰”); a medal of two
 # characters is one (授予“金鹰”勋章).
-NOT_AN_HONOUR = re.compile(rf"^(?:国家|全国)?荣誉称号$|或|^最美[{HAN}]*(?:路|线|园|林)$|舰$")
+NOT_AN_HONOUR = re.compile(rf"^(?:国家|全国)?荣誉称号$|^国家勋章$|或|^最美[{HAN}]*(?:路|线|园|林)$|舰$")
 CRAFT_NAME = re.compile(rf"(?<!被)命名为[{OPEN_QUOTES}]$")  # 飞船命名为“梦舟”: two characters given to a craft, not a title
 
 
@@ -388,7 +410,7 @@ def honours(text: str) -> Iterator[Span]:
     for m in HONOR_PATTERN.finditer(text):
         if text[m.end():m.end() + 2] in ("表彰", "大会", "评选") and text[m.end():m.end() + 4].endswith("大会"):
             continue  # inside the name of a commendation meeting (rule 38)
-        if re.search("[的对向]|(?<!共)和", m.group()) or text[m.end():m.end() + 1] in ("纪", "碑"):
+        if re.search("[的对向要]|(?<!共)和", m.group()) or text[m.end():m.end() + 1] in ("纪", "碑"):
             continue  # a description (中国式现代化的示范区, 国家对道德模范) or a monument (人民英雄纪念碑)
         if m.group().endswith("重点实验室") and re.search(f"(?![个家批多])[{HAN}]$", text[:m.start()]):
             continue  # a laboratory's own name ends so: 新能源电力系统全国重点实验室 is an ORG
@@ -414,6 +436,16 @@ def honours(text: str) -> Iterator[Span]:
             # a description, not a conferred name: 中国式现代化建设的先行区, 成为我国南方数据中心示范基地
             if pattern is not CONFERRED or not re.search("[的和与、及在]|^(?:我国|我省|新一批|一批)", m.group(group)):
                 found.append(m.span(group))
+    for m in MERIT.finditer(text):
+        end = m.end()
+        while (more := MORE_MERIT.match(text, end)):
+            found.append(more.span(1))
+            end = more.end()
+    for m in TITLE_LIST.finditer(text):
+        listed = "before" if m.group("before") is not None else "after"
+        found.extend((m.start(listed) + q.start(1), m.start(listed) + q.end(1)) for q in re.finditer(QUOTED_TITLE, m.group(listed)))
+    for m in PLAIN_TITLE_LIST.finditer(text):
+        found.extend((m.start(1) + t.start(), m.start(1) + t.end()) for t in re.finditer("[^、和及]+", m.group(1)))
     for m in BEST_AWARDS.finditer(text):
         found.extend((m.start(1) + award.start(), m.start(1) + award.end()) for award in re.finditer(BEST, m.group(1)))
     for start, end in sorted(dict.fromkeys(found)):
