@@ -400,8 +400,8 @@ def test_combined_stage_aligns_every_seed_gold_span(seed_run):  # seed_run has f
 
 def test_combined_stage_beats_the_lexicon_on_held_out_news(shared_data, seed_run):
     result = scoring.evaluate(MODEL, ROOT / "corpus" / "gold" / "pd1998.standoff.jsonl", config=ROOT / "configs" / "default.cfg",
-                          data_dir=shared_data)
-    assert result["records"] == 171  # the held-out split; the train split is skipped as trained on
+                          data_dir=shared_data, split="heldout")
+    assert result["records"] == 272  # the held-out split (171 paragraphs and 101 of the honours round)
     systems = result["systems"]
     assert systems["combined"]["micro"]["f"] > systems["lexicon"]["micro"]["f"] + 0.3
 
@@ -420,6 +420,9 @@ def test_evaluate_cli_prints_json_and_user_errors_are_one_line(stub_model, char_
     assert result.exit_code == 0, result.output
     scores = json.loads(result.stdout)
     assert scores["systems"]["model"]["micro"]["f"] == 1.0 and scores["systems"]["lexicon"]["micro"]["r"] == 0.0
+    typo = runner.invoke(app, ["evaluate", "ner", "--model", str(stub_model), "--data", str(gold),
+                               "--config", str(char_run_config), "--split", "held-out"])
+    assert typo.exit_code != 0 and "no records of split 'held-out'" in typo.output and len(typo.output.strip().splitlines()) == 1
     missing = runner.invoke(app, ["train", "ner", str(tmp_path / "none.cfg"), "--output", str(tmp_path / "out")])
     assert missing.exit_code == 2 and "NER config not found" in missing.output
 

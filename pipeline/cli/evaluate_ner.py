@@ -22,7 +22,7 @@ def evaluate_ner_cli(
     merge: Optional[str] = typer.Option(None, "--merge", help="Merge rule: longest, lexicon or model (default: the config's)"),
     lexicon_lodo: bool = typer.Option(False, "--lexicon-lodo", help="Score each document with a lexicon lacking the "
                                       "entries only that document names (the lexicon was written from the seeds)"),
-    split: Optional[str] = typer.Option(None, "--split", help="Only the records of this split of a stand-off file (e.g. heldout)"),
+    split: Optional[str] = typer.Option(None, "--split", help="Only the records of this split of a stand-off file (e.g. heldout; all: every record)"),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON"),
 ) -> None:
     """Per-label P/R/F1 with micro and macro averages for the lexicon alone, the model alone and the

@@ -163,8 +163,13 @@ def evaluate(model: str | Path, data: str | Path, *, config: str | Path = DEFAUL
             records = [follow_guidelines(r) for r in records]
     else:
         records = gold_records(data, data_dir)
-    if split:
-        records = [r for r in records if r.get("split") == split]
+    if split and split != "all":
+        chosen = [r for r in records if r.get("split") == split]
+        if not chosen:  # a mistyped split would otherwise score nothing and print zeros
+            present = sorted({str(r.get("split")) for r in records})
+            raise UserError(f"{data}: no records of split {split!r} (splits here: {', '.join(present)}); "
+                            "give one of them, or --split all")
+        records = chosen
     trained_on = set(card.get("data", {}).get("gold_text_sha256", [])) if skip_trained else set()
     kept = [r for r in records if sha256_text(r["text"]) not in trained_on]
     with tempfile.TemporaryDirectory() as work:
