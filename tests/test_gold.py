@@ -92,6 +92,8 @@ def test_a_good_file_passes(tmp_path: Path) -> None:
         ({"entities": [[0, 7]]}, "entities[0]", "must be [start, end, label]"),
         ({"cats": []}, "cats", "at least one topic"),
         ({"text": "支持发展中国家。", "entities": [[4, 6, "LOC"]]}, "entities[0]", "inside the common word"),
+        ({"text": "中国以中国式现代化全面推进。", "entities": [[0, 2, "LOC"], [3, 5, "LOC"]]}, "entities[1]", "inside the common word"),
+        ({"text": "恪守一个中国政策。", "entities": [[4, 6, "LOC"]]}, "entities[0]", "inside the common word"),
         ({"cats": ["security"]}, "cats", "unknown topic"),
         ({"cats": ["other", "rule_of_law"]}, "cats", "cannot be combined"),
     ],
