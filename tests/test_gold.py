@@ -322,6 +322,10 @@ def test_a_peoples_daily_round_draws_matching_paragraphs_and_its_readings_are_co
     assert "all       F1 0.800  (2 agreed, 3 in A, 2 in B)" in capsys.readouterr().out
     standoff_annotate.build(works, tmp_path)  # the paragraph both read comes from the first file
     record = json.loads(capsys.readouterr().out)
+    quoted = tmp_path / "quoted.txt"  # a span `gold validate` would refuse stops the build, naming file and paragraph
+    quoted.write_text("@ cv-1:1 other\nHONOR “优秀共产党员”\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"quoted.txt: cv-1:1: entities\[0\]: quotation mark"):
+        standoff_annotate.build([quoted], tmp_path)
     assert record["id"] == "pd98:cv-1:1" and record["entities"] == [[0, 3, "ORG"], [5, 8, "PERSON"], [9, 15, "HONOR"]]
 
 

@@ -423,6 +423,9 @@ def test_evaluate_cli_prints_json_and_user_errors_are_one_line(stub_model, char_
     typo = runner.invoke(app, ["evaluate", "ner", "--model", str(stub_model), "--data", str(gold),
                                "--config", str(char_run_config), "--split", "held-out"])
     assert typo.exit_code != 0 and "no records of split 'held-out'" in typo.output and len(typo.output.strip().splitlines()) == 1
+    every = runner.invoke(app, ["evaluate", "ner", "--model", str(stub_model), "--data", str(gold),
+                                "--config", str(char_run_config), "--split", "all", "--json"])
+    assert every.exit_code == 0 and json.loads(every.stdout)["records"] == 1
     missing = runner.invoke(app, ["train", "ner", str(tmp_path / "none.cfg"), "--output", str(tmp_path / "out")])
     assert missing.exit_code == 2 and "NER config not found" in missing.output
 

@@ -24,6 +24,7 @@ import sys
 from pathlib import Path
 
 from pipeline.constants import LABELS
+from pipeline.gold import entity_problems
 from pipeline.paths import CORRECTIONS, SHARED_DATA, STANDOFF
 from pipeline.standoff import read_standoff, resolve_line, split_for
 from pipeline.util import dumps_line, sha256_text
@@ -93,7 +94,7 @@ def sample(output: Path, data_dir: Path, pattern: str, batches: int, overlap: in
     ``corrections`` has, shuffled (seed 7) into ``batches`` batch files; each batch also gets the first ``overlap``
     paragraphs of the one before. (A corrected paragraph trains already; had it become held-out gold, training would
     refuse it.)"""
-    done = {(r["file"], r["line"]) for path in [gold, *sorted(corrections.rglob("*.jsonl"))] for r in read_standoff(path)}
+    done = {(r.get("file"), r.get("line")) for path in [gold, *sorted(corrections.rglob("*.jsonl"))] for r in read_standoff(path)}
     chosen = []
     for path in sorted((data_dir / PD_DIR).glob("cv-*.txt")):
         for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
@@ -101,13 +102,27 @@ def sample(output: Path, data_dir: Path, pattern: str, batches: int, overlap: in
             if lo <= len(text) <= hi and re.search(pattern, text) and (f"{PD_DIR}/{path.name}", number) not in done:
                 chosen.append((f"{path.stem}:{number}", text))
     random.Random(7).shuffle(chosen)
+    write_batches(output, [(f"{ref} [{split_for(f'pd98:{ref}')}/pattern]", text) for ref, text in chosen], batches, overlap)
+
+
+def write_batches(output: Path, paragraphs: list[tuple[str, str]], batches: int, overlap: int) -> None:
+    """Deal (header, text) pairs into ``batches`` batch files (``# header`` and the text); each batch also gets the first
+    ``overlap`` paragraphs of the one before, which two annotators then read."""
     output.mkdir(parents=True, exist_ok=True)
-    parts = [chosen[k::batches] for k in range(batches)]
+    parts = [paragraphs[k::batches] for k in range(batches)]
     for k, part in enumerate(parts):
         with (output / f"batch{k}.txt").open("w", encoding="utf-8") as handle:
-            for ref, text in part + parts[(k - 1) % batches][:overlap]:
-                handle.write(f"# {ref} [{split_for(f'pd98:{ref}')}/pattern]\n{text}\n\n")
-    print(f"{len(chosen)} paragraphs in {batches} batches under {output}")
+            for header, text in part + parts[(k - 1) % batches][:overlap]:
+                handle.write(f"# {header}\n{text}\n\n")
+    print(f"{len(paragraphs)} paragraphs in {batches} batches under {output}")
+
+
+def refuse_problems(where: str, entities: list[list], text: str) -> None:
+    """Stop at the first span `gold validate` would refuse (a span inside 发展中国家 or 中国式现代化, a quotation mark at
+    an edge), naming the working file and paragraph, while the annotator still has the paragraph open."""
+    problem = next(entity_problems(entities, text), None)
+    if problem:
+        raise SystemExit(f"{where}: {problem[0]}: {problem[1]}")
 
 
 def pd_record(ref: str, cats: list[str], items: list[tuple[str, str]], data_dir: Path,
@@ -141,7 +156,9 @@ def build(works: list[Path], data_dir: Path) -> None:
         for ref, cats, items in blocks:
             if ref not in taken:
                 taken.add(ref)
-                sys.stdout.write(dumps_line(pd_record(ref, cats, items, data_dir, files)[0]))
+                record, text = pd_record(ref, cats, items, data_dir, files)
+                refuse_problems(f"{work}: {ref}", record["entities"], text)
+                sys.stdout.write(dumps_line(record))
 
 
 def main() -> None:

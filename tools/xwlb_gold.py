@@ -46,12 +46,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from pipeline.gold import entity_problems
 from pipeline.paths import SHARED_DATA
 from pipeline.standoff import resolve_standoff, story_paragraph
 from pipeline.util import dumps_line, sha256_text
 from pipeline.constants import TOPICS
-from tools.standoff_annotate import locate, parse_work, pd_record
+from tools.standoff_annotate import locate, parse_work, pd_record, refuse_problems, write_batches
 
 STORIES = "unlabelled/xinwenlianbo"
 # The subjects the issue names as governance-dense (平安中国, 法治, 政法, 公安, ..., legislation and
@@ -121,13 +120,8 @@ def sample(output: Path, data_dir: Path, batches: int, overlap: int, more: int =
         chosen = ([("train", *p) for p in draw(paragraphs(data_dir, range(2022, 2025)), 880, 16)]
                   + [("heldout", *p) for p in draw(paragraphs(data_dir, range(2025, 2026)), 440, 25)])
     random.Random(7).shuffle(chosen)
-    output.mkdir(parents=True, exist_ok=True)
-    parts = [chosen[k::batches] for k in range(batches)]
-    for k, part in enumerate(parts):
-        with (output / f"batch{k}.txt").open("w", encoding="utf-8") as handle:
-            for split, kind, story, index, text, *_ in part + parts[(k - 1) % batches][:overlap]:
-                handle.write(f"# {story}:p{index} [{split}/{kind}]\n{text}\n\n")
-    print(f"{len(chosen)} paragraphs in {batches} batches under {output}")
+    write_batches(output, [(f"{story}:p{index} [{split}/{kind}]", text) for split, kind, story, index, text, *_ in chosen],
+                  batches, overlap)
 
 
 def readings(work: Path, data_dir: Path) -> dict[str, dict]:
@@ -152,11 +146,7 @@ def readings(work: Path, data_dir: Path) -> dict[str, dict]:
                       "split": "heldout" if year == "2025" else "train"}
         else:
             raise SystemExit(f"{work}: {ref}: not a paragraph reference (xwlb-YYYYMMDD-sK:pN or cv-N:LINE)")
-        # what `gold validate` would refuse (a span inside 发展中国家, a quotation mark at an edge), said while the
-        # annotator still has the paragraph open
-        problem = next(entity_problems(record["entities"], text), None)
-        if problem:
-            raise SystemExit(f"{work}: {ref}: {problem[0]}: {problem[1]}")
+        refuse_problems(f"{work}: {ref}", record["entities"], text)
         out[ref] = {**record, "_text": text}
     return out
 

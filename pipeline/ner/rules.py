@@ -430,13 +430,14 @@ def honours(text: str) -> Iterator[Span]:
         while (joined := COORDINATED_HONOR.match(text, end)):
             found.append(joined.span(1))
             end = joined.end()
-    for pattern in (QUOTED_HONOR, NUMBERED_AWARD, MERIT, TITLE, CONFERRED, COUNTED_HONOR):
+    for pattern in (QUOTED_HONOR, NUMBERED_AWARD, TITLE, CONFERRED, COUNTED_HONOR):
         for m in pattern.finditer(text):
             group = next(g for g in range(1, len(m.groups()) + 1) if m.group(g) is not None)
             # a description, not a conferred name: 中国式现代化建设的先行区, 成为我国南方数据中心示范基地
             if pattern is not CONFERRED or not re.search("[的和与、及在]|^(?:我国|我省|新一批|一批)", m.group(group)):
                 found.append(m.span(group))
-    for m in MERIT.finditer(text):
+    for m in MERIT.finditer(text):  # and the citations listed after it (荣立二等功、三等功)
+        found.append(m.span(1))
         end = m.end()
         while (more := MORE_MERIT.match(text, end)):
             found.append(more.span(1))
