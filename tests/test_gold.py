@@ -247,6 +247,32 @@ def test_a_focused_round_draws_its_dense_share_from_paragraphs_naming_honours_or
     assert all(int(d) < 6 for d, k in plain if k == "dense") and len(plain) == 3
 
 
+def test_a_pattern_round_takes_every_matching_paragraph_the_gold_lacks_and_keeps_2025_held_out(tmp_path: Path) -> None:
+    """``sample --pattern``: every paragraph of the chosen years matching the pattern, none the gold has; a 2025
+    paragraph is tagged held out (the honours round that lets the 2025 split measure HONOR)."""
+    import gzip
+
+    from tools import xwlb_gold
+
+    folder = tmp_path / "unlabelled" / "xinwenlianbo"
+    folder.mkdir(parents=True)
+    for year in (2022, 2023, 2024, 2025):
+        with gzip.open(folder / f"{year}.jsonl.gz", "wt", encoding="utf-8") as handle:
+            handle.write(json.dumps({"id": f"xwlb-{year}0301-s1", "title": "表彰", "paragraphs": [
+                f"{year}年度全国三八红旗手和先进集体表彰大会在京举行，授予一批同志荣誉称号。",
+                "今年春耕生产进展顺利，各地农民抢抓农时开展播种工作，田间一派繁忙景象。"]}, ensure_ascii=False) + "\n")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "xwlb:xwlb-20230301-s1:p0", "story": "xwlb-20230301-s1", "paragraph": 0}) + "\n",
+                    encoding="utf-8")
+    xwlb_gold.sample_matching(tmp_path / "round", tmp_path, "授予|称号", [2022, 2023, 2024, 2025], gold, 2, 0)
+    headers = [line for k in (0, 1) for line in (tmp_path / "round" / f"batch{k}.txt").read_text(encoding="utf-8").splitlines()
+               if line.startswith("# ")]
+    assert sorted(headers) == ["# xwlb-20220301-s1:p0 [train/pattern]", "# xwlb-20240301-s1:p0 [train/pattern]",
+                               "# xwlb-20250301-s1:p0 [heldout/pattern]"]
+    xwlb_gold.sample_matching(tmp_path / "recent", tmp_path, "授予", [2025], gold, 1, 0)
+    assert re.findall(r"^# (\S+)", (tmp_path / "recent" / "batch0.txt").read_text(encoding="utf-8"), re.M) == ["xwlb-20250301-s1:p0"]
+
+
 def test_a_rounds_differences_and_the_golds_precedents_are_listed(tmp_path: Path, capsys) -> None:
     """``tools.xwlb_gold differences`` lists the shared paragraphs two annotators read differently (a span or the
     topics), and ``lookup`` how the training gold treated a surface, never from a held-out paragraph."""

@@ -145,6 +145,17 @@ def spans(function: str, text: str) -> list[str]:
      ["全军劳动模范/HONOR", "二等功/HONOR", "三等功/HONOR", "国家科技进步二等奖/HONOR", "一级八一勋章/HONOR",
       "全国双拥模范城/HONOR"]),
     ("honours", "获得过勋章和国家荣誉称号的代表，授予下列人士国家勋章、国家荣誉称号，在福建全省域推进。", []),
+    # eighteenth session (the 2022-2024 gold): merit citations counted in a list, a medal of the United Nations,
+    # quoted medals; national research designations but not a named centre, a count or the prize's 奖励大会; the
+    # designations the gold always marks; a commendation's edition between two level words
+    ("honours", "该队荣立集体一等功3次、二等功11次，官兵被授予联合国“和平勋章”，他获颁“二级航天功勋奖章”。",
+     ["集体一等功/HONOR", "二等功/HONOR", "和平勋章/HONOR", "二级航天功勋奖章/HONOR"]),
+    ("honours", "开展国家重点实验室重组，建设了国家风电工程技术研究中心，培育省级以上企业技术中心，拥有国家企业技术中心，"
+                "他获国家最高科学技术奖，出席国家科学技术奖励大会。",
+     ["国家重点实验室/HONOR", "国家企业技术中心/HONOR", "国家最高科学技术奖/HONOR"]),
+    ("honours", "浙江建设共同富裕示范区，浦东打造社会主义现代化建设引领区，吸引世界500强企业，培育制造业单项冠军企业，"
+                "表彰第十三届全国五好家庭。",
+     ["共同富裕示范区/HONOR", "社会主义现代化建设引领区/HONOR", "世界500强/HONOR", "制造业单项冠军企业/HONOR", "全国五好家庭/HONOR"]),
     # a year without 年 before a titled event stays inside; not in a 《》 title, not before 第N届 (tenth session)
     # a treaty's numbered conference of the parties with the treaty and its phase (eleventh session)
     ("numbered_editions", "联合国《生物多样性公约》第十五次缔约方大会第二阶段会议，《联合国气候变化框架公约》第28次缔约方大会上。",

@@ -13,6 +13,10 @@ Run from the project root as ``python -m tools.xwlb_gold``:
     A further training round: N paragraphs from 2022-2024 stories the gold does not use yet, drawn the same way;
     with ``--per-story 2``, also a second paragraph of a story the gold uses (never one it has); with ``--focus``,
     the dense 70 % are paragraphs with a word of the weakest labels (honours, programmes) instead.
+``sample OUT_DIR --pattern REGEX [--years 2022 2023 2024 2025]``
+    Every paragraph of those years' stories that matches REGEX and the gold does not have, shuffled into batches:
+    a round aimed at one label (the 2025 honours that let the held-out split measure HONOR recall, which six
+    spans could not). Paragraphs of 2025 stay held out when built, like every 2025 paragraph.
 ``build WORK... --output corpus/gold/xwlb.standoff.jsonl [--add]``
     Turn working files (the final readings; format in ``tools/standoff_annotate.py``, with
     ``@ xwlb-YYYYMMDD-sK:pN topics`` blocks) into stand-off lines. A paragraph read by two annotators
@@ -47,7 +51,7 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline.paths import SHARED_DATA
-from pipeline.standoff import resolve_standoff, story_paragraph
+from pipeline.standoff import read_standoff, resolve_standoff, story_paragraph
 from pipeline.util import dumps_line, sha256_text
 from pipeline.constants import TOPICS
 from tools.standoff_annotate import locate, parse_work, pd_record, refuse_problems, write_batches
@@ -101,6 +105,18 @@ def draw(pool: list, n: int, seed: int, focus: bool = False) -> list[tuple]:
             seen.add(p[0])
             out.append(("random", *p))
     return out
+
+
+def sample_matching(output: Path, data_dir: Path, pattern: str, years: list[int], gold: Path, batches: int,
+                    overlap: int) -> None:
+    """Every paragraph of 25-320 characters of ``years`` matching ``pattern`` that ``gold`` lacks, shuffled (seed 7)."""
+    taken = {(r["story"], r["paragraph"]) for r in read_standoff(gold)}
+    chosen = [(story, index, text) for year in sorted(years)
+              for story, index, text, *_ in paragraphs(data_dir, range(year, year + 1))
+              if (story, index) not in taken and re.search(pattern, text)]
+    random.Random(7).shuffle(chosen)
+    write_batches(output, [(f"{story}:p{index} [{'heldout' if story[5:9] == '2025' else 'train'}/pattern]", text)
+                           for story, index, text in chosen], batches, overlap)
 
 
 def sample(output: Path, data_dir: Path, batches: int, overlap: int, more: int = 0, gold: Path | None = None,
@@ -265,6 +281,8 @@ def main() -> None:
     s.add_argument("--gold", type=Path, default=Path("corpus/gold/xwlb.standoff.jsonl"))
     s.add_argument("--per-story", type=int, default=1, help="with --more: draw from stories the gold has fewer than "
                    "this many paragraphs from (2 once the dense stories are all used at one a story)")
+    s.add_argument("--pattern", help="every paragraph of --years matching this regular expression that the gold lacks")
+    s.add_argument("--years", type=int, nargs="+", default=[2022, 2023, 2024, 2025])
     s.add_argument("--focus", action="store_true", help="with --more: draw the dense 70 %% from paragraphs with a "
                    "word of the weakest labels (honours, programmes: WEAK_LABELS) instead of governance-dense stories")
     b = sub.add_parser("build")
@@ -285,7 +303,9 @@ def main() -> None:
     k.add_argument("--gold", type=Path, nargs="+",
                    default=[Path("corpus/gold/xwlb.standoff.jsonl"), Path("corpus/gold/pd1998.standoff.jsonl")])
     args = parser.parse_args()
-    if args.command == "sample":
+    if args.command == "sample" and args.pattern:
+        sample_matching(args.output, args.data_dir, args.pattern, args.years, args.gold, args.batches, args.overlap)
+    elif args.command == "sample":
         sample(args.output, args.data_dir, args.batches, args.overlap, args.more, args.gold, args.per_story, args.focus)
     elif args.command == "as-run":
         as_run(args.output, args.gold, args.split, args.data_dir)

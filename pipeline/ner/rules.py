@@ -335,10 +335,17 @@ HONOR_PATTERN = re.compile(
     # and the titles of the People's Daily honours round (seventeenth session: 全国科技先进县, 全军先进农场, 全国优秀
     # 教育工作者, 国家科技进步三等奖, 全国重点学科, 国家历史文化名城)
     r"先进县|先进村|先进企业|先进农场|先进党委|优秀企业家|优秀教育工作者|优秀女职工|杰出青年|重点学科|"
-    r"(?:科技进步|科学技术进步|自然科学|技术发明|发明)(?:[一二三特]等)?奖)"
+    r"(?:科技进步|科学技术进步|自然科学|技术发明|发明)(?:[一二三特]等)?奖|"
+    # national research designations and top prizes (eighteenth session, from the 2022-2024 gold: 国家企业技术中心,
+    # 国家工程技术研究中心, 国家制造业创新中心, 全国五好家庭, 国家最高科学技术奖, 国家科学技术奖 but not its 奖励大会)
+    r"工程技术研究中心|工程（技术）研究中心|工程研究中心|工程实验室|企业技术中心|制造业创新中心|五好家庭|"
+    r"最高科学技术奖|最高科技奖|科学技术奖(?!励))"
     # named medals with their class (一级八一勋章)
     r"|(?:[一二三]级)?(?:共和国勋章|友谊勋章|七一勋章|八一勋章|独立自由勋章|解放勋章)"
-    r"|(?:人民英雄|时代楷模|专精特新|工人先锋号|劳动模范|道德模范|三八红旗手|人民教育家|人民科学家|国家历史文化名城)")
+    r"|(?:人民英雄|时代楷模|专精特新|工人先锋号|劳动模范|道德模范|三八红旗手|人民教育家|人民科学家|国家历史文化名城)"
+    # designations the 2022-2024 gold marks every time it meets them (世界500强 16 of 16, 共同富裕示范区 11 of 11,
+    # 制造业单项冠军企业 7 of 7, 社会主义现代化建设引领区 5 of 5; eighteenth session)
+    r"|世界500强|共同富裕示范区|制造业单项冠军企业|社会主义现代化建设引领区|综合性国家科学中心")
 
 
 QUOTED_REST = re.compile(rf"[{HAN}]{{0,8}}[{CLOSE_QUOTES}]")
@@ -346,14 +353,15 @@ YEAR_IN_QUOTES = re.compile(rf"[{OPEN_QUOTES}]([0-9]{{4}}(?:年度?|·)?)$")
 # Quoted titles (“公安楷模”, “最美基层民警”, “天坛奖”, “小巨人”, “灯塔工厂”) and numbered awards (第25届曹禺戏剧文学奖).
 QUOTED_HONOR = re.compile(
     rf"[{OPEN_QUOTES}]((?:[{HAN}A-Za-z0-9·]{{2,14}}(?:奖|楷模|模范|标兵|能手|之星|卫士|先锋|好人|英雄|示范[{HAN}]{{1,3}}))"
-    rf"|最美[{HAN}]{{1,8}}|小巨人|灯塔工厂)[{CLOSE_QUOTES}]")  # 专精特新“小巨人”企业: 27 of 27 in the 2022-2024 gold
+    rf"|[{HAN}]{{2,10}}(?:勋章|奖章)|最美[{HAN}]{{1,8}}|小巨人|灯塔工厂)[{CLOSE_QUOTES}]")  # 专精特新“小巨人”企业: 27 of 27 in the 2022-2024 gold
 NUMBERED_AWARD = re.compile(rf"第[{CN_NUM}0-9]+届([{HAN}]{{2,12}}?奖(?!章)(?:·[{HAN}]{{2,8}}奖)?)")  # not 第28届中国青年五四奖章
 # Merit citations after the verb that awards them (记集体一等功, 荣立个人三等功, 立三等功), and a quoted title
 # named a 称号 or given by an award verb (“模范检察院”称号, 荣获“二星平安金鼎”, 被命名为“平安市”).
 MERIT = re.compile(r"(?:记|立|获|授予)((?:集体|个人|国防科技)?[特一二三]等功)(?!臣)")
-MORE_MERIT = re.compile(r"[、和及]((?:集体|个人)?[特一二三]等功)(?!臣)")  # 荣立二等功、三等功
+# 荣立二等功、三等功; counted too: 荣立集体一等功3次、二等功11次
+MORE_MERIT = re.compile(rf"(?:[0-9{CN_NUM}]+次)?[、和及]((?:集体|个人)?[特一二三]等功)(?!臣)")
 AWARD_VERB = r"(?:被授予|授予|被评为|评为|获评|荣获|获得|被命名为|命名为|捧回|跻身|入选|创成)"
-TITLE = re.compile(rf"(?:{AWARD_VERB}(?:全国|省级|市级|县级)?[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}]"
+TITLE = re.compile(rf"(?:{AWARD_VERB}(?:全国|省级|市级|县级|联合国)?[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；、：！？]{{2,24}})[{CLOSE_QUOTES}]"
                    rf"(?!{PROGRAM_HEADS}|{PLATFORM_HEADS})"  # 入选“一带一路”合作项目: a programme, not a title
                    # before 称号 a title may join two occasions (“北京冬奥会、冬残奥会突出贡献集体”称号)
                    rf"|[{OPEN_QUOTES}]([^{OPEN_QUOTES}{CLOSE_QUOTES}，。；：！？]{{2,24}})[{CLOSE_QUOTES}](?:荣誉)?称号)")
@@ -400,6 +408,9 @@ CONFERRED = re.compile(rf"(?:{AWARD_VERB}|成为)(?:新的|首批|第[{CN_NUM}0-
 # 最美 places (“最美金秋路”, “最美西郊线”) and names given to craft (命名为“梦舟”, “…福建舰”); a medal of two
 # characters is one (授予“金鹰”勋章).
 NOT_AN_HONOUR = re.compile(rf"^(?:国家|全国)?荣誉称号$|^国家勋章$|或|^最美[{HAN}]*(?:路|线|园|林)$|舰$")
+LAB = re.compile("重点实验室|工程技术研究中心|工程（技术）研究中心|工程研究中心|工程实验室|企业技术中心|制造业创新中心")
+# (but not after a verb: 开展国家重点实验室重组, 已具有国家重点实验室 are the designation)
+LAB_VERB = re.compile("(?:开展|组建|建设|获批|具有|拥有|建成|新建|包括|成为|已有)$")
 CRAFT_NAME = re.compile(rf"(?<!被)命名为[{OPEN_QUOTES}]$")  # 飞船命名为“梦舟”: two characters given to a craft, not a title
 
 
@@ -412,14 +423,17 @@ def honours(text: str) -> Iterator[Span]:
             continue  # inside the name of a commendation meeting (rule 38)
         if re.search("[的对向要]|(?<!共)和", m.group()) or text[m.end():m.end() + 1] in ("纪", "碑"):
             continue  # a description (中国式现代化的示范区, 国家对道德模范) or a monument (人民英雄纪念碑)
-        if m.group().endswith("重点实验室") and re.search(f"(?![个家批多])[{HAN}]$", text[:m.start()]):
+        if (LAB.search(m.group()) and re.search(f"(?![个家批多])[{HAN}]$", text[:m.start()])
+                and not LAB_VERB.search(text, 0, m.start())):
             continue  # a laboratory's own name ends so: 新能源电力系统全国重点实验室 is an ORG
+        if LAB.search(m.group()) and not re.fullmatch(f"(?:国家|全国|省级|省属|国家级)(?:{LAB.pattern})", m.group()):
+            continue  # and so does a named centre: 国家风电工程技术研究中心 (an ORG), 省级以上企业技术中心 (a count)
         # a quoted title runs to its closing quote: “全国模范法官”, not 全国模范
         rest = QUOTED_REST.match(text, m.end()) if m.start() and text[m.start() - 1] in OPEN_QUOTES else None
         # a count before the designation is no part of it (全国首个大数据综合试验区 -> 大数据综合试验区)
         first = re.match(r"全国(?:首个|首批|第一个|唯一的?)", m.group())
         # and a verb between two level words leaves the first out (全国开展全国文明家庭评选 -> 全国文明家庭)
-        again = re.search(r"(?:开展|评选|推选|表彰|选树|命名|创建)(?=全国|国家级?|省级)", m.group())
+        again = re.search(rf"(?:开展|评选|推选|表彰|选树|命名|创建)(?:第[{CN_NUM}0-9]+[届批])?(?=全国|国家级?|省级)", m.group())
         skip = again.end() if again else first.end() if first else 0
         if m.group().startswith("国") and re.search("[0-9]强$", m.group()):
             continue  # a rank among countries (世界发达国家30强), not a list of the year
