@@ -894,3 +894,18 @@ def test_micro_f1_interval_resamples_paragraphs():
     half = counts([[(0, 2, "LOC")], [(0, 2, "LOC")]] * 20, [[(0, 2, "LOC")], []] * 20)  # F1 2/3 overall
     low, high = micro_f1_interval(half)
     assert low < 2 / 3 < high and high - low < 0.4
+
+
+def test_recall_intervals_are_per_label_and_narrow_with_more_spans():
+    """Each label's recall interval from resampled paragraphs: exact where every span is found, around the recall
+    elsewhere (HONOR: 1 of 30 found, LOC: 91 of 120)."""
+    from pipeline.ner.evaluate import recall_intervals
+    gold = [[(0, 0, 2, "LOC"), (0, 3, 5, "HONOR")], [(1, 0, 2, "LOC")]] * 30 + [[(60, 0, 2, "LOC")]] * 60
+    found = [[(0, 0, 2, "LOC"), (0, 3, 5, "HONOR")], [(1, 0, 2, "LOC")]] + [[(0, 0, 2, "LOC")], []] * 29 + [[(60, 0, 2, "LOC")]] * 60
+    gold = [[(n, *span[1:]) for span in spans] for n, spans in enumerate(gold)]
+    found = [[(n, *span[1:]) for span in spans] for n, spans in enumerate(found)]
+    intervals = recall_intervals(gold, found)
+    assert set(intervals) == {"HONOR", "LOC"}
+    (h_low, h_high), (l_low, l_high) = intervals["HONOR"], intervals["LOC"]
+    assert h_low <= 1 / 30 <= h_high < 0.2 and l_low < 91 / 120 < l_high and l_high - l_low < 0.2
+    assert recall_intervals([[(0, 0, 2, "LOC")]] * 4, [[(0, 0, 2, "LOC")]] * 4) == {"LOC": [1.0, 1.0]}

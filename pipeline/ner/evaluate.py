@@ -69,6 +69,22 @@ def micro_f1_interval(table: np.ndarray, samples: int = 1000, seed: int = 0) -> 
     return [round(float(v), 4) for v in np.percentile(micro_f1(*table[index].sum(axis=1).T), [2.5, 97.5])]
 
 
+def recall_intervals(gold: Sequence[Sequence], predicted: Sequence[Sequence], samples: int = 1000,
+                     seed: int = 0) -> dict[str, list[float]]:
+    """Per label, the percentile 95 % interval of recall over resamples of the paragraphs (one list of spans
+    ``(..., label)`` per paragraph on each side): the recall targets are set per label, and a label with a few dozen
+    gold spans moves by several points between samples."""
+    labels = sorted({span[-1] for spans in gold for span in spans})
+    index = np.random.default_rng(seed).integers(0, len(gold), size=(samples, len(gold)))
+    out = {}
+    for label in labels:
+        rows = np.array([(len({tuple(x) for x in g if x[-1] == label} & {tuple(x) for x in p}),
+                          sum(x[-1] == label for x in g)) for g, p in zip(gold, predicted)], dtype=np.int64)
+        hit, total = rows[index].sum(axis=1).T
+        out[label] = [round(float(v), 4) for v in np.percentile(hit / np.maximum(total, 1), [2.5, 97.5])]
+    return out
+
+
 def base_pipeline(config_path: str | Path, overrides: dict | None = None) -> tuple[Language, GovernanceNER]:
     """The main pipeline of ``config_path`` up to the stage before its ``governance_ner`` (the lexicon
     ruler, and the rule stage where the config has one: the "lexicon" system of the scores), and a
@@ -229,6 +245,7 @@ def score_groups(groups: Sequence[Group], config: str | Path, merge: str | None,
             side[span[0]].append(span)
     if records:
         scores["combined_micro_f1_interval"] = micro_f1_interval(counts(*by_record))
+        scores["combined_recall_intervals"] = recall_intervals(*by_record)
     return {**scores,
         "gold_spans": len(gold), "merge": rule, "unaligned_gold_spans": unaligned,
         "systems": {name: prf(gold, spans) for name, spans in systems.items()},
@@ -318,6 +335,9 @@ def format_scores(result: dict, markdown: bool = False) -> str:
     if result.get("combined_micro_f1_interval"):
         low, high = result["combined_micro_f1_interval"]
         notes.append(f"combined micro-F1 95 % interval (bootstrap over paragraphs): {low:.3f}-{high:.3f}")
+    if result.get("combined_recall_intervals"):
+        notes.append("combined recall 95 % intervals (bootstrap over paragraphs): " + ", ".join(
+            f"{label} {low:.2f}-{high:.2f}" for label, (low, high) in result["combined_recall_intervals"].items()))
     if result.get("combined_by_document"):
         notes.append("combined micro-F1 by held-out document: " + ", ".join(f"{d} {f:.3f}" for d, f in result["combined_by_document"].items()))
     if markdown:
