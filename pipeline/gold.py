@@ -27,7 +27,9 @@ QUOTES = "“”‘’「」『』\"'"
 # and inside the set phrases the guidelines list (section 2, 中国 and the state), which a bare `LOC 中国` in a
 # working file marks too (the seventy-eighth round; one had slipped into the gold).
 WORDS_THAT_ARE_NO_NAME = ("发展中国家", "中国式现代化", "中国特色", "中国梦", "中国方案", "中国智慧", "中国之治", "中国治理",
-                          "中国主张", "中国故事", "一个中国原则", "一个中国政策")
+                          "中国主张", "中国故事", "一个中国原则", "一个中国政策",
+                          # the seventy-ninth round: the gold leaves 中国 out of these at every mention
+                          "中国社会主义制度", "中国旅游发展之路")
 
 
 @dataclass(frozen=True)
