@@ -29,7 +29,10 @@ QUOTES = "“”‘’「」『』\"'"
 WORDS_THAT_ARE_NO_NAME = ("发展中国家", "中国式现代化", "中国特色", "中国梦", "中国方案", "中国智慧", "中国之治", "中国治理",
                           "中国主张", "中国故事", "一个中国原则", "一个中国政策",
                           # the seventy-ninth round: the gold leaves 中国 out of these at every mention
-                          "中国社会主义制度", "中国旅游发展之路")
+                          "中国社会主义制度", "中国旅游发展之路",
+                          # and 中国 across a word boundary (the eightieth round: 其中国产电影 is 其中 | 国产); not 中国人,
+                          # which is 中国 | 人权 and 中国 | 人口 21 times in the gold
+                          "其中国")
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,7 @@ def test_a_good_file_passes(tmp_path: Path) -> None:
         ({"text": "中国以中国式现代化全面推进。", "entities": [[0, 2, "LOC"], [3, 5, "LOC"]]}, "entities[1]", "inside the common word"),
         ({"text": "恪守一个中国政策。", "entities": [[4, 6, "LOC"]]}, "entities[0]", "inside the common word"),
         ({"text": "走出独具特色的中国旅游发展之路。", "entities": [[7, 9, "LOC"]]}, "entities[0]", "inside the common word"),
+        ({"text": "其中国产电影票房占比超八成。", "entities": [[1, 3, "LOC"]]}, "entities[0]", "inside the common word"),
         ({"cats": ["security"]}, "cats", "unknown topic"),
         ({"cats": ["other", "rule_of_law"]}, "cats", "cannot be combined"),
     ],
