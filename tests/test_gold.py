@@ -273,6 +273,8 @@ def test_a_pattern_round_takes_every_matching_paragraph_the_gold_lacks_and_keeps
                                "# xwlb-20250301-s1:p0 [heldout/pattern]"]
     xwlb_gold.sample_matching(tmp_path / "recent", tmp_path, "授予", [2025], gold, 1, 0)
     assert re.findall(r"^# (\S+)", (tmp_path / "recent" / "batch0.txt").read_text(encoding="utf-8"), re.M) == ["xwlb-20250301-s1:p0"]
+    with pytest.raises(SystemExit, match="not a regular expression"):
+        xwlb_gold.sample_matching(tmp_path / "bad", tmp_path, "授予(", [2025], gold, 1, 0)
 
 
 def test_a_rounds_differences_and_the_golds_precedents_are_listed(tmp_path: Path, capsys) -> None:

@@ -110,13 +110,17 @@ def draw(pool: list, n: int, seed: int, focus: bool = False) -> list[tuple]:
 def sample_matching(output: Path, data_dir: Path, pattern: str, years: list[int], gold: Path, batches: int,
                     overlap: int) -> None:
     """Every paragraph of 25-320 characters of ``years`` matching ``pattern`` that ``gold`` lacks, shuffled (seed 7)."""
+    try:
+        matches = re.compile(pattern).search
+    except re.error as error:
+        raise SystemExit(f"--pattern {pattern!r}: not a regular expression ({error})")
     taken = {(r["story"], r["paragraph"]) for r in read_standoff(gold)}
-    chosen = [(story, index, text) for year in sorted(years)
+    chosen = [(year, story, index, text) for year in sorted(years)
               for story, index, text, *_ in paragraphs(data_dir, range(year, year + 1))
-              if (story, index) not in taken and re.search(pattern, text)]
+              if (story, index) not in taken and matches(text)]
     random.Random(7).shuffle(chosen)
-    write_batches(output, [(f"{story}:p{index} [{'heldout' if story[5:9] == '2025' else 'train'}/pattern]", text)
-                           for story, index, text in chosen], batches, overlap)
+    write_batches(output, [(f"{story}:p{index} [{'heldout' if year == 2025 else 'train'}/pattern]", text)
+                           for year, story, index, text in chosen], batches, overlap)
 
 
 def sample(output: Path, data_dir: Path, batches: int, overlap: int, more: int = 0, gold: Path | None = None,
