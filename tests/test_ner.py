@@ -896,7 +896,7 @@ def test_micro_f1_interval_resamples_paragraphs():
     assert low < 2 / 3 < high and high - low < 0.4
 
 
-def test_recall_intervals_are_per_label_and_narrow_with_more_spans():
+def test_recall_intervals_are_per_label_and_hold_each_labels_recall():
     """Each label's recall interval from resampled paragraphs: exact where every span is found, around the recall
     elsewhere (HONOR: 1 of 30 found, LOC: 91 of 120)."""
     from pipeline.ner.evaluate import recall_intervals

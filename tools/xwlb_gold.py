@@ -68,6 +68,8 @@ DENSE = re.compile(
 WEAK_LABELS = re.compile(
     "先进集体|先进个人|先进单位|模范|标兵|楷模|称号|荣誉|表彰|奖章|勋章|示范(?:区|县|市|村|社区|单位|基地|点)|"
     "最美|工程|计划|行动|工作法|品牌|试点|攻坚|“[^”]{2,14}”")
+# The year whose paragraphs are held out from everything (issue 16: 2022-2024 train, 2025 held out).
+HELD_OUT_YEAR = 2025
 REF = re.compile(r"^(xwlb-(\d{4})(\d{2})(\d{2})-s\d+):p(\d+)$")
 PD_REF = re.compile(r"^cv-\d+:\d+$")
 
@@ -107,6 +109,10 @@ def draw(pool: list, n: int, seed: int, focus: bool = False) -> list[tuple]:
     return out
 
 
+def split_of(year: int) -> str:
+    return "heldout" if year == HELD_OUT_YEAR else "train"
+
+
 def sample_matching(output: Path, data_dir: Path, pattern: str, years: list[int], gold: Path, batches: int,
                     overlap: int) -> None:
     """Every paragraph of 25-320 characters of ``years`` matching ``pattern`` that ``gold`` lacks, shuffled (seed 7)."""
@@ -119,7 +125,7 @@ def sample_matching(output: Path, data_dir: Path, pattern: str, years: list[int]
               for story, index, text, *_ in paragraphs(data_dir, range(year, year + 1))
               if (story, index) not in taken and matches(text)]
     random.Random(7).shuffle(chosen)
-    write_batches(output, [(f"{story}:p{index} [{'heldout' if year == 2025 else 'train'}/pattern]", text)
+    write_batches(output, [(f"{story}:p{index} [{split_of(year)}/pattern]", text)
                            for year, story, index, text in chosen], batches, overlap)
 
 
@@ -133,12 +139,12 @@ def sample(output: Path, data_dir: Path, batches: int, overlap: int, more: int =
         used = Counter(r["story"] for r in lines)
         taken = {(r["story"], r["paragraph"]) for r in lines}
         held = {r["text_sha256"] for r in lines if r["split"] == "heldout"}
-        pool = [p for p in paragraphs(data_dir, range(2022, 2025))
+        pool = [p for p in paragraphs(data_dir, range(2022, HELD_OUT_YEAR))
                 if used[p[0]] < per_story and (p[0], p[1]) not in taken and sha256_text(p[2]) not in held]
         chosen = [("train", *p) for p in draw(pool, more, 17 + len(lines), focus)]
     else:
-        chosen = ([("train", *p) for p in draw(paragraphs(data_dir, range(2022, 2025)), 880, 16)]
-                  + [("heldout", *p) for p in draw(paragraphs(data_dir, range(2025, 2026)), 440, 25)])
+        chosen = ([("train", *p) for p in draw(paragraphs(data_dir, range(2022, HELD_OUT_YEAR)), 880, 16)]
+                  + [("heldout", *p) for p in draw(paragraphs(data_dir, range(HELD_OUT_YEAR, HELD_OUT_YEAR + 1)), 440, 25)])
     random.Random(7).shuffle(chosen)
     write_batches(output, [(f"{story}:p{index} [{split}/{kind}]", text) for split, kind, story, index, text, *_ in chosen],
                   batches, overlap)
@@ -163,7 +169,7 @@ def readings(work: Path, data_dir: Path) -> dict[str, dict]:
             record = {"id": f"xwlb:{ref}", "file": file, "story": story, "paragraph": index,
                       "date": f"{year}-{month}-{day}", "text_sha256": sha256_text(text),
                       "entities": locate(text, items, ref), "cats": sorted(cats),
-                      "split": "heldout" if year == "2025" else "train"}
+                      "split": split_of(int(year))}
         else:
             raise SystemExit(f"{work}: {ref}: not a paragraph reference (xwlb-YYYYMMDD-sK:pN or cv-N:LINE)")
         refuse_problems(f"{work}: {ref}", record["entities"], text)

@@ -76,10 +76,12 @@ def recall_intervals(gold: Sequence[Sequence], predicted: Sequence[Sequence], sa
     gold spans moves by several points between samples."""
     labels = sorted({span[-1] for spans in gold for span in spans})
     index = np.random.default_rng(seed).integers(0, len(gold), size=(samples, len(gold)))
+    predicted_sets = [{tuple(x) for x in p} for p in predicted]
+    found = [[tuple(x) in p for x in g] for g, p in zip(gold, predicted_sets)]
     out = {}
     for label in labels:
-        rows = np.array([(len({tuple(x) for x in g if x[-1] == label} & {tuple(x) for x in p}),
-                          sum(x[-1] == label for x in g)) for g, p in zip(gold, predicted)], dtype=np.int64)
+        rows = np.array([(sum(hit for x, hit in zip(g, hits) if x[-1] == label), sum(x[-1] == label for x in g))
+                         for g, hits in zip(gold, found)], dtype=np.int64)
         hit, total = rows[index].sum(axis=1).T
         out[label] = [round(float(v), 4) for v in np.percentile(hit / np.maximum(total, 1), [2.5, 97.5])]
     return out

@@ -316,6 +316,13 @@ def campaigns(text: str) -> Iterator[Span]:
     yield from sorted(found)
 
 
+# National research designations (国家重点实验室, 国家企业技术中心; the 2022-2024 gold, seventh and eighteenth sessions):
+# HONOR_PATTERN's heads, and the ends of a named laboratory or centre's own name (an ORG), which `honours` leaves out.
+RESEARCH_DESIGNATIONS = "重点实验室|工程技术研究中心|工程（技术）研究中心|工程研究中心|工程实验室|企业技术中心|制造业创新中心"
+LAB = re.compile(RESEARCH_DESIGNATIONS)
+# (a verb before the level word marks the designation: 开展国家重点实验室重组, 已具有国家重点实验室)
+LAB_VERB = re.compile("(?:开展|组建|建设|获批|具有|拥有|建成|新建|包括|成为|已有)$")
+
 HONOR_PATTERN = re.compile(
     rf"(?:(?:平安|美丽)?中国|全国|全军|全省(?!域)|国家级?|省级|市级|省属)[{HAN}]{{0,14}}?"
     r"(?:模范教师|优秀教师|先进集体|先进个人|先进工作者|先进单位|模范城|模范县|模范[\u4e00-\u9fff]{0,6}?(?:单位|干部|集体|个人)|模范|标兵单位|标兵个人|标兵|示范村|示范县|示范区|示范市|示范城市|示范单位|示范点|"
@@ -325,7 +332,7 @@ HONOR_PATTERN = re.compile(
     # national designations of bases, hubs and centres (the 2022-2024 gold, seventh session: 全国爱国主义教育示范基地,
     # 国家骨干冷链物流基地, 国家物流枢纽, 国家智慧农业创新中心, 国家级智能制造示范工厂, 国家先进制造业集群)
     r"示范基地|物流基地|出口基地|物流枢纽|农业创新中心|示范工厂|先进制造业集群|现代农业产业园|"
-    r"生态文明试验区|综合试验区|重点实验室|绿色工厂|先导区|技术能手|文明家庭|"
+    r"生态文明试验区|综合试验区|绿色工厂|先导区|技术能手|文明家庭|"
     # and seed counties and resorts (国家级制种大县, 国家级旅游度假区; eleventh session: not 高新技术企业 or 改革试点, which
     # the gold counts as often as it names, 国家高新技术企业2489家, 391项国家改革试点)
     r"制种大县|旅游度假区|"
@@ -338,8 +345,7 @@ HONOR_PATTERN = re.compile(
     r"(?:科技进步|科学技术进步|自然科学|技术发明|发明)(?:[一二三特]等)?奖|"
     # national research designations and top prizes (eighteenth session, from the 2022-2024 gold: 国家企业技术中心,
     # 国家工程技术研究中心, 国家制造业创新中心, 全国五好家庭, 国家最高科学技术奖, 国家科学技术奖 but not its 奖励大会)
-    r"工程技术研究中心|工程（技术）研究中心|工程研究中心|工程实验室|企业技术中心|制造业创新中心|五好家庭|"
-    r"最高科学技术奖|最高科技奖|科学技术奖(?!励))"
+    rf"{RESEARCH_DESIGNATIONS}|五好家庭|最高科学技术奖|最高科技奖|科学技术奖(?!励))"
     # named medals with their class (一级八一勋章)
     r"|(?:[一二三]级)?(?:共和国勋章|友谊勋章|七一勋章|八一勋章|独立自由勋章|解放勋章)"
     r"|(?:人民英雄|时代楷模|专精特新|工人先锋号|劳动模范|道德模范|三八红旗手|人民教育家|人民科学家|国家历史文化名城)"
@@ -408,9 +414,6 @@ CONFERRED = re.compile(rf"(?:{AWARD_VERB}|成为)(?:新的|首批|第[{CN_NUM}0-
 # 最美 places (“最美金秋路”, “最美西郊线”) and names given to craft (命名为“梦舟”, “…福建舰”); a medal of two
 # characters is one (授予“金鹰”勋章).
 NOT_AN_HONOUR = re.compile(rf"^(?:国家|全国)?荣誉称号$|^国家勋章$|或|^最美[{HAN}]*(?:路|线|园|林)$|舰$")
-LAB = re.compile("重点实验室|工程技术研究中心|工程（技术）研究中心|工程研究中心|工程实验室|企业技术中心|制造业创新中心")
-# (but not after a verb: 开展国家重点实验室重组, 已具有国家重点实验室 are the designation)
-LAB_VERB = re.compile("(?:开展|组建|建设|获批|具有|拥有|建成|新建|包括|成为|已有)$")
 CRAFT_NAME = re.compile(rf"(?<!被)命名为[{OPEN_QUOTES}]$")  # 飞船命名为“梦舟”: two characters given to a craft, not a title
 
 
@@ -423,11 +426,12 @@ def honours(text: str) -> Iterator[Span]:
             continue  # inside the name of a commendation meeting (rule 38)
         if re.search("[的对向要]|(?<!共)和", m.group()) or text[m.end():m.end() + 1] in ("纪", "碑"):
             continue  # a description (中国式现代化的示范区, 国家对道德模范) or a monument (人民英雄纪念碑)
-        if (LAB.search(m.group()) and re.search(f"(?![个家批多])[{HAN}]$", text[:m.start()])
-                and not LAB_VERB.search(text, 0, m.start())):
-            continue  # a laboratory's own name ends so: 新能源电力系统全国重点实验室 is an ORG
-        if LAB.search(m.group()) and not re.fullmatch(f"(?:国家|全国|省级|省属|国家级)(?:{LAB.pattern})", m.group()):
-            continue  # and so does a named centre: 国家风电工程技术研究中心 (an ORG), 省级以上企业技术中心 (a count)
+        if LAB.search(m.group()) and (
+                # a laboratory's own name ends so: 新能源电力系统全国重点实验室 is an ORG
+                (re.search(f"(?![个家批多])[{HAN}]$", text[:m.start()]) and not LAB_VERB.search(text, 0, m.start()))
+                # and so does a named centre's (国家风电工程技术研究中心); 省级以上企业技术中心 is a count
+                or not re.fullmatch(f"(?:国家|全国|省级|省属|国家级)(?:{RESEARCH_DESIGNATIONS})", m.group())):
+            continue
         # a quoted title runs to its closing quote: “全国模范法官”, not 全国模范
         rest = QUOTED_REST.match(text, m.end()) if m.start() and text[m.start() - 1] in OPEN_QUOTES else None
         # a count before the designation is no part of it (全国首个大数据综合试验区 -> 大数据综合试验区)
